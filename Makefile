@@ -1,0 +1,60 @@
+# Archboard: `make run` to use it, `make test` to check it. Both set up what
+# they need on a fresh machine (Python 3.11, Node/npm and PostgreSQL's binaries).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+UV := .tools/bin/uv
+FLASK := .venv/bin/flask --app wsgi
+VENDOR := app/static/vendor/BUILT
+
+.PHONY: help run test setup setup-test assets database lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: setup database ## Set up, then serve on http://127.0.0.1:5000 with demo accounts
+	@echo
+	@echo "Archboard is starting on http://$(HOST):$(PORT)"
+	@$(FLASK) users demo
+	@echo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup-test ## Set up, install test tools, lint, run the whole suite (SQLite and PostgreSQL)
+	bash scripts/install-test-tools.sh
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+setup: $(UV) assets ## Create .venv from uv.lock and build the front end
+	$(UV) sync --frozen --no-dev --inexact --quiet
+
+setup-test: $(UV) assets
+	$(UV) sync --frozen --quiet
+
+assets: $(VENDOR)
+
+$(VENDOR): frontend/package-lock.json frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && node build.mjs
+
+database: setup ## Upgrade the database under instance/ to the newest migration
+	$(FLASK) db upgrade
+
+lint: setup-test ## Ruff on the whole project
+	.venv/bin/ruff check .
+
+bench: setup ## Print the benchmark figures
+	.venv/bin/python bench/run.py
+
+clean: ## Remove everything the set-up builds (keeps instance/)
+	rm -rf .venv .tools frontend/node_modules app/static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""Archboard: practise and run system-design and backend-engineering interviews."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import check_settings, load_settings
+
+__version__ = "0.1.0"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app: defaults and environment first, then ``config`` on top."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        VERSION=__version__,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.from_mapping(load_settings(os.environ, app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["TESTING"] = app.config["ARCHBOARD_ENV"] == "testing" or app.config.get("TESTING")
+    check_settings(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import db, errors, security
+    from app.auth.services import load_signed_in_user
+    from app.extensions import csrf, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return load_signed_in_user(db.get_session(), token)
+
+    errors.init_app(app)
+    security.init_app(app)
+
+    from app.content.render import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["app_version"] = __version__
+    from app.models import Role
+
+    app.jinja_env.globals["Role"] = Role
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import rate_limits
+    from app.admin.views import bp as admin_bp
+    from app.auth import access
+    from app.auth.views import bp as auth_bp
+    from app.pages.views import bp as pages_bp
+
+    for blueprint in (pages_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    # Both wrap the registered views, so they run once every route exists.
+    rate_limits.init_app(app)
+    access.init_app(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app import migrations_cli
+    from app.auth import cli as users_cli
+
+    migrations_cli.init_app(app)
+    users_cli.init_app(app)

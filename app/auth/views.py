@@ -1,0 +1,143 @@
+"""Sign-up, login, logout and the account page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import services
+from app.auth.access import ANYONE, SIGNED_IN, access
+from app.auth.forms import ChangePasswordForm, LoginForm, SignUpForm
+from app.db import get_session
+from app.errors import Invalid
+from app.rate_limits import rate_limit
+from app.security import is_safe_redirect
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_email_key() -> str:
+    return "login-email:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _sign_in(user, *, remember: bool) -> None:
+    """Start a fresh server-side sign-in; the old session (and its CSRF token) is dropped."""
+    days = current_app.config["SESSION_DAYS"]
+    session.clear()
+    services.start_session(get_session(), user, days=days,
+                           user_agent=request.headers.get("User-Agent", ""))
+    login_user(user, remember=remember, duration=timedelta(days=days))
+
+
+def _after_login_target(candidate: str | None) -> str:
+    return candidate if is_safe_redirect(candidate) else url_for("pages.home")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@access(ANYONE)
+@rate_limit("SIGNUP_RATE_LIMIT", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(get_session(), email=form.email.data,
+                                    display_name=form.display_name.data,
+                                    password=form.password.data)
+        except Invalid as error:
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            _sign_in(user, remember=False)
+            flash(f"Welcome to Archboard, {user.display_name}.", "success")
+            return redirect(url_for("pages.home"))
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
+    return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(ANYONE)
+@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"])
+@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], key_func=_login_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(_after_login_target(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        user = services.authenticate(get_session(), form.email.data, form.password.data)
+        if user is not None:
+            _sign_in(user, remember=form.remember.data)
+            return redirect(_after_login_target(form.next.data))
+        error = "That email and password do not match an account."
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if (error or form.errors) else HTTPStatus.OK
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@access(ANYONE)
+def logout():
+    if current_user.is_authenticated:
+        services.end_session(get_session(), current_user.session_token)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("pages.home"))
+
+
+def _account_page(password_form: ChangePasswordForm, status: int = HTTPStatus.OK):
+    sessions = services.live_sessions(get_session(), current_user)
+    current_hash = services.hash_token(current_user.session_token)
+    return render_template(
+        "auth/account.html", password_form=password_form, sessions=sessions,
+        current_hash=current_hash,
+    ), status
+
+
+@bp.get("/account")
+@access(SIGNED_IN)
+def account():
+    return _account_page(ChangePasswordForm())
+
+
+@bp.post("/account/password")
+@access(SIGNED_IN)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                get_session(), current_user, current=form.current_password.data,
+                new=form.password.data, days=current_app.config["SESSION_DAYS"],
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except Invalid as error:
+            getattr(form, error.field or "password").errors.append(error.message)
+        else:
+            # The old sign-in ended with the password; carry on with the new one.
+            login_user(current_user._get_current_object(),
+                       duration=timedelta(days=current_app.config["SESSION_DAYS"]))
+            flash("Password changed. Every other sign-in has ended.", "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(form, HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+@bp.post("/account/sessions/end-others")
+@access(SIGNED_IN)
+def end_other_sessions():
+    ended = services.end_other_sessions(get_session(), current_user,
+                                        keep_token=current_user.session_token)
+    flash(f"Ended {ended} other sign-in{'s' if ended != 1 else ''}.", "success")
+    return redirect(url_for("auth.account"))

@@ -1,0 +1,189 @@
+"""Every setting Archboard reads, in one place.
+
+Settings come from the environment (twelve-factor), each with a default that is
+safe on a laptop. ``load_settings`` turns an environment mapping into the Flask
+config; ``check_settings`` refuses configurations that are unsafe to serve.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "testing", "production")
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or invalid; the app refuses to start."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (true/false), got {value!r}")
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
+
+
+def _str(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default, parser and meaning."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ARCHBOARD_ENV",
+        "development",
+        _str,
+        "development, testing or production. Production refuses a missing or short "
+        "SECRET_KEY and marks cookies Secure.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        _str,
+        "Signs sessions and CSRF tokens. Outside production a random key is created "
+        "once in instance/secret_key; in production it must be set (32+ characters).",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        _str,
+        "SQLAlchemy URL. Default: SQLite at instance/archboard.sqlite. "
+        "postgresql://user:pass@host/db uses psycopg 3.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        _str,
+        "When set, rate limits are kept in Redis (shared by every web process); "
+        "otherwise in process memory.",
+    ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        1_048_576,
+        _int,
+        "Largest request body in bytes; larger requests get 413.",
+    ),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        "10 per minute",
+        _str,
+        "Login attempts allowed per client address (and per email) in a window.",
+    ),
+    Setting(
+        "SIGNUP_RATE_LIMIT",
+        "20 per hour",
+        _str,
+        "Sign-ups allowed per client address in a window.",
+    ),
+    Setting(
+        "PREVIEW_RATE_LIMIT",
+        "120 per minute",
+        _str,
+        "Markdown previews allowed per client address in a window.",
+    ),
+    Setting(
+        "SESSION_DAYS",
+        14,
+        _int,
+        "How long a sign-in lasts on the server before the person must sign in again.",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        None,
+        _bool,
+        "Send cookies over HTTPS only. Default: on in production, off elsewhere.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        _int,
+        "Number of reverse proxies in front of the app whose X-Forwarded-* headers "
+        "are trusted (1 behind nginx). 0 trusts none.",
+    ),
+)
+
+
+def load_settings(environ: Mapping[str, str], instance_path: str | os.PathLike[str]) -> dict:
+    """Read every declared setting from ``environ`` and return a Flask config mapping."""
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        if raw is None or raw.strip() == "":
+            config[setting.name] = setting.default
+            continue
+        try:
+            config[setting.name] = setting.parse(raw)
+        except ValueError as error:
+            raise ConfigError(f"{setting.name}: {error}") from error
+
+    instance = Path(instance_path)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'archboard.sqlite'}"
+    config["DATABASE_URL"] = normalise_database_url(config["DATABASE_URL"])
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = config["ARCHBOARD_ENV"] == "production"
+    if config["SECRET_KEY"] is None and config["ARCHBOARD_ENV"] != "production":
+        config["SECRET_KEY"] = _instance_secret(instance)
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError for a configuration that must not be served."""
+    env = config.get("ARCHBOARD_ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"ARCHBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    if env == "production":
+        key = config.get("SECRET_KEY") or ""
+        if len(key) < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ConfigError(
+                "refusing to start in production without a real SECRET_KEY: set it to "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} or more random characters, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so laptop sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions: the key signs every session cookie.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

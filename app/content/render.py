@@ -1,0 +1,99 @@
+"""The one way markdown becomes HTML in Archboard: rendered, then sanitised.
+
+Python-Markdown passes raw HTML straight through, so its output is always
+cleaned by nh3 with the allow-list below before anyone sees it. Mermaid
+fences become ``<div class="mermaid">`` blocks holding the escaped diagram
+source; the browser draws them with mermaid's strict security level.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown
+import nh3
+from markupsafe import Markup
+from pymdownx import superfences
+
+EXTENSIONS = [
+    "tables",
+    "footnotes",
+    "sane_lists",
+    "pymdownx.superfences",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+]
+EXTENSION_CONFIGS = {
+    "pymdownx.superfences": {
+        "custom_fences": [
+            {"name": "mermaid", "class": "mermaid", "format": superfences.fence_div_format}
+        ]
+    },
+    "pymdownx.tasklist": {"custom_checkbox": False},
+}
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "input", "kbd", "li", "ol", "p",
+    "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}
+ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "code": {"class"},
+    "span": {"class"},
+    "li": {"id"},
+    "sup": {"id"},
+    "input": {"type", "checked", "disabled"},
+    "th": {"align", "style"},
+    "td": {"align", "style"},
+    "ol": {"start"},
+}
+CLASSES = {
+    "div": {"mermaid", "highlight", "footnote"},
+    "ul": {"task-list"},
+    "li": {"task-list-item"},
+    "a": {"footnote-ref", "footnote-backref"},
+}
+# Attributes the renderer sets itself. Task-list checkboxes have no label of
+# their own, so they are named for screen readers.
+ADDED_ATTRIBUTES = {"input": {"aria-label": "Checklist item"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Footnotes need ids to link to; only their own shape is kept, so an answer
+# cannot name elements the page's scripts look up.
+FOOTNOTE_ID = re.compile(r"^fn(ref)?:[\w-]{1,40}$")
+ALIGN_STYLE = re.compile(r"^text-align:\s*(left|right|center);?$")
+
+
+def _filter_attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "id":
+        return value if FOOTNOTE_ID.match(value) else None
+    if name == "style":
+        return value if ALIGN_STYLE.match(value.strip()) else None
+    if tag == "input" and name == "type":
+        return value if value == "checkbox" else None
+    return value
+
+
+def render_markdown(text: str) -> Markup:
+    """Render untrusted markdown to HTML that is safe to put in any page."""
+    try:
+        raw = markdown.markdown(text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                                output_format="html")
+    except RecursionError:
+        # Pathologically nested input: show it as text rather than fail the page.
+        raw = f"<pre>{html.escape(text)}</pre>"
+    clean = nh3.clean(
+        raw,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        allowed_classes=CLASSES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=_filter_attribute,
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values=ADDED_ATTRIBUTES,
+        strip_comments=True,
+    )
+    return Markup(clean)  # noqa: S704 - nh3 has just sanitised it

@@ -1,0 +1,63 @@
+"""The home page, help pages, the shared markdown preview and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from sqlalchemy import text
+
+from app.auth.access import ANYONE, access
+from app.content.render import render_markdown
+from app.db import get_session
+from app.errors import Invalid
+from app.rate_limits import rate_limit
+
+bp = Blueprint("pages", __name__)
+
+PREVIEW_MAX_CHARS = 200_000
+MARKDOWN_EXAMPLE = """\
+## Requirements
+- 10k writes per second at peak, reads 20x writes
+- [x] p99 read latency under 50 ms
+
+| Component | Why |
+| --- | --- |
+| PostgreSQL | source of truth, strong consistency |
+| Redis | hot keys, rate limits |
+
+```mermaid
+flowchart LR
+  client[Client] --> lb[Load balancer] --> api[API]
+  api --> db[(PostgreSQL)]
+  api --> cache[(Redis)]
+```
+"""
+
+
+@bp.get("/")
+@access(ANYONE)
+def home():
+    return render_template("pages/home.html")
+
+
+@bp.get("/help/markdown")
+@access(ANYONE)
+def markdown_help():
+    return render_template("pages/markdown_help.html", example=MARKDOWN_EXAMPLE,
+                           rendered=render_markdown(MARKDOWN_EXAMPLE))
+
+
+@bp.post("/markdown/preview")
+@access(ANYONE)
+@rate_limit("PREVIEW_RATE_LIMIT")
+def markdown_preview():
+    source = request.form.get("markdown", "")
+    if len(source) > PREVIEW_MAX_CHARS:
+        raise Invalid(f"Preview is limited to {PREVIEW_MAX_CHARS:,} characters.")
+    return render_template("pages/_preview.html", rendered=render_markdown(source))
+
+
+@bp.get("/healthz")
+@access(ANYONE)
+def health():
+    get_session().execute(text("SELECT 1"))
+    return jsonify(status="ok", version=current_app.config["VERSION"])

@@ -1,0 +1,132 @@
+"""Fixtures shared by every test.
+
+Tests that touch the database run once per backend: SQLite, then a throwaway
+PostgreSQL started for the run (``--db`` picks one). Each test starts from an
+empty, fully migrated database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.db import Base, get_database
+from app.migrations_cli import upgrade
+from app.rate_limits import get_limiter
+from tests.support.postgres import start_postgres
+from tests.support.tools import missing_tool
+from tests.support.web import WebClient
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with a low scrypt cost; production keeps Werkzeug's default."""
+    from app.auth import services
+
+    default = services.PASSWORD_METHOD
+    services.PASSWORD_METHOD = "scrypt:1024:8:1"
+    yield
+    services.PASSWORD_METHOD = default
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=[*BACKENDS, "all"], default="all",
+                     help="database backend(s) to run database tests on (default: all)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--db")
+        backends = BACKENDS if chosen == "all" else (chosen,)
+        metafunc.parametrize("db_backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    server = start_postgres()
+    if isinstance(server, str):
+        missing_tool(server)
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(db_backend: str, tmp_path_factory: pytest.TempPathFactory,
+                 request: pytest.FixtureRequest) -> str:
+    if db_backend == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'archboard.sqlite'}"
+
+
+def make_test_app(database_url: str, **overrides) -> Flask:
+    """An app configured for tests, on ``database_url``."""
+    config = {
+        "ARCHBOARD_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-anything",
+        "DATABASE_URL": database_url,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = make_test_app(database_url)
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        engine = get_database(app).engine
+        # Start from nothing: a PostgreSQL cluster may be shared by the run.
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade(app)
+    yield app
+    get_database(app).engine.dispose()
+
+
+def _empty_all_tables(app: Flask) -> None:
+    with get_database(app).engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A database session for arranging and checking data; every table is emptied afterwards.
+
+    No app context is pushed around the test: Flask would reuse it for the test
+    client's requests, sharing ``g`` (and its cached CSRF token) between them.
+    """
+    get_limiter(app).reset()
+    session = get_database(app).sessionmaker()
+    yield session
+    session.close()
+    _empty_all_tables(app)
+    get_limiter(app).reset()
+
+
+@pytest.fixture
+def client(app: Flask, db) -> WebClient:
+    return WebClient(app.test_client())
+
+
+@pytest.fixture
+def query_counter(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the engine runs while the test body executes."""
+    statements: list[str] = []
+    engine = get_database(app).engine
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(engine, "before_cursor_execute", record)

@@ -1,0 +1,68 @@
+"""axe-core finds no serious or critical problem on any page, in light and dark themes."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from app.models import Role
+from tests.e2e.pages import sign_in
+from tests.factories.users import PASSWORD, make_user
+from tests.integration.routes import urls
+
+# Every HTML page, as the person who can see it. JSON and static routes are not pages.
+PAGES = [
+    ("pages.home", "/", None),
+    ("pages.home", "/", "admin"),
+    ("pages.markdown_help", "/help/markdown", None),
+    ("auth.login", "/login", None),
+    ("auth.signup", "/signup", None),
+    ("auth.account", "/account", "admin"),
+    ("admin.users", "/admin/users", "admin"),
+    ("admin.users", "/admin/users?q=nobody-matches", "admin"),
+    ("errors", "/no/such/page", None),
+]
+NOT_PAGES = {"static", "pages.health"}
+
+
+def test_the_list_covers_every_page_of_the_app(app):
+    listed = {endpoint for endpoint, _, _ in PAGES}
+    assert {endpoint for endpoint, _ in urls(app, "GET")} - NOT_PAGES <= listed
+
+
+def serious_violations(page: Page, axe_source: str) -> list[str]:
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_source, scheme):
+    page.emulate_media(color_scheme=scheme)
+    admin = make_user(db, *Role, email="axe-admin@example.com")
+    make_user(db, email="someone@example.com")
+    problems = {}
+    signed_in = False
+    for _endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):
+        if who == "admin" and not signed_in:
+            sign_in(page, server_url, admin.email, PASSWORD)
+            signed_in = True
+        page.goto(server_url + path)
+        page.wait_for_load_state("networkidle")
+        found = serious_violations(page, axe_source)
+        if found:
+            problems[f"{path} as {who or 'anonymous'}"] = found
+    assert problems == {}
+
+
+def test_form_errors_are_accessible(page: Page, server_url: str, axe_source):
+    page.goto(f"{server_url}/signup")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state("networkidle")
+    assert serious_violations(page, axe_source) == []

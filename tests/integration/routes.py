@@ -1,0 +1,19 @@
+"""Every route of the app, with sample arguments, for tests that walk them all."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+# Values for URL parameters, by name, so every rule can be built.
+SAMPLE_ARGUMENTS = {"user_id": 1, "filename": "css/app.css"}
+
+
+def urls(app: Flask, method: str) -> list[tuple[str, str]]:
+    """(endpoint, url) for every rule that accepts ``method``."""
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if method in (rule.methods or set()):
+                args = {name: SAMPLE_ARGUMENTS[name] for name in rule.arguments}
+                found.append((rule.endpoint, rule.build(args, append_unknown=False)[1]))
+    return sorted(found)

@@ -1,0 +1,88 @@
+"""Settings from the environment, and refusals to serve unsafe configurations."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError, check_settings, load_settings, normalise_database_url
+
+GOOD_KEY = "k" * 40
+
+
+def test_laptop_defaults(tmp_path):
+    config = load_settings({}, tmp_path)
+    assert config["ARCHBOARD_ENV"] == "development"
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'archboard.sqlite'}"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert len(config["SECRET_KEY"]) >= 32
+
+
+def test_instance_secret_is_created_once_owner_only_and_reused(tmp_path):
+    first = load_settings({}, tmp_path)["SECRET_KEY"]
+    second = load_settings({}, tmp_path)["SECRET_KEY"]
+    assert first == second
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_redis_url_moves_rate_limits_to_redis(tmp_path):
+    config = load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path)
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql://u@h:5433/db", "postgresql+psycopg://u@h:5433/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.sqlite", "sqlite:////tmp/x.sqlite"),
+    ],
+)
+def test_database_urls_use_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_typed_settings_report_the_variable_at_fault(tmp_path):
+    with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
+        load_settings({"SESSION_COOKIE_SECURE": "maybe"}, tmp_path)
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH"):
+        load_settings({"MAX_CONTENT_LENGTH": "lots"}, tmp_path)
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path):
+    config = load_settings({"ARCHBOARD_ENV": "production"}, tmp_path)
+    assert config["SECRET_KEY"] is None
+    assert not (tmp_path / "secret_key").exists()
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        check_settings(config)
+
+
+def test_production_with_short_secret_key_refuses_to_start(tmp_path):
+    config = load_settings({"ARCHBOARD_ENV": "production", "SECRET_KEY": "dev"}, tmp_path)
+    with pytest.raises(ConfigError, match="32 or more"):
+        check_settings(config)
+
+
+def test_create_app_refuses_production_with_default_secret(monkeypatch):
+    monkeypatch.setenv("ARCHBOARD_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_production_with_real_secret_starts_with_secure_cookies(monkeypatch):
+    monkeypatch.setenv("ARCHBOARD_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    config = load_settings({"ARCHBOARD_ENV": "staging"}, tmp_path)
+    with pytest.raises(ConfigError, match="ARCHBOARD_ENV"):
+        check_settings(config)
