@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown
 import nh3
@@ -77,12 +78,27 @@ def _filter_attribute(tag: str, name: str, value: str) -> str | None:
     return value
 
 
+_local = threading.local()
+
+
+def _parser() -> markdown.Markdown:
+    # Building a parser loads every extension, which costs more than most
+    # renders; parsers are not thread-safe, so each thread keeps its own.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                                   output_format="html")
+        _local.parser = parser
+    return parser
+
+
 def render_markdown(text: str) -> Markup:
     """Render untrusted markdown to HTML that is safe to put in any page."""
+    parser = _parser()
     try:
-        raw = markdown.markdown(text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                                output_format="html")
+        raw = parser.reset().convert(text)
     except RecursionError:
+        parser.reset()
         # Pathologically nested input: show it as text rather than fail the page.
         raw = f"<pre>{html.escape(text)}</pre>"
     clean = nh3.clean(
