@@ -9,6 +9,9 @@ PORT ?= 5000
 UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
+# Compile bytecode at install: some machines set PYTHONDONTWRITEBYTECODE, and
+# without .pyc files every command recompiles every library (seconds each time).
+export UV_COMPILE_BYTECODE := 1
 
 UV := .tools/bin/uv
 FLASK := .venv/bin/flask --app wsgi
@@ -19,7 +22,7 @@ VENDOR := app/static/vendor/BUILT
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-run: setup database ## Set up, then serve on http://127.0.0.1:5000 with demo accounts
+run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 with demo accounts
 	@echo
 	@echo "Archboard is starting on http://$(HOST):$(PORT)"
 	@$(FLASK) users demo
@@ -47,11 +50,13 @@ $(VENDOR): frontend/package-lock.json frontend/build.mjs
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	cd frontend && node build.mjs
 
-database: setup ## Upgrade the database under instance/ to the newest migration
+database: setup ## Upgrade the database under instance/ and load prompts/ and rubrics/
 	$(FLASK) db upgrade
+	$(FLASK) content sync
 
-lint: setup-test ## Ruff on the whole project
+lint: setup-test ## Ruff on the project, and the content check
 	.venv/bin/ruff check .
+	$(FLASK) content check
 
 bench: setup ## Print the benchmark figures
 	.venv/bin/python bench/run.py

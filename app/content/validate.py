@@ -1,0 +1,227 @@
+"""Loading a content folder from disk and checking it as a whole.
+
+``load_content(root)`` reads ``root/prompts`` and ``root/rubrics``, parses
+every file, cross-checks them (competencies, rubrics, coding prompt files) and
+returns a ``Content`` holding what loaded and every problem found. It never
+raises for bad content; it reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from app.content.model import Content, Problem, Severity
+from app.content.parse import (
+    did_you_mean,
+    is_slug,
+    parse_competencies,
+    parse_prompt,
+    parse_rubric,
+)
+
+COMPETENCIES_FILE = "competencies.md"
+MAX_FILE_BYTES = 1_000_000
+IGNORED_NAMES = {"__pycache__", ".pytest_cache"}
+
+
+def _is_ignored(path: Path) -> bool:
+    return path.name.startswith(".") or path.name in IGNORED_NAMES or path.suffix == ".pyc"
+
+
+def read_text(root: Path, path: Path, problems: list[Problem]) -> tuple[str | None, bytes]:
+    """A file's UTF-8 text (None with a problem if it is not) and its raw bytes."""
+    relative = path.relative_to(root).as_posix()
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(relative, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes"))
+        return None, data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(relative, line, f"not valid UTF-8 (byte 0x"
+                                                f"{data[error.start]:02x} at offset "
+                                                f"{error.start}); save the file as UTF-8"))
+        return None, data
+    return text.removeprefix("\ufeff"), data
+
+
+def content_hash(files: list[tuple[str, bytes]]) -> str:
+    """A revision's identity: SHA-256 over its files' paths and bytes, in path order."""
+    digest = hashlib.sha256()
+    for name, data in sorted(files):
+        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def load_content(root: str | Path) -> Content:
+    """Parse and validate the content under ``root``; paths in problems are relative to it."""
+    root = Path(root)
+    content = Content()
+    problems = content.problems
+    prompts_dir, rubrics_dir = root / "prompts", root / "rubrics"
+    for folder in (prompts_dir, rubrics_dir):
+        if not folder.is_dir():
+            problems.append(Problem(f"{folder.name}/", 1, f"folder {folder.name}/ not found "
+                                                          f"under {root}"))
+    if content.errors:
+        return content
+
+    competencies_path = prompts_dir / COMPETENCIES_FILE
+    if competencies_path.is_file():
+        text, _ = read_text(root, competencies_path, problems)
+        if text is not None:
+            content.competencies = parse_competencies(f"prompts/{COMPETENCIES_FILE}", text,
+                                                      problems)
+    else:
+        problems.append(Problem(f"prompts/{COMPETENCIES_FILE}", 1, "file not found: the "
+                                                                    "competency list is "
+                                                                    "required"))
+
+    _load_rubrics(root, rubrics_dir, content)
+    _load_prompts(root, prompts_dir, content)
+    check_references(content)
+    return content
+
+
+def _load_rubrics(root: Path, rubrics_dir: Path, content: Content) -> None:
+    problems = content.problems
+    for path in sorted(rubrics_dir.iterdir()):
+        relative = path.relative_to(root).as_posix()
+        if _is_ignored(path):
+            continue
+        if not path.is_file() or path.suffix != ".md":
+            problems.append(Problem(relative, 1, "not a rubric (rubrics/<slug>.md) and ignored",
+                                    Severity.WARNING))
+            continue
+        if not is_slug(path.stem):
+            problems.append(Problem(relative, 1, f'rubric slug "{path.stem}" must be lowercase '
+                                                 f'letters, digits and hyphens'))
+            continue
+        text, data = read_text(root, path, problems)
+        if text is None:
+            continue
+        rubric = parse_rubric(relative, path.stem, text, content_hash([(path.name, data)]),
+                              problems)
+        if rubric is not None:
+            content.rubrics[rubric.slug] = rubric
+
+
+def _load_prompts(root: Path, prompts_dir: Path, content: Content) -> None:
+    problems = content.problems
+    defined_at: dict[str, str] = {}
+    for path in sorted(prompts_dir.iterdir()):
+        relative = path.relative_to(root).as_posix()
+        if _is_ignored(path) or path.name == COMPETENCIES_FILE:
+            continue
+        if path.is_dir():
+            slug, prompt_path = path.name, path / "prompt.md"
+            if not prompt_path.is_file():
+                problems.append(Problem(f"{relative}/", 1, "prompt folder has no prompt.md"))
+                continue
+        elif path.suffix == ".md":
+            slug, prompt_path = path.stem, path
+        else:
+            problems.append(Problem(relative, 1, "not a prompt (prompts/<slug>.md or "
+                                                 "prompts/<slug>/prompt.md) and ignored",
+                                    Severity.WARNING))
+            continue
+        prompt_relative = prompt_path.relative_to(root).as_posix()
+        if not is_slug(slug):
+            problems.append(Problem(prompt_relative, 1, f'prompt slug "{slug}" must be '
+                                                        f'lowercase letters, digits and hyphens'))
+            continue
+        if slug in defined_at:
+            problems.append(Problem(prompt_relative, 1, f'prompt slug "{slug}" is defined '
+                                                        f'twice: {defined_at[slug]} and '
+                                                        f'{prompt_relative}'))
+            continue
+        defined_at[slug] = prompt_relative
+        text, data = read_text(root, prompt_path, problems)
+        if text is None:
+            continue
+        hashed = [("prompt.md", data)]
+        files: dict[str, str] = {}
+        if path.is_dir():
+            for extra in sorted(p for p in path.rglob("*") if p.is_file()):
+                inside = extra.relative_to(path)
+                if extra == prompt_path or any(_is_ignored(Path(part)) for part in inside.parts):
+                    continue
+                extra_text, extra_data = read_text(root, extra, problems)
+                hashed.append((inside.as_posix(), extra_data))
+                if extra_text is not None:
+                    files[inside.as_posix()] = extra_text
+        prompt = parse_prompt(prompt_relative, slug, text, files, content_hash(hashed), problems)
+        if prompt is not None:
+            content.prompts[slug] = prompt
+
+
+def check_references(content: Content) -> None:
+    """Cross-file rules: competencies and rubrics exist, coding prompts have their files."""
+    problems = content.problems
+    known = set(content.competencies)
+    used_competencies: set[str] = set()
+    used_rubrics: dict[str, list[str]] = {}
+    for prompt in content.prompts.values():
+        for slug, line in zip(prompt.competencies, prompt.competency_lines, strict=False):
+            used_competencies.add(slug)
+            if known and slug not in known:
+                problems.append(Problem(prompt.path, line, f'competency "{slug}" is not defined '
+                                                           f'in prompts/{COMPETENCIES_FILE}'
+                                                           f'{did_you_mean(slug, known)}'))
+        rubric_line = prompt.lines.get("rubric", 1)
+        if prompt.rubric not in content.rubrics:
+            hint = did_you_mean(prompt.rubric, content.rubrics)
+            problems.append(Problem(prompt.path, rubric_line, f"prompt has no rubric: "
+                                                              f"rubrics/{prompt.rubric}.md does "
+                                                              f"not exist{hint}"))
+        else:
+            used_rubrics.setdefault(prompt.rubric, []).append(prompt.slug)
+        if prompt.kind == "coding":
+            _check_coding_prompt(content, prompt)
+
+    for slug, rubric in content.rubrics.items():
+        users = used_rubrics.get(slug, [])
+        if not users:
+            problems.append(Problem(rubric.path, 1, "rubric is not used by any prompt",
+                                    Severity.WARNING))
+        design_users = [s for s in users if content.prompts[s].kind == "system-design"]
+        for criterion in rubric.criteria:
+            if criterion.auto == "tests" and design_users:
+                problems.append(Problem(rubric.path, criterion.key_lines["auto"],
+                                        f'criterion "{criterion.name}" is auto: tests, but '
+                                        f'system-design prompt "{design_users[0]}" uses this '
+                                        f'rubric; only coding prompts have tests'))
+    for slug, competency in content.competencies.items():
+        if content.prompts and slug not in used_competencies:
+            problems.append(Problem(competency.path, competency.line, f'competency "{slug}" is '
+                                                                      f'not used by any prompt',
+                                    Severity.WARNING))
+
+
+def _check_coding_prompt(content: Content, prompt) -> None:
+    problems = content.problems
+    if not prompt.is_folder:
+        problems.append(Problem(prompt.path, prompt.lines.get("kind", 1),
+                                f"a coding prompt must be a folder: prompts/{prompt.slug}/"
+                                f"prompt.md with starter.py, solution.py and tests/"))
+        return
+    for required in ("starter.py", "solution.py"):
+        if required not in prompt.files:
+            problems.append(Problem(prompt.path, 1, f"coding prompt has no {required}"))
+    if not any(name.startswith("tests/") for name in prompt.files):
+        problems.append(Problem(prompt.path, 1, "coding prompt has no tests/ folder"))
+        return
+    if not prompt.hidden_tests:
+        problems.append(Problem(prompt.path, 1, "coding prompt has no hidden tests: add "
+                                                "tests/test_hidden.py"))
+    if not prompt.public_tests:
+        problems.append(Problem(prompt.path, 1, "coding prompt has no public tests "
+                                                "(tests/test_public*.py) for candidates to run",
+                                Severity.WARNING))
+    rubric = content.rubrics.get(prompt.rubric)
+    if rubric is not None and not any(c.auto == "tests" for c in rubric.criteria):
+        problems.append(Problem(prompt.path, prompt.lines.get("rubric", 1),
+                                f'rubric "{rubric.slug}" has no auto: tests criterion, so the '
+                                f'hidden tests will not feed a score', Severity.WARNING))
