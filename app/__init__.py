@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_settings, load_settings
@@ -69,6 +70,9 @@ def _init_extensions(app: Flask) -> None:
     from app.content.render import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    # HTML that render_markdown produced and the database stored (statements,
+    # hints, descriptors ...). Only such columns may pass through this filter.
+    app.jinja_env.filters["rendered"] = Markup
     app.jinja_env.globals["app_version"] = __version__
     from app.models import Role
 
@@ -81,8 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import access
     from app.auth.views import bp as auth_bp
     from app.pages.views import bp as pages_bp
+    from app.practice.views import bp as practice_bp
 
-    for blueprint in (pages_bp, auth_bp, admin_bp):
+    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp):
         app.register_blueprint(blueprint)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)

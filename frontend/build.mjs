@@ -9,6 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const vendor = join(here, "..", "app", "static", "vendor");
 
 const files = {
+  "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
   "htmx.min.js": "htmx.org/dist/htmx.min.js",
   "mermaid.min.js": "mermaid/dist/mermaid.min.js",
 };

@@ -1,5 +1,12 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 
+from app.models.attempts import (
+    AnswerRevision,
+    Attempt,
+    AttemptStatus,
+    HintReveal,
+    SelfAssessment,
+)
 from app.models.content import (
     Competency,
     Criterion,
@@ -12,6 +19,11 @@ from app.models.content import (
 from app.models.users import Role, User, UserRole, UserSession
 
 __all__ = [
+    "AnswerRevision",
+    "Attempt",
+    "AttemptStatus",
+    "HintReveal",
+    "SelfAssessment",
     "Competency",
     "Criterion",
     "Prompt",

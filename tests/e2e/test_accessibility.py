@@ -6,7 +6,9 @@ import pytest
 from playwright.sync_api import Page
 
 from app.models import Role
+from app.practice import services
 from tests.e2e.pages import sign_in
+from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
 from tests.integration.routes import urls
 
@@ -21,8 +23,17 @@ PAGES = [
     ("admin.users", "/admin/users", "admin"),
     ("admin.users", "/admin/users?q=nobody-matches", "admin"),
     ("errors", "/no/such/page", None),
+    ("practice.library", "/practice", "admin"),
+    ("practice.library", "/practice?q=nothing-matches-this", "admin"),
+    ("practice.prompt", "/practice/prompts/url-shortener", "admin"),
+    ("practice.workspace", "/practice/attempts/{open}", "admin"),
+    ("practice.revisions", "/practice/attempts/{open}/revisions", "admin"),
+    ("practice.revision", "/practice/attempts/{open}/revisions/1", "admin"),
+    ("practice.result", "/practice/attempts/{done}/result", "admin"),
+    ("practice.progress", "/practice/progress", "admin"),
 ]
-NOT_PAGES = {"static", "pages.health"}
+# JSON endpoints and the static route are not pages.
+NOT_PAGES = {"static", "pages.health", "practice.draft"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):
@@ -43,17 +54,26 @@ def serious_violations(page: Page, axe_source: str) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_source, scheme):
+def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_source, scheme,
+                                           tmp_path):
     page.emulate_media(color_scheme=scheme)
     admin = make_user(db, *Role, email="axe-admin@example.com")
     make_user(db, email="someone@example.com")
+    load_library(db, tmp_path)
+    open_attempt = make_attempt(db, admin,
+                                body="## Design\n- [x] cache\n\n| a | b |\n|--|--|\n| 1 | 2 |")
+    services.reveal_hint(db, open_attempt)
+    done = make_attempt(db, admin, "url-shortener", body="Key-value store, base62.",
+                        submitted=True)
+    services.self_assess(db, done, {c.id: (3, "ok") for c in done.rubric_revision.criteria})
+    ids = {"open": open_attempt.id, "done": done.id}
     problems = {}
     signed_in = False
     for _endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):
         if who == "admin" and not signed_in:
             sign_in(page, server_url, admin.email, PASSWORD)
             signed_in = True
-        page.goto(server_url + path)
+        page.goto(server_url + path.format(**ids))
         page.wait_for_load_state("networkidle")
         found = serious_violations(page, axe_source)
         if found:

@@ -1,0 +1,138 @@
+"""A candidate's attempts at prompts: every saved revision of the answer, hints, self-assessment.
+
+An attempt pins the prompt revision and the rubric revision it started with,
+so later content changes never alter what it was written or scored against.
+Each autosave is an ``AnswerRevision``; nothing is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+from app.models.content import Criterion, Prompt, PromptRevision, RubricRevision
+from app.models.users import User
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"  # practice: self-assessed; interviews: feedback released
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def _enum(kind: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(kind, values_callable=lambda members: [m.value for m in members],
+                native_enum=False, length=length, validate_strings=True)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
+    prompt_revision_id: Mapped[int] = mapped_column(ForeignKey("prompt_revisions.id"))
+    rubric_revision_id: Mapped[int] = mapped_column(ForeignKey("rubric_revisions.id"))
+    mode: Mapped[str] = mapped_column(String(20), default="practice")
+    target_level: Mapped[str] = mapped_column(String(10))
+    status: Mapped[AttemptStatus] = mapped_column(_enum(AttemptStatus),
+                                                  default=AttemptStatus.IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    self_assessed_at: Mapped[datetime | None]
+    # The number of the newest AnswerRevision (0 before the first save).
+    revision_number: Mapped[int] = mapped_column(Integer, default=0)
+    # The timer: seconds counted while running, plus the running period since
+    # ``timer_started_at`` (None while paused). Kept on the server so a reload
+    # or a second device sees the same clock.
+    timer_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    timer_started_at: Mapped[datetime | None]
+    # The weighted self-assessed score and whether it met the bar, for progress.
+    self_score: Mapped[float | None]
+    self_score_normalised: Mapped[float | None]
+    met_bar: Mapped[bool | None]
+
+    user: Mapped[User] = relationship()
+    prompt: Mapped[Prompt] = relationship()
+    prompt_revision: Mapped[PromptRevision] = relationship()
+    rubric_revision: Mapped[RubricRevision] = relationship()
+    revisions: WriteOnlyMapped[AnswerRevision] = relationship(
+        back_populates="attempt", order_by="AnswerRevision.number",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+    hint_reveals: Mapped[list[HintReveal]] = relationship(
+        back_populates="attempt", order_by="HintReveal.hint_index",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+    self_assessments: Mapped[list[SelfAssessment]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+    def elapsed_seconds(self, now: datetime) -> int:
+        """Seconds the timer has counted, including the current running period."""
+        running = int((now - self.timer_started_at).total_seconds()) if self.timer_started_at else 0
+        return self.timer_seconds + max(0, running)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is AttemptStatus.IN_PROGRESS
+
+
+class AnswerRevision(Base):
+    """One saved state of an answer. ``based_on`` is the revision the editor started from."""
+
+    __tablename__ = "answer_revisions"
+    __table_args__ = (UniqueConstraint("attempt_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    based_on: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    size: Mapped[int]  # bytes of UTF-8
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The editor (one page load) that saved it: saves from the same editor
+    # never conflict with each other, even if a response was lost.
+    client_id: Mapped[str] = mapped_column(String(64), default="")
+    restored_from: Mapped[int | None]
+
+    attempt: Mapped[Attempt] = relationship(back_populates="revisions")
+
+
+class HintReveal(Base):
+    __tablename__ = "hint_reveals"
+    __table_args__ = (UniqueConstraint("attempt_id", "hint_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    hint_index: Mapped[int]
+    revealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Timer seconds at the reveal: how far into the time box the hint was needed.
+    elapsed_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="hint_reveals")
+
+
+class SelfAssessment(Base):
+    """The level a candidate gave themselves on one criterion, with a note."""
+
+    __tablename__ = "self_assessments"
+    __table_args__ = (UniqueConstraint("attempt_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
+    level: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="self_assessments")
+    criterion: Mapped[Criterion] = relationship()

@@ -1,0 +1,200 @@
+"""Candidate pages: the library, the workspace, history, results and progress."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.access import access
+from app.db import get_session, utcnow
+from app.errors import Invalid
+from app.models import Role
+from app.practice import services
+from app.practice.services import AnswerTooLarge, LibraryFilters, StaleRevision
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+CANDIDATE = Role.CANDIDATE
+
+
+def _own_attempt(attempt_id: int):
+    return services.get_own_attempt(get_session(), current_user, attempt_id)
+
+
+def _draft_json(revision, number: int) -> dict:
+    return {
+        "revision": number,
+        "body": revision.body if revision else "",
+        "saved_at": revision.created_at.isoformat() if revision else None,
+    }
+
+
+@bp.get("")
+@access(CANDIDATE)
+def library():
+    args = request.args
+    filters = LibraryFilters(
+        competency=args.get("competency", ""), kind=args.get("kind", ""),
+        level=args.get("level", ""), time_box=args.get("time", ""),
+        query=args.get("q", "").strip()[:100], page=args.get("page", 1, type=int),
+    )
+    session = get_session()
+    page = services.list_library(session, current_user, filters)
+    return render_template(
+        "practice/library.html", page=page, filters=filters,
+        competencies=services.library_competencies(session),
+        kinds=services.KINDS, levels=services.LEVELS, time_boxes=services.TIME_BOXES,
+    )
+
+
+@bp.get("/prompts/<slug>")
+@access(CANDIDATE)
+def prompt(slug: str):
+    session = get_session()
+    prompt, revision = services.get_practice_prompt(session, slug)
+    return render_template("practice/prompt.html", prompt=prompt, revision=revision,
+                           attempts=services.attempts_for(session, current_user, prompt),
+                           levels=services.LEVELS)
+
+
+@bp.post("/prompts/<slug>/attempts")
+@access(CANDIDATE)
+def start(slug: str):
+    attempt = services.start_attempt(get_session(), current_user, slug,
+                                     target_level=request.form.get("level"))
+    return redirect(url_for("practice.workspace", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@access(CANDIDATE)
+def workspace(attempt_id: int):
+    session = get_session()
+    attempt = _own_attempt(attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for("practice.result", attempt_id=attempt.id))
+    draft = services.latest_revision(session, attempt)
+    return render_template("practice/workspace.html", attempt=attempt, draft=draft,
+                           revision=attempt.prompt_revision,
+                           elapsed=attempt.elapsed_seconds(utcnow()),
+                           max_bytes=services.ANSWER_MAX_BYTES)
+
+
+@bp.get("/attempts/<int:attempt_id>/draft")
+@access(CANDIDATE)
+def draft(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    return jsonify(_draft_json(services.latest_revision(get_session(), attempt),
+                               attempt.revision_number))
+
+
+@bp.post("/attempts/<int:attempt_id>/draft")
+@access(CANDIDATE)
+def save_draft(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    data = request.get_json(silent=True) or {}
+    body, based_on = data.get("body"), data.get("based_on")
+    if not isinstance(body, str) or not isinstance(based_on, int):
+        raise Invalid("Send JSON with body (text) and based_on (a revision number).")
+    try:
+        revision = services.save_draft(get_session(), attempt, body=body, based_on=based_on,
+                                       client_id=str(data.get("client_id", ""))[:64])
+    except StaleRevision as conflict:
+        return jsonify(error="conflict", message=conflict.message,
+                       current=_draft_json(conflict.current, conflict.number)), HTTPStatus.CONFLICT
+    except AnswerTooLarge as error:
+        return (jsonify(error="too_large", message=error.message),
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    return jsonify(revision=revision.number, saved_at=revision.created_at.isoformat(),
+                   size=revision.size)
+
+
+@bp.post("/attempts/<int:attempt_id>/hints")
+@access(CANDIDATE)
+def reveal_hint(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    reveal = services.reveal_hint(get_session(), attempt)
+    if not request.headers.get("HX-Request"):  # a plain form post, without scripts
+        return redirect(url_for("practice.workspace", attempt_id=attempt.id,
+                                _anchor=f"hint-{reveal.hint_index + 1}"))
+    return render_template("practice/_hint.html", attempt=attempt, reveal=reveal)
+
+
+@bp.post("/attempts/<int:attempt_id>/timer")
+@access(CANDIDATE)
+def timer(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    running = request.form.get("running") == "true"
+    services.set_timer(get_session(), attempt, running=running)
+    return jsonify(running=attempt.timer_started_at is not None,
+                   elapsed=attempt.elapsed_seconds(utcnow()))
+
+
+@bp.get("/attempts/<int:attempt_id>/revisions")
+@access(CANDIDATE)
+def revisions(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    page = services.list_revisions(get_session(), attempt,
+                                   page=request.args.get("page", 1, type=int))
+    return render_template("practice/revisions.html", attempt=attempt, page=page)
+
+
+@bp.get("/attempts/<int:attempt_id>/revisions/<int:number>")
+@access(CANDIDATE)
+def revision(attempt_id: int, number: int):
+    attempt = _own_attempt(attempt_id)
+    answer = services.get_revision(get_session(), attempt, number)
+    return render_template("practice/revision.html", attempt=attempt, answer=answer)
+
+
+@bp.post("/attempts/<int:attempt_id>/revisions/<int:number>/restore")
+@access(CANDIDATE)
+def restore(attempt_id: int, number: int):
+    attempt = _own_attempt(attempt_id)
+    services.restore_revision(get_session(), attempt, number)
+    return redirect(url_for("practice.workspace", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@access(CANDIDATE)
+def submit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    body = request.form.get("body")
+    based_on = request.form.get("based_on", type=int)
+    try:
+        services.submit_attempt(get_session(), attempt, body=body, based_on=based_on,
+                                client_id=request.form.get("client_id", "")[:64])
+    except StaleRevision:
+        raise Invalid("Your answer changed in another tab. Reload to see the newest text, "
+                      "then submit.") from None
+    return redirect(url_for("practice.result", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@access(CANDIDATE)
+def result(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.is_open:
+        return redirect(url_for("practice.workspace", attempt_id=attempt.id))
+    return render_template("practice/result.html",
+                           result=services.attempt_result(get_session(), attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/self-assessment")
+@access(CANDIDATE)
+def self_assess(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    levels = {}
+    for criterion in attempt.rubric_revision.criteria:
+        level = request.form.get(f"level-{criterion.id}", type=int)
+        if level is not None:
+            levels[criterion.id] = (level, request.form.get(f"note-{criterion.id}", ""))
+    services.self_assess(get_session(), attempt, levels)
+    return redirect(url_for("practice.result", attempt_id=attempt.id, _anchor="score"))
+
+
+@bp.get("/progress")
+@access(CANDIDATE)
+def progress():
+    return render_template("practice/progress.html",
+                           progress=services.progress(get_session(), current_user))

@@ -1,0 +1,310 @@
+// The answer workspace: autosave to the server as numbered revisions, a copy
+// in this browser while the server cannot be reached, conflict resolution
+// when another tab or device saved first, live preview, the timer and hints.
+(function () {
+  "use strict";
+
+  // The result page clears the local copy once an attempt is submitted.
+  const done = document.querySelector("[data-clear-draft]");
+  if (done) {
+    try { localStorage.removeItem("archboard:attempt:" + done.getAttribute("data-clear-draft")); } catch (e) { /* storage off */ }
+  }
+
+  const root = document.querySelector("[data-workspace]");
+  if (!root) return;
+
+  const SAVE_DELAY_MS = 1500;
+  const PREVIEW_DELAY_MS = 400;
+  const RETRY_MAX_MS = 10000;
+
+  const textarea = root.querySelector("#answer");
+  const status = root.querySelector("[data-save-status]");
+  const preview = root.querySelector("[data-preview]");
+  const basedOnInput = root.querySelector("[data-based-on]");
+  const clientInput = root.querySelector("[data-client-id]");
+  const dialog = root.querySelector("[data-conflict]");
+  const storageKey = "archboard:attempt:" + root.dataset.attempt;
+  const maxBytes = Number(root.dataset.maxBytes);
+
+  const state = {
+    base: Number(root.dataset.revision),   // the server revision this text builds on
+    saved: textarea.value,                  // the text the server holds at `base`
+    saving: false,
+    again: false,                           // more typing arrived during a save
+    retryMs: 2000,
+    timer: null,
+    retryTimer: null,
+    conflict: null,
+    clientId: (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : String(Date.now()) + Math.random().toString(16).slice(2),
+  };
+  clientInput.value = state.clientId;
+
+  function setStatus(text, kind) {
+    status.textContent = text;
+    status.setAttribute("data-state", kind);
+  }
+
+  function dirty() {
+    return textarea.value !== state.saved;
+  }
+
+  function keepLocally() {
+    try {
+      localStorage.setItem(storageKey, JSON.stringify({ base: state.base, body: textarea.value, at: Date.now() }));
+    } catch (e) { /* storage full or disabled: the server copy still applies */ }
+  }
+
+  function forgetLocally() {
+    try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
+  }
+
+  function bytes(text) {
+    return new TextEncoder().encode(text).length;
+  }
+
+  function scheduleSave(delay) {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(save, delay);
+  }
+
+  function retryLater(message) {
+    setStatus(message, "offline");
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(save, state.retryMs);
+    state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
+  }
+
+  async function save() {
+    clearTimeout(state.timer);
+    if (state.conflict) return;
+    if (state.saving) { state.again = true; return; }
+    if (!dirty()) { setStatus("All changes saved", "saved"); forgetLocally(); return; }
+    const body = textarea.value;
+    if (bytes(body) > maxBytes) {
+      keepLocally();
+      setStatus("Too long to save (over " + Math.round(maxBytes / 1000) + " KB): shorten it. Your text is kept on this device.", "error");
+      return;
+    }
+    state.saving = true;
+    setStatus("Saving…", "saving");
+    let response;
+    try {
+      response = await window.archboard.fetch(root.dataset.draftUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ body: body, based_on: state.base, client_id: state.clientId }),
+      });
+    } catch (e) {
+      state.saving = false;
+      keepLocally();
+      retryLater("Offline: your text is kept on this device and will be sent when the server is back");
+      return;
+    }
+    state.saving = false;
+    if (response.ok) {
+      const data = await response.json();
+      state.base = data.revision;
+      basedOnInput.value = String(state.base);
+      state.saved = body;
+      state.retryMs = 2000;
+      if (dirty()) {
+        keepLocally();
+        scheduleSave(SAVE_DELAY_MS);
+        setStatus("Unsaved changes", "dirty");
+      } else {
+        forgetLocally();
+        const at = new Date(data.saved_at);
+        setStatus("All changes saved at " + at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "saved");
+      }
+      if (state.again) { state.again = false; if (dirty()) scheduleSave(0); }
+      return;
+    }
+    keepLocally();
+    if (response.status === 409) {
+      const data = await response.json();
+      showConflict(data.current);
+    } else if (response.status === 413) {
+      setStatus("Too long to save: shorten it. Your text is kept on this device.", "error");
+    } else if (response.status === 401 || response.status === 400) {
+      retryLater("Your session ended: sign in again in another tab. Your text is kept on this device");
+    } else {
+      retryLater("The server could not save (" + response.status + "). Your text is kept on this device; retrying");
+    }
+  }
+
+  function showConflict(current) {
+    state.conflict = current;
+    setStatus("Changed elsewhere: choose which text to keep", "conflict");
+    dialog.querySelector("[data-conflict-mine]").textContent = textarea.value;
+    dialog.querySelector("[data-conflict-theirs]").textContent = current.body;
+    if (!dialog.open) dialog.showModal();
+  }
+
+  function resolve(choice) {
+    const current = state.conflict;
+    if (!current) return;
+    const mine = textarea.value;
+    state.conflict = null;
+    state.base = current.revision;
+    basedOnInput.value = String(state.base);
+    state.saved = current.body;
+    if (choice === "theirs") {
+      textarea.value = current.body;
+    } else if (choice === "merge") {
+      textarea.value = "<<<<<<< this tab\n" + mine + "\n=======\n" + current.body + "\n>>>>>>> saved version\n";
+    }
+    dialog.close();
+    textarea.focus();
+    updatePreview();
+    if (dirty()) { keepLocally(); save(); } else { forgetLocally(); setStatus("All changes saved", "saved"); }
+  }
+
+  dialog.querySelectorAll("[data-resolve]").forEach(function (button) {
+    button.addEventListener("click", function () { resolve(button.getAttribute("data-resolve")); });
+  });
+  dialog.addEventListener("cancel", function (event) { event.preventDefault(); });
+
+  // Preview through the server's one sanitising renderer.
+  let previewTimer = null;
+  let previewSeq = 0;
+  async function updatePreview() {
+    const seq = ++previewSeq;
+    const form = new URLSearchParams();
+    form.set("markdown", textarea.value);
+    try {
+      const response = await window.archboard.fetch(root.dataset.previewUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true" },
+        body: form,
+      });
+      if (!response.ok || seq !== previewSeq) return;
+      preview.innerHTML = await response.text();  // sanitised by the server
+      window.archboard.renderDiagrams(preview);
+    } catch (e) { /* offline: the preview waits for the server */ }
+  }
+
+  textarea.addEventListener("input", function () {
+    keepLocally();
+    setStatus("Unsaved changes", "dirty");
+    scheduleSave(SAVE_DELAY_MS);
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(updatePreview, PREVIEW_DELAY_MS);
+  });
+
+  textarea.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      save();
+    }
+  });
+
+  window.addEventListener("online", function () { if (dirty()) save(); });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty() || state.saving) {
+      keepLocally();
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // The answer template: keep it, clear it, or put it back.
+  const template = root.querySelector("template[data-template]");
+  root.querySelector("[data-insert-template]").addEventListener("click", function () {
+    const text = template.innerHTML.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&");
+    textarea.value = textarea.value.trim() ? textarea.value.replace(/\s*$/, "\n\n") + text : text;
+    textarea.dispatchEvent(new Event("input"));
+    textarea.focus();
+  });
+  root.querySelector("[data-clear]").addEventListener("click", function () {
+    if (textarea.value.trim() && !window.confirm("Clear the editor? Saved versions stay in the history.")) return;
+    textarea.value = "";
+    textarea.dispatchEvent(new Event("input"));
+    textarea.focus();
+  });
+
+  // Submitting sends the text in the form itself, based on the newest save.
+  root.querySelector("[data-submit-form]").addEventListener("submit", function () {
+    basedOnInput.value = String(state.base);
+    clearTimeout(state.timer);
+    state.saved = textarea.value;  // leaving through submit is not "unsaved"
+  });
+
+  // The timer counts up from the server's figure; pausing is recorded there.
+  const clock = root.querySelector("[data-timer-clock]");
+  const toggle = root.querySelector("[data-timer-toggle]");
+  const timeUp = root.querySelector("[data-time-up]");
+  const limit = Number(root.dataset.limitMinutes) * 60;
+  let elapsed = Number(root.dataset.elapsed);
+  let running = root.dataset.running === "true";
+  let lastTick = Date.now();
+  function renderClock() {
+    const seconds = Math.floor(elapsed);
+    clock.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    toggle.textContent = running ? "Pause" : "Resume";
+    toggle.setAttribute("aria-pressed", String(!running));
+    clock.classList.toggle("timer-over", seconds >= limit);
+    if (seconds >= limit) timeUp.hidden = false;
+  }
+  setInterval(function () {
+    const now = Date.now();
+    if (running) elapsed += (now - lastTick) / 1000;
+    lastTick = now;
+    renderClock();
+  }, 1000);
+  toggle.addEventListener("click", async function () {
+    running = !running;
+    renderClock();
+    const form = new URLSearchParams();
+    form.set("running", String(running));
+    try {
+      const response = await window.archboard.fetch(root.dataset.timerUrl, { method: "POST", body: form });
+      if (response.ok) {
+        const data = await response.json();
+        running = data.running;
+        elapsed = data.elapsed;
+        renderClock();
+      }
+    } catch (e) { /* the local clock keeps going; the server catches up on the next toggle */ }
+  });
+  renderClock();
+
+  // Hints: each reveal is appended by htmx; keep the button's count honest.
+  const hintForm = root.querySelector("[data-hint-form]");
+  if (hintForm) {
+    hintForm.addEventListener("htmx:afterRequest", function (event) {
+      if (!event.detail.successful) return;
+      const button = hintForm.querySelector("[data-hint-button]");
+      const left = Number(button.getAttribute("data-left")) - 1;
+      button.setAttribute("data-left", String(left));
+      if (left <= 0) {
+        const note = document.createElement("p");
+        note.className = "muted small";
+        note.textContent = "Every hint is shown.";
+        hintForm.replaceWith(note);
+      } else {
+        button.textContent = "Show a hint (" + left + " left)";
+      }
+      const list = document.getElementById("hint-list");
+      const newest = list.lastElementChild;
+      if (newest) { newest.setAttribute("tabindex", "-1"); newest.focus(); }
+    });
+  }
+
+  // On load: a local copy newer than the server's text comes back, and is sent.
+  (function restoreLocalCopy() {
+    let local = null;
+    try { local = JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { local = null; }
+    if (!local || typeof local.body !== "string") return;
+    if (local.base === state.base && local.body !== state.saved) {
+      textarea.value = local.body;
+      setStatus("Restored unsaved text from this device", "dirty");
+      scheduleSave(0);
+    } else if (local.base < state.base && local.body !== state.saved && local.body !== textarea.value) {
+      // Typed here against an older version that was since replaced elsewhere.
+      textarea.value = local.body;
+      showConflict({ revision: state.base, body: state.saved });
+    }
+  })();
+  updatePreview();
+})();

@@ -1,0 +1,125 @@
+"""Never lose work: two tabs editing one attempt, and the server going away mid-typing."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.models import AnswerRevision, Attempt
+from tests.e2e.pages import sign_in
+from tests.factories.practice import load_library, make_attempt
+from tests.factories.users import PASSWORD, make_user
+from tests.support.tools import free_port
+
+
+def newest_body(db, attempt_id: int) -> str:
+    db.expire_all()
+    return db.scalars(select(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id)
+                      .order_by(AnswerRevision.number.desc())).first().body
+
+
+def save_status(page: Page):
+    return page.locator("[data-save-status]")
+
+
+def type_at_end(page: Page, text: str, delay: float = 0) -> None:
+    editor = page.get_by_label("Your answer, in markdown")
+    editor.focus()
+    editor.press("Control+End")
+    editor.press_sequentially(text, delay=delay)
+
+
+def test_two_tabs_editing_one_attempt_lose_nothing(context: BrowserContext, server_url: str,
+                                                     db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user, body="Shared start.")
+    first = context.new_page()
+    sign_in(first, server_url, user.email, PASSWORD)
+    second = context.new_page()
+    url = f"{server_url}/practice/attempts/{attempt.id}"
+    first.goto(url)
+    second.goto(url)
+
+    type_at_end(first, " Edit from tab one.")
+    expect(save_status(first)).to_contain_text("All changes saved", timeout=10_000)
+
+    type_at_end(second, " Edit from tab two.")
+    dialog = second.get_by_role("dialog", name="This answer changed somewhere else")
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(dialog).to_contain_text("Edit from tab one.")
+    expect(dialog).to_contain_text("Edit from tab two.")
+    dialog.get_by_role("button", name="Keep both and merge").click()
+    expect(save_status(second)).to_contain_text("All changes saved", timeout=10_000)
+
+    body = newest_body(db, attempt.id)
+    assert "Edit from tab one." in body and "Edit from tab two." in body
+    # Tab one now holds an older base: its next edit conflicts instead of overwriting.
+    type_at_end(first, " More from one.")
+    expect(first.get_by_role("dialog")).to_be_visible(timeout=10_000)
+    first.get_by_role("dialog").get_by_role("button", name="Keep both and merge").click()
+    expect(save_status(first)).to_contain_text("All changes saved", timeout=10_000)
+    body = newest_body(db, attempt.id)
+    for part in ("Edit from tab one.", "Edit from tab two.", "More from one."):
+        assert part in body
+
+
+class RestartableServer:
+    """The test app on a fixed port that can be stopped and started again."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.port = free_port()
+        self.server = None
+        self.thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def restartable(app, db):
+    server = RestartableServer(app)
+    server.start()
+    yield server
+    if server.thread.is_alive():
+        server.stop()
+
+
+def test_typing_while_the_server_is_away_is_kept_and_sent_when_it_returns(
+        page: Page, restartable: RestartableServer, db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user, body="Online part.")
+    sign_in(page, restartable.url, user.email, PASSWORD)
+    page.goto(f"{restartable.url}/practice/attempts/{attempt.id}")
+    type_at_end(page, " Typed online.")
+    expect(save_status(page)).to_contain_text("All changes saved", timeout=10_000)
+
+    restartable.stop()
+    offline_text = " Typed while the server was gone: every character counts 0123456789."
+    type_at_end(page, offline_text, delay=5)
+    expect(save_status(page)).to_contain_text(re.compile("Offline"), timeout=15_000)
+    stored = page.evaluate(f"localStorage.getItem('archboard:attempt:{attempt.id}')")
+    assert offline_text.strip() in stored
+
+    restartable.start()
+    expect(save_status(page)).to_contain_text("All changes saved", timeout=30_000)
+    assert newest_body(db, attempt.id) == "Online part. Typed online." + offline_text
+    assert db.get(Attempt, attempt.id).revision_number >= 3

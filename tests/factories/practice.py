@@ -1,0 +1,36 @@
+"""Published prompts and attempts for practice tests, through the real services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.content.sync import sync_content
+from app.models import Attempt, User
+from app.practice import services
+from tests.factories.content import DESIGN_PROMPT, write_content
+
+
+def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0) -> Path:
+    """Write the small valid content tree (plus copies of its design prompt) and sync it."""
+    write_content(root)
+    for n in range(extra_design_prompts):
+        text = DESIGN_PROMPT.replace("title: Design a URL shortener",
+                                     f"title: Design service number {n:02d}")
+        (root / "prompts" / f"service-{n:02d}.md").write_text(
+            text.replace("competencies: [api-design, scalability]",
+                         "competencies: [api-design, scalability]\nrubric: url-shortener"))
+    sync_content(db, root)
+    return root
+
+
+def make_attempt(db: Session, user: User, slug: str = "url-shortener", *, body: str | None = None,
+                 submitted: bool = False) -> Attempt:
+    """An attempt by ``user``, optionally with a saved answer and submitted."""
+    attempt = services.start_attempt(db, user, slug)
+    if body is not None:
+        services.save_draft(db, attempt, body=body, based_on=0, client_id="factory")
+    if submitted:
+        services.submit_attempt(db, attempt)
+    return attempt
