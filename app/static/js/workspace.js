@@ -210,7 +210,8 @@
 
   // The answer template: keep it, clear it, or put it back.
   const template = root.querySelector("template[data-template]");
-  root.querySelector("[data-insert-template]").addEventListener("click", function () {
+  const insertTemplate = root.querySelector("[data-insert-template]");
+  if (insertTemplate) insertTemplate.addEventListener("click", function () {
     const text = template.innerHTML.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&");
     textarea.value = textarea.value.trim() ? textarea.value.replace(/\s*$/, "\n\n") + text : text;
     textarea.dispatchEvent(new Event("input"));

@@ -321,3 +321,10 @@ def test_concurrent_saves_with_the_same_base_never_both_win(db, library):
         services.save_draft(db, attempt, body="from B", based_on=1, client_id="b")
     assert attempt.revision_number == 2
     assert utcnow() >= attempt.started_at
+
+
+def test_a_coding_prompt_starts_from_its_starter_code(client, db, library, candidate):
+    attempt_id = start(client, "sum-two")
+    page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "```python\ndef add(a, b):\n    raise NotImplementedError" in page
+    assert "Insert the phase template" not in page
