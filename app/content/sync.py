@@ -101,32 +101,45 @@ def _next_number(session: Session, revision_type, owner_column, owner_id: int) -
     return (current or 0) + 1
 
 
-def _sync_rubrics(session: Session, content: doc.Content, report: SyncReport) -> None:
-    rows = {r.slug: r for r in session.scalars(select(Rubric))}
-    current = _current_hashes(session, RubricRevision, Rubric)
-    for slug, parsed in content.rubrics.items():
+def _sync_versioned(session: Session, report: SyncReport, *, kind: str, owner_type,
+                    revision_type, owner_column, parsed_items: dict, new_revision) -> None:
+    """Bring one kind of versioned content (prompts or rubrics) in line with disk.
+
+    Unchanged items cost no write; a changed one points at the revision with
+    its hash (an earlier one if the files went back, else a new one); an item
+    gone from disk is retired.
+    """
+    rows = {r.slug: r for r in session.scalars(select(owner_type))}
+    current = _current_hashes(session, revision_type, owner_type)
+    for slug, parsed in parsed_items.items():
         row = rows.get(slug)
         if row is not None and current.get(row.id) == parsed.content_hash and not row.retired_at:
-            report.unchanged["rubric"].append(slug)
+            report.unchanged[kind].append(slug)
             continue
         if row is None:
-            row = Rubric(slug=slug)
+            row = owner_type(slug=slug)
             session.add(row)
             session.flush()
-            report.created["rubric"].append(slug)
+            report.created[kind].append(slug)
         else:
-            report.revised["rubric"].append(slug)
-        revision = session.scalar(select(RubricRevision).where(
-            RubricRevision.rubric_id == row.id,
-            RubricRevision.content_hash == parsed.content_hash))
+            report.revised[kind].append(slug)
+        revision = session.scalar(select(revision_type).where(
+            owner_column == row.id, revision_type.content_hash == parsed.content_hash))
         if revision is None:
-            revision = _new_rubric_revision(session, row, parsed)
+            revision = new_revision(row, parsed)
         row.current_revision = revision
         row.retired_at = None
     for slug, row in rows.items():
-        if slug not in content.rubrics and row.retired_at is None:
+        if slug not in parsed_items and row.retired_at is None:
             row.retired_at = utcnow()
-            report.retired["rubric"].append(slug)
+            report.retired[kind].append(slug)
+
+
+def _sync_rubrics(session: Session, content: doc.Content, report: SyncReport) -> None:
+    _sync_versioned(session, report, kind="rubric", owner_type=Rubric,
+                    revision_type=RubricRevision, owner_column=RubricRevision.rubric_id,
+                    parsed_items=content.rubrics,
+                    new_revision=lambda row, parsed: _new_rubric_revision(session, row, parsed))
 
 
 def _new_rubric_revision(session: Session, row: Rubric, parsed: doc.Rubric) -> RubricRevision:
@@ -157,31 +170,11 @@ def _new_rubric_revision(session: Session, row: Rubric, parsed: doc.Rubric) -> R
 
 def _sync_prompts(session: Session, content: doc.Content, competencies: dict[str, Competency],
                   report: SyncReport) -> None:
-    rows = {p.slug: p for p in session.scalars(select(Prompt))}
-    current = _current_hashes(session, PromptRevision, Prompt)
-    for slug, parsed in content.prompts.items():
-        row = rows.get(slug)
-        if row is not None and current.get(row.id) == parsed.content_hash and not row.retired_at:
-            report.unchanged["prompt"].append(slug)
-            continue
-        if row is None:
-            row = Prompt(slug=slug)
-            session.add(row)
-            session.flush()
-            report.created["prompt"].append(slug)
-        else:
-            report.revised["prompt"].append(slug)
-        revision = session.scalar(select(PromptRevision).where(
-            PromptRevision.prompt_id == row.id,
-            PromptRevision.content_hash == parsed.content_hash))
-        if revision is None:
-            revision = _new_prompt_revision(session, row, parsed, competencies)
-        row.current_revision = revision
-        row.retired_at = None
-    for slug, row in rows.items():
-        if slug not in content.prompts and row.retired_at is None:
-            row.retired_at = utcnow()
-            report.retired["prompt"].append(slug)
+    _sync_versioned(session, report, kind="prompt", owner_type=Prompt,
+                    revision_type=PromptRevision, owner_column=PromptRevision.prompt_id,
+                    parsed_items=content.prompts,
+                    new_revision=lambda row, parsed: _new_prompt_revision(session, row, parsed,
+                                                                          competencies))
 
 
 def _new_prompt_revision(session: Session, row: Prompt, parsed: doc.Prompt,
