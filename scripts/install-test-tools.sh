@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: Chromium for the
-# browser tests and redis-server for the shared rate-limit test. Only as root
+# browser tests, redis-server for the shared rate-limit test, and bubblewrap
+# with the system Python's pytest for the code sandbox. Only as root
 # (apt-get needs it); otherwise it says what is missing and the tests that need
 # it skip, which with CI=true is a failure.
 set -euo pipefail
@@ -8,6 +9,8 @@ set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+/usr/bin/python3 -c "import pytest" >/dev/null 2>&1 || missing+=(python3-pytest)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
