@@ -123,3 +123,27 @@ def test_typing_while_the_server_is_away_is_kept_and_sent_when_it_returns(
     expect(save_status(page)).to_contain_text("All changes saved", timeout=30_000)
     assert newest_body(db, attempt.id) == "Online part. Typed online." + offline_text
     assert db.get(Attempt, attempt.id).revision_number >= 3
+
+
+def test_closing_the_tab_with_unsaved_text_asks_first(context: BrowserContext, server_url: str,
+                                                       db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user, body="Saved text.")
+    page = context.new_page()
+    sign_in(page, server_url, user.email, PASSWORD)
+    page.goto(f"{server_url}/practice/attempts/{attempt.id}")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    type_at_end(page, " not saved yet")
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert not page.is_closed()
+    stored = page.evaluate(f"localStorage.getItem('archboard:attempt:{attempt.id}')")
+    assert "not saved yet" in stored
