@@ -23,14 +23,16 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 with demo accounts
+	@bash scripts/install-tools.sh run
 	@echo
 	@echo "Archboard is starting on http://$(HOST):$(PORT)"
 	@$(FLASK) users demo
 	@echo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The worker runs candidates' code beside the web server; both stop together.
+	@trap 'kill 0' EXIT INT TERM; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup-test ## Set up, install test tools, lint, run the whole suite (SQLite and PostgreSQL)
-	bash scripts/install-test-tools.sh
+	bash scripts/install-tools.sh test
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 

@@ -79,6 +79,26 @@ SETTINGS: tuple[Setting, ...] = (
         "otherwise in process memory.",
     ),
     Setting(
+        "JOBS_SQLITE_PATH",
+        None,
+        _str,
+        "Where the job queue keeps its SQLite file when REDIS_URL is unset. Default: "
+        "instance/jobs.sqlite. Workers on other machines need REDIS_URL instead.",
+    ),
+    Setting(
+        "WORKER_THREADS",
+        2,
+        _int,
+        "How many code runs one `flask worker` process executes at once.",
+    ),
+    Setting(
+        "UNSAFE_LOCAL_RUNNER",
+        False,
+        _bool,
+        "DANGEROUS, development only: run candidates' code WITHOUT the bubblewrap "
+        "sandbox when bwrap is missing. Off by default; refused in production.",
+    ),
+    Setting(
         "MAX_CONTENT_LENGTH",
         1_048_576,
         _int,
@@ -146,6 +166,8 @@ def load_settings(environ: Mapping[str, str], instance_path: str | os.PathLike[s
     if config["SECRET_KEY"] is None and config["ARCHBOARD_ENV"] != "production":
         config["SECRET_KEY"] = _instance_secret(instance)
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    if not config["JOBS_SQLITE_PATH"]:
+        config["JOBS_SQLITE_PATH"] = str(instance / "jobs.sqlite")
     return config
 
 
@@ -162,6 +184,9 @@ def check_settings(config: Mapping[str, Any]) -> None:
     env = config.get("ARCHBOARD_ENV")
     if env not in ENVIRONMENTS:
         raise ConfigError(f"ARCHBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    if env == "production" and config.get("UNSAFE_LOCAL_RUNNER"):
+        raise ConfigError("UNSAFE_LOCAL_RUNNER runs candidates' code without a sandbox and is "
+                          "refused in production")
     if env == "production":
         key = config.get("SECRET_KEY") or ""
         if len(key) < MIN_PRODUCTION_SECRET_LENGTH:

@@ -7,7 +7,9 @@ empty, fully migrated database.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -72,6 +74,7 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-anything",
         "DATABASE_URL": database_url,
         "SERVER_NAME": None,
+        "JOBS_SQLITE_PATH": str(Path(tempfile.mkdtemp(prefix="archboard-jobs-")) / "jobs.sqlite"),
     }
     config.update(overrides)
     return create_app(config)

@@ -16,6 +16,7 @@ from app.models.content import (
     Rubric,
     RubricRevision,
 )
+from app.models.runs import RunKind, RunStatus, TestRun
 from app.models.users import Role, User, UserRole, UserSession
 
 __all__ = [
@@ -24,12 +25,15 @@ __all__ = [
     "AttemptStatus",
     "HintReveal",
     "SelfAssessment",
+    "TestRun",
     "Competency",
     "Criterion",
     "Prompt",
     "PromptRevision",
     "PromptRevisionCompetency",
     "Role",
+    "RunKind",
+    "RunStatus",
     "Rubric",
     "RubricRevision",
     "User",

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session, selectinload
 from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
-from app.grading.scoring import CriterionLevel, Score, bar_for, normalise, score
+from app.grading.runs import latest_run
+from app.grading.scoring import (
+    CriterionLevel,
+    Score,
+    auto_level_from_counts,
+    bar_for,
+    normalise,
+    score,
+)
 from app.grading.signals import highlight_html, signals_found, suggested_level
 from app.models import (
     AnswerRevision,
@@ -32,7 +40,10 @@ from app.models import (
     PromptRevisionCompetency,
     Rubric,
     RubricRevision,
+    RunKind,
+    RunStatus,
     SelfAssessment,
+    TestRun,
     User,
 )
 from app.pagination import Page, paginate
@@ -366,6 +377,7 @@ class AttemptResult:
     bar: float
     score: Score
     hints_used: int
+    hidden_run: TestRun | None = None
 
 
 def _scale(rubric: RubricRevision) -> dict[int, str]:
@@ -383,12 +395,18 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     scale = _scale(rubric)
     lo, hi = min(scale), max(scale)
     assessed = {a.criterion_id: a for a in attempt.self_assessments}
+    hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
+                  if attempt.prompt_revision.kind == "coding" else None)
+    tests_level = None
+    if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
+        tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
     results = []
     all_signals: list[str] = []
     for criterion in rubric.criteria:
         all_signals.extend(criterion.signals)
         suggested = (suggested_level(body, criterion.signals, lo, hi)
-                     if criterion.auto == "signals" else None)
+                     if criterion.auto == "signals" else
+                     tests_level if criterion.auto == "tests" else None)
         mine = assessed.get(criterion.id)
         results.append(CriterionResult(
             criterion=criterion, signals_found=signals_found(body, criterion.signals),
@@ -401,7 +419,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
         attempt=attempt, answer=answer,
         answer_html=highlight_html(str(render_markdown(body)), list(dict.fromkeys(all_signals))),
         criteria=results, scale=scale, bar=bar, score=score(levels, bar),
-        hints_used=len(attempt.hint_reveals),
+        hints_used=len(attempt.hint_reveals), hidden_run=hidden_run,
     )
 
 

@@ -10,7 +10,9 @@ from flask_login import current_user
 from app.auth.access import access
 from app.db import get_session, utcnow
 from app.errors import Invalid
-from app.models import Role
+from app.grading import runs
+from app.jobs import get_jobs
+from app.models import Role, RunKind
 from app.practice import services
 from app.practice.services import AnswerTooLarge, LibraryFilters, StaleRevision
 
@@ -167,7 +169,38 @@ def submit(attempt_id: int):
     except StaleRevision:
         raise Invalid("Your answer changed in another tab. Reload to see the newest text, "
                       "then submit.") from None
+    if attempt.prompt_revision.kind == "coding":
+        run = runs.request_run(get_session(), attempt, RunKind.HIDDEN)
+        get_jobs().enqueue_run(run.id)
     return redirect(url_for("practice.result", attempt_id=attempt.id))
+
+
+def run_json(run) -> dict:
+    """A run for the page; hidden tests show only their names and outcomes."""
+    hidden = run.kind is RunKind.HIDDEN
+    tests = [{"name": t["name"], "outcome": t["outcome"], "seconds": t["seconds"],
+              **({} if hidden else {"message": t["message"], "output": t["output"]})}
+             for t in run.results]
+    return {"id": run.id, "kind": run.kind.value, "status": run.status.value,
+            "finished": run.finished, "verdict": run.verdict, "detail": run.detail,
+            "passed": run.passed, "total": run.total, "revision": run.revision_number,
+            "sandboxed": run.sandboxed, "tests": tests}
+
+
+@bp.post("/attempts/<int:attempt_id>/runs")
+@access(CANDIDATE)
+def request_run(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    run = runs.request_run(get_session(), attempt, RunKind.PUBLIC)
+    get_jobs().enqueue_run(run.id)
+    return jsonify(run_json(run)), HTTPStatus.ACCEPTED
+
+
+@bp.get("/attempts/<int:attempt_id>/runs/<int:run_id>")
+@access(CANDIDATE)
+def run_status(attempt_id: int, run_id: int):
+    attempt = _own_attempt(attempt_id)
+    return jsonify(run_json(runs.get_run(get_session(), attempt, run_id)))
 
 
 @bp.get("/attempts/<int:attempt_id>/result")

@@ -33,7 +33,7 @@ PAGES = [
     ("practice.progress", "/practice/progress", "admin"),
 ]
 # JSON endpoints and the static route are not pages.
-NOT_PAGES = {"static", "pages.health", "practice.draft"}
+NOT_PAGES = {"static", "pages.health", "practice.draft", "practice.run_status"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):

@@ -6,7 +6,7 @@ from flask import Flask
 
 # Values for URL parameters, by name, so every rule can be built.
 SAMPLE_ARGUMENTS = {"user_id": 1, "filename": "css/app.css", "slug": "url-shortener",
-                    "attempt_id": 1, "number": 1}
+                    "attempt_id": 1, "number": 1, "run_id": 1}
 
 
 def urls(app: Flask, method: str) -> list[tuple[str, str]]:

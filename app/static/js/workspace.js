@@ -10,6 +10,17 @@
     try { localStorage.removeItem("archboard:attempt:" + done.getAttribute("data-clear-draft")); } catch (e) { /* storage off */ }
   }
 
+  // Pages waiting for a run (the result page's hidden tests) refresh when it ends.
+  const waiting = document.querySelector("[data-reload-when-done]");
+  if (waiting) {
+    const poll = setInterval(async function () {
+      try {
+        const response = await fetch(waiting.getAttribute("data-reload-when-done"), { headers: { "Accept": "application/json" } });
+        if (response.ok && (await response.json()).finished) { clearInterval(poll); window.location.reload(); }
+      } catch (e) { /* offline: try again */ }
+    }, 1500);
+  }
+
   const root = document.querySelector("[data-workspace]");
   if (!root) return;
 
@@ -289,6 +300,65 @@
       const list = document.getElementById("hint-list");
       const newest = list.lastElementChild;
       if (newest) { newest.setAttribute("tabindex", "-1"); newest.focus(); }
+    });
+  }
+
+  // Public test runs: save first, queue a run, poll it, show each test.
+  const runButton = root.querySelector("[data-run-tests]");
+  const runPanel = root.querySelector("[data-run-panel]");
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function renderRun(run) {
+    runPanel.replaceChildren();
+    if (!run.finished) {
+      const line = element("p");
+      line.append(element("span", "spinner"), " " + (run.status === "running" ? "Running the public tests…" : "Queued: waiting for a worker…"));
+      runPanel.append(line);
+      return;
+    }
+    if (run.status === "failed") { runPanel.append(element("p", "alert alert-error", run.detail)); return; }
+    runPanel.append(element("p", "", run.passed + " of " + run.total + " passed · " + run.detail + " (saved version " + run.revision + ")"));
+    const list = element("ul", "test-list");
+    let shownFailure = false;
+    run.tests.forEach(function (t) {
+      const item = element("li", "test-" + t.outcome);
+      item.append(element("span", "visually-hidden", t.outcome + ": "), t.name + "  " + Math.round(t.seconds * 1000) + " ms");
+      if (t.outcome !== "passed" && !shownFailure) {
+        shownFailure = true;  // the first failure in full; the others by name
+        item.append(element("pre", "run-failure", (t.message || "") + (t.output ? "\n--- output ---\n" + t.output : "")));
+      }
+      list.append(item);
+    });
+    runPanel.append(list);
+  }
+  if (runButton) {
+    runButton.addEventListener("click", async function () {
+      runButton.disabled = true;
+      try {
+        while (state.saving) await sleep(100);
+        if (dirty()) await save();
+        while (state.saving) await sleep(100);
+        if (dirty()) { runPanel.replaceChildren(element("p", "alert alert-error", "Save your code first: " + status.textContent)); return; }
+        const response = await window.archboard.fetch(runButton.getAttribute("data-runs-url"), { method: "POST", headers: { "Accept": "application/json" } });
+        if (!response.ok) { runPanel.replaceChildren(element("p", "alert alert-error", "Could not start the tests (" + response.status + ").")); return; }
+        let run = await response.json();
+        const url = runButton.getAttribute("data-runs-url") + "/" + run.id;
+        renderRun(run);
+        while (!run.finished) {
+          await sleep(800);
+          const poll = await fetch(url, { headers: { "Accept": "application/json" } });
+          if (poll.ok) { run = await poll.json(); renderRun(run); }
+        }
+      } catch (e) {
+        runPanel.replaceChildren(element("p", "alert alert-error", "The server cannot be reached; try again when it is back."));
+      } finally {
+        runButton.disabled = false;
+      }
     });
   }
 

@@ -1,0 +1,159 @@
+"""Code runs through the real queue and a real `flask worker` process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.grading.runner.sandbox import sandbox_problem
+from app.grading.runs import STUCK_AFTER, recover_stuck_runs, request_run
+from app.jobs import get_jobs
+from app.models import RunKind, RunStatus, TestRun
+from tests.factories.practice import load_library, make_attempt
+from tests.factories.users import PASSWORD, make_user
+from tests.support.tools import missing_tool
+
+ROOT = Path(__file__).resolve().parents[3]
+WRONG = "def add(a, b):\n    return a - b\n"
+RIGHT = "def add(a, b):\n    return a + b\n"
+
+
+class Worker:
+    def __init__(self, app) -> None:
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "DATABASE_URL": app.config["DATABASE_URL"],
+                    "SECRET_KEY": app.config["SECRET_KEY"], "ARCHBOARD_ENV": "testing",
+                    "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"], "PYTHONPATH": str(ROOT)}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--threads", "2"],
+            cwd=ROOT, env=self.env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def worker(app, db):
+    problem = sandbox_problem()
+    if problem:
+        missing_tool(problem)
+    running = Worker(app)
+    running.start()
+    yield running
+    running.kill()
+
+
+def wait_for(db, run_ids: list[int], timeout: float = 90) -> list[TestRun]:
+    deadline = time.monotonic() + timeout
+    while True:
+        db.expire_all()
+        runs = db.scalars(select(TestRun).where(TestRun.id.in_(run_ids))
+                          .order_by(TestRun.id)).all()
+        if all(r.finished for r in runs) or time.monotonic() > deadline:
+            return runs
+        time.sleep(0.3)
+
+
+def test_a_public_run_from_the_page_is_executed_by_the_worker(client, db, tmp_path, worker):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    client.login(user.email, PASSWORD)
+    attempt = make_attempt(db, user, "sum-two", body=f"```python\n{WRONG}```")
+    response = client.post(f"/practice/attempts/{attempt.id}/runs")
+    assert response.status_code == HTTPStatus.ACCEPTED
+    assert response.json["status"] == "queued"
+    (run,) = wait_for(db, [response.json["id"]])
+    assert run.status is RunStatus.DONE
+    status = client.get(f"/practice/attempts/{attempt.id}/runs/{run.id}").json
+    assert status["finished"] and status["verdict"] == "completed"
+    assert (status["passed"], status["total"]) == (0, 1)
+    (test,) = status["tests"]
+    assert test["name"] == "test_small" and test["outcome"] == "failed"
+    assert "assert -1 == 3" in test["message"]
+
+
+def test_submitting_runs_the_hidden_tests_and_suggests_the_tests_level(client, db, tmp_path,
+                                                                        worker):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    client.login(user.email, PASSWORD)
+    attempt = make_attempt(db, user, "sum-two", body=RIGHT)
+    client.post(f"/practice/attempts/{attempt.id}/submit")
+    run = db.scalar(select(TestRun).where(TestRun.attempt_id == attempt.id))
+    assert run.kind is RunKind.HIDDEN
+    (run,) = wait_for(db, [run.id])
+    assert (run.passed, run.total) == (1, 1)
+    page = client.get(f"/practice/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "1 of 1</strong> hidden tests passed" in page
+    assert "Suggested: level 4</span> from the share of hidden tests passed" in page
+    status = client.get(f"/practice/attempts/{attempt.id}/runs/{run.id}").json
+    assert "message" not in status["tests"][0]  # hidden tests show names and outcomes only
+
+
+def test_twenty_runs_queued_at_once_all_finish(app, db, tmp_path, worker):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    ids = []
+    for n in range(20):
+        attempt = make_attempt(db, user, "sum-two", body=RIGHT if n % 2 else WRONG)
+        run = request_run(db, attempt, RunKind.PUBLIC)
+        get_jobs(app).enqueue_run(run.id)
+        ids.append(run.id)
+    runs = wait_for(db, ids, timeout=180)
+    assert [r.status for r in runs] == [RunStatus.DONE] * 20
+    assert [r.passed for r in runs] == [n % 2 for n in range(20)]
+
+
+def test_a_worker_killed_mid_run_leaves_nothing_stuck(app, db, tmp_path, worker):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    slow = "import time\n\ndef add(a, b):\n    time.sleep(6)\n    return a + b\n"
+    attempt = make_attempt(db, user, "sum-two", body=slow)
+    run = request_run(db, attempt, RunKind.PUBLIC)
+    get_jobs(app).enqueue_run(run.id)
+    deadline = time.monotonic() + 60
+    while db.get(TestRun, run.id).status is not RunStatus.RUNNING:
+        assert time.monotonic() < deadline, "the worker never started the run"
+        time.sleep(0.2)
+        db.expire_all()
+    worker.kill()
+    run = db.get(TestRun, run.id)
+    assert run.status is RunStatus.RUNNING  # the dead worker's claim is still there
+
+    # Later, recovery finds it and puts it back on the queue.
+    assert recover_stuck_runs(db, now=run.started_at + STUCK_AFTER + timedelta(seconds=1)) \
+        == [run.id]
+    get_jobs(app).enqueue_run(run.id)
+    worker.start()
+    (finished,) = wait_for(db, [run.id])
+    assert finished.status is RunStatus.DONE and finished.passed == 1
+    assert finished.tries == 2
+
+
+def test_a_run_lost_twice_is_failed_with_a_reason(app, db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user, "sum-two", body=RIGHT)
+    run = request_run(db, attempt, RunKind.PUBLIC)
+    run.status, run.tries, run.started_at = RunStatus.RUNNING, 2, attempt.started_at
+    db.commit()
+    assert recover_stuck_runs(db, now=attempt.started_at + STUCK_AFTER * 2) == []
+    db.expire_all()
+    run = db.get(TestRun, run.id)
+    assert run.status is RunStatus.FAILED and run.verdict == "worker_lost"
+    assert "stopped 2 times" in run.detail
