@@ -322,7 +322,8 @@
       return;
     }
     if (run.status === "failed") { runPanel.append(element("p", "alert alert-error", run.detail)); return; }
-    runPanel.append(element("p", "", run.passed + " of " + run.total + " passed · " + run.detail + " (saved version " + run.revision + ")"));
+    const extra = run.verdict === "completed" ? "" : " · " + run.detail;
+    runPanel.append(element("p", "", run.passed + " of " + run.total + " passed" + extra + " (saved version " + run.revision + ")"));
     const list = element("ul", "test-list");
     let shownFailure = false;
     run.tests.forEach(function (t) {
