@@ -27,6 +27,7 @@ PAGES = [
     ("practice.library", "/practice?q=nothing-matches-this", "admin"),
     ("practice.prompt", "/practice/prompts/url-shortener", "admin"),
     ("practice.workspace", "/practice/attempts/{open}", "admin"),
+    ("practice.workspace", "/practice/attempts/{coding}", "admin"),
     ("practice.revisions", "/practice/attempts/{open}/revisions", "admin"),
     ("practice.revision", "/practice/attempts/{open}/revisions/1", "admin"),
     ("practice.result", "/practice/attempts/{done}/result", "admin"),
@@ -66,7 +67,8 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     done = make_attempt(db, admin, "url-shortener", body="Key-value store, base62.",
                         submitted=True)
     services.self_assess(db, done, {c.id: (3, "ok") for c in done.rubric_revision.criteria})
-    ids = {"open": open_attempt.id, "done": done.id}
+    coding = make_attempt(db, admin, "sum-two", body="def add(a, b):\n    return a + b  # sum\n")
+    ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id}
     problems = {}
     signed_in = False
     for _endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):

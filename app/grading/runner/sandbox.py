@@ -15,6 +15,7 @@ code; the sandbox keeps the host and the app safe, not the score honest.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import resource
@@ -24,10 +25,16 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SANDBOX_UID = 65534
+SANDBOX_UID = 65534  # the uid code sees inside the sandbox
+# Outside, each run that is going on at once gets its own uid from this range:
+# RLIMIT_NPROC counts every process of a uid, so a shared uid would let one
+# run's fork bomb starve the others.
+HOST_UIDS = range(61000, 61256)
 SYSTEM_PYTHON = "/usr/bin/python3"
 MESSAGE_MAX = 2_000
 OUTPUT_MAX = 4_000
@@ -126,17 +133,41 @@ def _bwrap_args(work: Path) -> list[str]:
     return args
 
 
-def _drop_privileges() -> None:
+def _drop_privileges(uid: int = SANDBOX_UID) -> None:
     # As root, become an ordinary uid first: RLIMIT_NPROC is not enforced for root.
     if os.geteuid() == 0:
         os.setgroups([])
-        os.setgid(SANDBOX_UID)
-        os.setuid(SANDBOX_UID)
+        os.setgid(uid)
+        os.setuid(uid)
 
 
-def _limit(limits: Limits):
+@contextmanager
+def _lease_uid() -> Iterator[int]:
+    """A host uid no other run on this machine is using, held for the run."""
+    if os.geteuid() != 0:
+        yield os.geteuid()  # unprivileged workers cannot switch uid; they run as themselves
+        return
+    folder = Path(tempfile.gettempdir()) / "archboard-sandbox-uids"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for uid in HOST_UIDS:
+        handle = open(folder / str(uid), "w")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield uid
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise SandboxUnavailable(f"all {len(HOST_UIDS)} sandbox uids are in use on this machine")
+
+
+def _limit(limits: Limits, uid: int):
     def apply() -> None:
-        _drop_privileges()
+        _drop_privileges(uid)
         # The CPU limit's soft value sends SIGXCPU (a clear "out of CPU time");
         # the hard value, a second later, kills whatever ignored it.
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
@@ -185,16 +216,18 @@ def run_tests(code: str, tests: dict[str, str], *, limits: Limits | None = None,
             command = [SYSTEM_PYTHON, *[a.replace("/out", str(work / "out"))
                                         .replace("/code", str(work / "code"))
                                         for a in pytest_args]]
-        return _execute(command, work, limits, sandboxed=bwrap is not None)
+        with _lease_uid() as uid:
+            return _execute(command, work, limits, uid, sandboxed=bwrap is not None)
 
 
-def _execute(command: list[str], work: Path, limits: Limits, *, sandboxed: bool) -> RunResult:
+def _execute(command: list[str], work: Path, limits: Limits, uid: int, *,
+             sandboxed: bool) -> RunResult:
     log_path = work / "log.txt"
     started = time.monotonic()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env={}, cwd=work / "code", preexec_fn=_limit(limits), start_new_session=True,
+            env={}, cwd=work / "code", preexec_fn=_limit(limits, uid), start_new_session=True,
         )
         try:
             exit_code = process.wait(timeout=limits.wall_seconds)

@@ -37,6 +37,15 @@
   const storageKey = "archboard:attempt:" + root.dataset.attempt;
   const maxBytes = Number(root.dataset.maxBytes);
 
+  // Coding prompts edit in CodeMirror, which mirrors every change into the textarea.
+  if (root.dataset.kind === "coding" && window.ArchboardCodeEditor) {
+    window.ArchboardCodeEditor.mount(textarea);
+  }
+  function setText(value) {
+    textarea.value = value;
+    textarea.dispatchEvent(new Event("archboard:replace"));
+  }
+
   const state = {
     base: Number(root.dataset.revision),   // the server revision this text builds on
     saved: textarea.value,                  // the text the server holds at `base`
@@ -86,11 +95,16 @@
     state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
   }
 
-  async function save() {
+  async function save(force) {
     clearTimeout(state.timer);
     if (state.conflict) return;
     if (state.saving) { state.again = true; return; }
-    if (!dirty()) { setStatus("All changes saved", "saved"); forgetLocally(); return; }
+    // force: save even unchanged text, e.g. a starter that was never saved.
+    if (!dirty() && !(force === true && state.base === 0)) {
+      setStatus("All changes saved", "saved");
+      forgetLocally();
+      return;
+    }
     const body = textarea.value;
     if (bytes(body) > maxBytes) {
       keepLocally();
@@ -161,9 +175,9 @@
     basedOnInput.value = String(state.base);
     state.saved = current.body;
     if (choice === "theirs") {
-      textarea.value = current.body;
+      setText(current.body);
     } else if (choice === "merge") {
-      textarea.value = "<<<<<<< this tab\n" + mine + "\n=======\n" + current.body + "\n>>>>>>> saved version\n";
+      setText("<<<<<<< this tab\n" + mine + "\n=======\n" + current.body + "\n>>>>>>> saved version\n");
     }
     dialog.close();
     textarea.focus();
@@ -180,6 +194,7 @@
   let previewTimer = null;
   let previewSeq = 0;
   async function updatePreview() {
+    if (!preview) return;
     const seq = ++previewSeq;
     const form = new URLSearchParams();
     form.set("markdown", textarea.value);
@@ -203,7 +218,7 @@
     previewTimer = setTimeout(updatePreview, PREVIEW_DELAY_MS);
   });
 
-  textarea.addEventListener("keydown", function (event) {
+  root.addEventListener("keydown", function (event) {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
       event.preventDefault();
       save();
@@ -230,7 +245,7 @@
   });
   root.querySelector("[data-clear]").addEventListener("click", function () {
     if (textarea.value.trim() && !window.confirm("Clear the editor? Saved versions stay in the history.")) return;
-    textarea.value = "";
+    setText("");
     textarea.dispatchEvent(new Event("input"));
     textarea.focus();
   });
@@ -342,11 +357,16 @@
       runButton.disabled = true;
       try {
         while (state.saving) await sleep(100);
-        if (dirty()) await save();
+        if (dirty() || state.base === 0) await save(true);
         while (state.saving) await sleep(100);
-        if (dirty()) { runPanel.replaceChildren(element("p", "alert alert-error", "Save your code first: " + status.textContent)); return; }
+        if (dirty() || state.base === 0) { runPanel.replaceChildren(element("p", "alert alert-error", "Save your code first: " + status.textContent)); return; }
         const response = await window.archboard.fetch(runButton.getAttribute("data-runs-url"), { method: "POST", headers: { "Accept": "application/json" } });
-        if (!response.ok) { runPanel.replaceChildren(element("p", "alert alert-error", "Could not start the tests (" + response.status + ").")); return; }
+        if (!response.ok) {
+          let reason = "status " + response.status;
+          try { reason = (await response.json()).detail || reason; } catch (e) { /* not JSON */ }
+          runPanel.replaceChildren(element("p", "alert alert-error", "Could not start the tests: " + reason));
+          return;
+        }
         let run = await response.json();
         const url = runButton.getAttribute("data-runs-url") + "/" + run.id;
         renderRun(run);
@@ -369,12 +389,12 @@
     try { local = JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { local = null; }
     if (!local || typeof local.body !== "string") return;
     if (local.base === state.base && local.body !== state.saved) {
-      textarea.value = local.body;
+      setText(local.body);
       setStatus("Restored unsaved text from this device", "dirty");
       scheduleSave(0);
     } else if (local.base < state.base && local.body !== state.saved && local.body !== textarea.value) {
       // Typed here against an older version that was since replaced elsewhere.
-      textarea.value = local.body;
+      setText(local.body);
       showConflict({ revision: state.base, body: state.saved });
     }
   })();

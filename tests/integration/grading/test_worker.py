@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,30 +16,10 @@ from app.models import RunKind, RunStatus, TestRun
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
 from tests.support.tools import missing_tool
+from tests.support.worker import Worker
 
-ROOT = Path(__file__).resolve().parents[3]
 WRONG = "def add(a, b):\n    return a - b\n"
 RIGHT = "def add(a, b):\n    return a + b\n"
-
-
-class Worker:
-    def __init__(self, app) -> None:
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                    "DATABASE_URL": app.config["DATABASE_URL"],
-                    "SECRET_KEY": app.config["SECRET_KEY"], "ARCHBOARD_ENV": "testing",
-                    "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"], "PYTHONPATH": str(ROOT)}
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--threads", "2"],
-            cwd=ROOT, env=self.env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture

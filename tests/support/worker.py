@@ -1,0 +1,33 @@
+"""A real `flask worker` process for tests, sharing the test app's database and queue."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Worker:
+    def __init__(self, app: Flask) -> None:
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "DATABASE_URL": app.config["DATABASE_URL"],
+                    "SECRET_KEY": app.config["SECRET_KEY"], "ARCHBOARD_ENV": "testing",
+                    "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"], "PYTHONPATH": str(ROOT)}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--threads", "2"],
+            cwd=ROOT, env=self.env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
