@@ -132,3 +132,39 @@ def test_a_run_lost_twice_is_failed_with_a_reason(app, db, tmp_path):
     run = db.get(TestRun, run.id)
     assert run.status is RunStatus.FAILED and run.verdict == "worker_lost"
     assert "stopped 2 times" in run.detail
+
+
+HOSTILE = {
+    "infinite loop": "def add(a, b):\n    while True:\n        pass\n",
+    "fork bomb": ("import os\n\ndef add(a, b):\n    while True:\n        try:\n"
+                  "            os.fork()\n        except OSError:\n            pass\n"),
+    "10 GB": "def add(a, b):\n    return len(bytearray(10 * 1024 ** 3))\n",
+    "100 MB of output": "def add(a, b):\n    print('z' * 100_000_000)\n",
+}
+
+
+def test_the_app_keeps_serving_while_hostile_code_runs(client, db, tmp_path, worker, app):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    ids = []
+    for code in HOSTILE.values():
+        attempt = make_attempt(db, user, "sum-two", body=code)
+        run = request_run(db, attempt, RunKind.PUBLIC)
+        get_jobs(app).enqueue_run(run.id)
+        ids.append(run.id)
+    healthy = 0
+    deadline = time.monotonic() + 120
+    while not all(r.finished for r in wait_for(db, ids, timeout=0)):
+        assert time.monotonic() < deadline
+        started = time.monotonic()
+        assert client.get("/healthz").status_code == HTTPStatus.OK
+        assert time.monotonic() - started < 2, "the app slowed to a crawl"
+        healthy += 1
+        time.sleep(0.2)
+    runs = wait_for(db, ids)
+    verdicts = dict(zip(HOSTILE, (r.verdict for r in runs), strict=True))
+    assert verdicts == {"infinite loop": "timeout", "fork bomb": "timeout",
+                        "10 GB": "memory_limit", "100 MB of output": "output_limit"}
+    assert all(r.passed == 0 for r in runs)
+    assert healthy > 0
+    assert client.get("/healthz").status_code == HTTPStatus.OK
