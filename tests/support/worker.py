@@ -19,6 +19,8 @@ class Worker:
                     "DATABASE_URL": app.config["DATABASE_URL"],
                     "SECRET_KEY": app.config["SECRET_KEY"], "ARCHBOARD_ENV": "testing",
                     "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"], "PYTHONPATH": str(ROOT)}
+        if app.config.get("REDIS_URL"):
+            self.env["REDIS_URL"] = app.config["REDIS_URL"]
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:

@@ -168,3 +168,36 @@ def test_the_app_keeps_serving_while_hostile_code_runs(client, db, tmp_path, wor
     assert all(r.passed == 0 for r in runs)
     assert healthy > 0
     assert client.get("/healthz").status_code == HTTPStatus.OK
+
+
+def test_with_redis_the_queue_lives_in_redis(database_url, db, tmp_path):
+    from huey import RedisHuey
+
+    from tests.conftest import make_test_app
+    from tests.support.redis import start_redis
+
+    problem = sandbox_problem() or None
+    started = start_redis()
+    if problem or isinstance(started, str):
+        missing_tool(problem or started)
+    process, url = started
+    app = make_test_app(database_url, REDIS_URL=url)
+    worker = Worker(app)
+    try:
+        assert isinstance(get_jobs(app).huey, RedisHuey)
+        load_library(db, tmp_path)
+        user = make_user(db)
+        attempt = make_attempt(db, user, "sum-two", body=RIGHT)
+        run = request_run(db, attempt, RunKind.PUBLIC)
+        get_jobs(app).enqueue_run(run.id)
+        assert len(get_jobs(app).huey) == 1  # waiting in Redis, not in a SQLite file
+        worker.start()
+        (finished,) = wait_for(db, [run.id])
+        assert finished.status is RunStatus.DONE and finished.passed == 1
+    finally:
+        worker.kill()
+        process.terminate()
+        process.wait(timeout=10)
+        from app.db import get_database
+
+        get_database(app).engine.dispose()
