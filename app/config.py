@@ -123,6 +123,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Markdown previews allowed per client address in a window.",
     ),
     Setting(
+        "RUN_RATE_LIMIT",
+        "20 per minute",
+        _str,
+        "Test runs a candidate may request per client address in a window (each one "
+        "occupies a worker).",
+    ),
+    Setting(
         "SESSION_DAYS",
         14,
         _int,

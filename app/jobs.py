@@ -23,9 +23,7 @@ class Jobs:
     def __init__(self, app: Flask) -> None:
         config = app.config
         self.huey: Huey
-        if config.get("JOBS_IMMEDIATE"):
-            self.huey = SqliteHuey("archboard", immediate=True)
-        elif config.get("REDIS_URL"):
+        if config.get("REDIS_URL"):
             self.huey = RedisHuey("archboard", url=config["REDIS_URL"])
         else:
             self.huey = SqliteHuey("archboard", filename=config["JOBS_SQLITE_PATH"])

@@ -15,6 +15,7 @@ from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
 from app.practice.services import AnswerTooLarge, LibraryFilters, StaleRevision
+from app.rate_limits import rate_limit
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 CANDIDATE = Role.CANDIDATE
@@ -189,6 +190,7 @@ def run_json(run) -> dict:
 
 @bp.post("/attempts/<int:attempt_id>/runs")
 @access(CANDIDATE)
+@rate_limit("RUN_RATE_LIMIT")
 def request_run(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     run = runs.request_run(get_session(), attempt, RunKind.PUBLIC)

@@ -201,3 +201,18 @@ def test_with_redis_the_queue_lives_in_redis(database_url, db, tmp_path):
         from app.db import get_database
 
         get_database(app).engine.dispose()
+
+
+def test_run_requests_are_rate_limited(app, client, db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    client.login(user.email, PASSWORD)
+    attempt = make_attempt(db, user, "sum-two", body=RIGHT)
+    app.config["RUN_RATE_LIMIT"] = "3 per minute"
+    try:
+        statuses = [client.post(f"/practice/attempts/{attempt.id}/runs").status_code
+                    for _ in range(4)]
+    finally:
+        app.config["RUN_RATE_LIMIT"] = "20 per minute"
+    assert statuses == [202, 202, 202, HTTPStatus.TOO_MANY_REQUESTS]
+    assert len(db.scalars(select(TestRun)).all()) == 3
