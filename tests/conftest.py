@@ -133,3 +133,18 @@ def query_counter(app: Flask) -> Iterator[list[str]]:
     event.listen(engine, "before_cursor_execute", record)
     yield statements
     event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def worker(app: Flask, db):
+    """A real `flask worker` process on the test database and queue, killed afterwards."""
+    from app.grading.runner.sandbox import sandbox_problem
+    from tests.support.worker import Worker
+
+    problem = sandbox_problem()
+    if problem:
+        missing_tool(problem)
+    running = Worker(app)
+    running.start()
+    yield running
+    running.kill()

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from app.grading.runner.sandbox import sandbox_problem
 from tests.e2e.pages import sign_in
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD, make_user
-from tests.support.tools import missing_tool
-from tests.support.worker import Worker
-
-
-@pytest.fixture
-def worker(app, db):
-    problem = sandbox_problem()
-    if problem:
-        missing_tool(problem)
-    running = Worker(app)
-    running.start()
-    yield running
-    running.kill()
 
 
 def replace_code(page: Page, code: str) -> None:

@@ -6,7 +6,6 @@ import time
 from datetime import timedelta
 from http import HTTPStatus
 
-import pytest
 from sqlalchemy import select
 
 from app.grading.runner.sandbox import sandbox_problem
@@ -20,17 +19,6 @@ from tests.support.worker import Worker
 
 WRONG = "def add(a, b):\n    return a - b\n"
 RIGHT = "def add(a, b):\n    return a + b\n"
-
-
-@pytest.fixture
-def worker(app, db):
-    problem = sandbox_problem()
-    if problem:
-        missing_tool(problem)
-    running = Worker(app)
-    running.start()
-    yield running
-    running.kill()
 
 
 def wait_for(db, run_ids: list[int], timeout: float = 90) -> list[TestRun]:
