@@ -7,13 +7,14 @@ views never commit.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -50,6 +51,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_by_value(kind: type[enum.Enum], length: int = 20) -> Enum:
+    """A column type storing a Python enum by its value, as a checked string."""
+    return Enum(kind, values_callable=lambda members: [m.value for m in members],
+                native_enum=False, length=length, validate_strings=True)
 
 
 class Base(DeclarativeBase):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, enum_by_value, utcnow
 from app.models.content import Criterion, Prompt, PromptRevision, RubricRevision
 from app.models.users import User
 
@@ -28,10 +28,6 @@ class AttemptStatus(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-def _enum(kind: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(kind, values_callable=lambda members: [m.value for m in members],
-                native_enum=False, length=length, validate_strings=True)
-
 
 class Attempt(Base):
     __tablename__ = "attempts"
@@ -43,7 +39,7 @@ class Attempt(Base):
     rubric_revision_id: Mapped[int] = mapped_column(ForeignKey("rubric_revisions.id"))
     mode: Mapped[str] = mapped_column(String(20), default="practice")
     target_level: Mapped[str] = mapped_column(String(10))
-    status: Mapped[AttemptStatus] = mapped_column(_enum(AttemptStatus),
+    status: Mapped[AttemptStatus] = mapped_column(enum_by_value(AttemptStatus),
                                                   default=AttemptStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]

@@ -67,7 +67,6 @@ class PromptRevision(Base):
     status: Mapped[str] = mapped_column(String(10))
     rubric_slug: Mapped[str] = mapped_column(String(80))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    competency_slugs: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     statement_md: Mapped[str] = mapped_column(Text)
     statement_html: Mapped[str] = mapped_column(Text)

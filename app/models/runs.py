@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, enum_by_value, utcnow
 from app.models.attempts import Attempt
 
 
@@ -25,10 +25,6 @@ class RunKind(enum.StrEnum):
     HIDDEN = "hidden"
 
 
-def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda members: [m.value for m in members],
-                native_enum=False, length=20, validate_strings=True)
-
 
 class TestRun(Base):
     __tablename__ = "test_runs"
@@ -39,8 +35,8 @@ class TestRun(Base):
                                             index=True)
     # The answer revision the code came from: results stay tied to what ran.
     revision_number: Mapped[int]
-    kind: Mapped[RunKind] = mapped_column(_enum(RunKind))
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.QUEUED,
+    kind: Mapped[RunKind] = mapped_column(enum_by_value(RunKind))
+    status: Mapped[RunStatus] = mapped_column(enum_by_value(RunStatus), default=RunStatus.QUEUED,
                                               index=True)
     verdict: Mapped[str] = mapped_column(String(20), default="")
     detail: Mapped[str] = mapped_column(Text, default="")

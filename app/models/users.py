@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, enum_by_value, utcnow
 
 
 class Role(enum.StrEnum):
@@ -69,11 +69,7 @@ class UserRole(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, values_callable=lambda roles: [r.value for r in roles], native_enum=False,
-             length=20, validate_strings=True),
-        primary_key=True,
-    )
+    role: Mapped[Role] = mapped_column(enum_by_value(Role), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="role_grants")

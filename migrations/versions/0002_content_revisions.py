@@ -65,7 +65,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("rubric_slug", sa.String(length=80), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
-        sa.Column("competency_slugs", sa.JSON(), nullable=False),
         sa.Column("statement_md", sa.Text(), nullable=False),
         sa.Column("statement_html", sa.Text(), nullable=False),
         sa.Column("hints", sa.JSON(), nullable=False),
