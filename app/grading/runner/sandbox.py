@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -37,6 +36,7 @@ SANDBOX_UID = 65534  # the uid code sees inside the sandbox
 # run's fork bomb starve the others.
 HOST_UIDS = range(61000, 61256)
 SYSTEM_PYTHON = "/usr/bin/python3"
+PRLIMIT = "/usr/bin/prlimit"  # util-linux, on every Debian system
 MESSAGE_MAX = 2_000
 OUTPUT_MAX = 4_000
 # What a failure looks like when the code tried to reach outside its sandbox:
@@ -100,12 +100,14 @@ def sandbox_problem() -> str | None:
     bwrap = bwrap_path()
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    if not Path(PRLIMIT).exists():
+        return f"{PRLIMIT} is missing (util-linux)"
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} is missing"
     probe = subprocess.run(
         [bwrap, *_bwrap_args(Path("/nonexistent")), SYSTEM_PYTHON, "-c", "import pytest"],
-        capture_output=True, text=True, timeout=30, preexec_fn=_drop_privileges, env={},
-        check=False,
+        capture_output=True, text=True, timeout=30, env={}, check=False,
+        **_as_user(SANDBOX_UID),
     )
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
@@ -134,12 +136,35 @@ def _bwrap_args(work: Path) -> list[str]:
     return args
 
 
-def _drop_privileges(uid: int = SANDBOX_UID) -> None:
-    # As root, become an ordinary uid first: RLIMIT_NPROC is not enforced for root.
-    if os.geteuid() == 0:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+def _as_user(uid: int) -> dict:
+    """Popen arguments that start the child as ``uid`` (set in C, between fork and exec).
+
+    No ``preexec_fn``: the worker runs several runs on threads, and Python code
+    between fork and exec can deadlock in a threaded process.
+    """
+    if os.geteuid() != 0:
+        return {}
+    return {"user": uid, "group": uid, "extra_groups": []}
+
+
+def _with_limits(command: list[str], limits: Limits) -> list[str]:
+    """``command`` behind util-linux's prlimit, which sets the rlimits and execs it.
+
+    The CPU limit's soft value sends SIGXCPU (a clear "out of CPU time"); the
+    hard value, a second later, kills whatever ignored it. The process limit
+    only binds a non-root uid, which is why runs never stay root.
+    """
+    return [
+        PRLIMIT,
+        f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
+        f"--as={limits.memory_bytes}",
+        f"--fsize={limits.file_bytes}",
+        f"--nofile={limits.open_files}",
+        f"--nproc={limits.processes}",
+        "--core=0",
+        "--",
+        *command,
+    ]
 
 
 @contextmanager
@@ -189,26 +214,9 @@ def _clear_uid(uid: int, wait_seconds: float = 5.0) -> None:
     deadline = time.monotonic() + wait_seconds
     while _processes_of(uid) and time.monotonic() < deadline:
         # kill(-1) from a process of that uid reaches every process of that uid.
-        subprocess.run(["/bin/kill", "-KILL", "-1"], preexec_fn=lambda: _drop_privileges(uid),
-                       env={}, check=False, capture_output=True)
+        subprocess.run(["/bin/kill", "-KILL", "-1"], env={}, check=False, capture_output=True,
+                       **_as_user(uid))
         time.sleep(0.05)
-
-
-def _limit(limits: Limits, uid: int):
-    def apply() -> None:
-        _drop_privileges(uid)
-        # The CPU limit's soft value sends SIGXCPU (a clear "out of CPU time");
-        # the hard value, a second later, kills whatever ignored it.
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        for kind, value in (
-            (resource.RLIMIT_AS, limits.memory_bytes),
-            (resource.RLIMIT_FSIZE, limits.file_bytes),
-            (resource.RLIMIT_NOFILE, limits.open_files),
-            (resource.RLIMIT_NPROC, limits.processes),
-            (resource.RLIMIT_CORE, 0),
-        ):
-            resource.setrlimit(kind, (value, value))
-    return apply
 
 
 def run_tests(code: str, tests: dict[str, str], *, limits: Limits | None = None,
@@ -258,8 +266,9 @@ def _execute(command: list[str], work: Path, limits: Limits, uid: int, *,
     started = time.monotonic()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env={}, cwd=work / "code", preexec_fn=_limit(limits, uid), start_new_session=True,
+            _with_limits(command, limits), stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, env={}, cwd=work / "code", start_new_session=True,
+            **_as_user(uid),
         )
         # A blocking wait returns the moment the run ends (wait(timeout=...)
         # polls, adding up to 50 ms to every run); a timer enforces the wall clock.
