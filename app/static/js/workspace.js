@@ -48,7 +48,9 @@
 
   const state = {
     base: Number(root.dataset.revision),   // the server revision this text builds on
-    saved: textarea.value,                  // the text the server holds at `base`
+    // The text the server holds at `base`: the page as served, not what may
+    // have been typed while this script was still loading.
+    saved: textarea.defaultValue,
     saving: false,
     again: false,                           // more typing arrived during a save
     retryMs: 2000,
@@ -148,6 +150,12 @@
     keepLocally();
     if (response.status === 409) {
       const data = await response.json();
+      if (data.error === "time_up") {  // the interview's clock ran out: the server has the answer
+        state.saved = textarea.value;
+        setStatus(data.message, "error");
+        window.location.assign(data.url);
+        return;
+      }
       showConflict(data.current);
     } else if (response.status === 413) {
       setStatus("Too long to save: shorten it. Your text is kept on this device.", "error");
@@ -257,6 +265,37 @@
     state.saved = textarea.value;  // leaving through submit is not "unsaved"
   });
 
+  // An interview counts down to the server's deadline. At zero the editor
+  // stops, sends what it has at once (the server accepts it during the
+  // grace period), then moves on to the interview page, which the server
+  // has closed by then.
+  const deadlineClock = root.querySelector("[data-deadline-clock]");
+  if (deadlineClock) {
+    const endsAt = Date.now() + Number(root.dataset.secondsLeft) * 1000;
+    const closesIn = new Date(root.dataset.closes).getTime() - new Date(root.dataset.deadline).getTime();
+    let finished = false;
+    const tick = function () {
+      const left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+      const hours = Math.floor(left / 3600);
+      const minutes = Math.floor((left % 3600) / 60);
+      const seconds = String(left % 60).padStart(2, "0");
+      deadlineClock.textContent = (hours ? hours + ":" + String(minutes).padStart(2, "0") : minutes) + ":" + seconds;
+      deadlineClock.classList.toggle("timer-over", left <= 60);
+      if (left === 0 && !finished) {
+        finished = true;
+        root.querySelector("[data-time-up]").hidden = false;
+        textarea.readOnly = true;
+        save(true).finally(function () {
+          state.saved = textarea.value;  // leaving now loses nothing the server has not got
+          setTimeout(function () { window.location.assign(root.dataset.interviewUrl); },
+            Math.min(closesIn, 10000) + 1000);
+        });
+      }
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+
   // The timer counts up from the server's figure; pausing is recorded there.
   const clock = root.querySelector("[data-timer-clock]");
   const toggle = root.querySelector("[data-timer-toggle]");
@@ -266,6 +305,7 @@
   let running = root.dataset.running === "true";
   let lastTick = Date.now();
   function renderClock() {
+    if (!clock) return;
     const seconds = Math.floor(elapsed);
     clock.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
     toggle.textContent = running ? "Pause" : "Resume";
@@ -273,13 +313,13 @@
     clock.classList.toggle("timer-over", seconds >= limit);
     if (seconds >= limit) timeUp.hidden = false;
   }
-  setInterval(function () {
+  if (clock) setInterval(function () {
     const now = Date.now();
     if (running) elapsed += (now - lastTick) / 1000;
     lastTick = now;
     renderClock();
   }, 1000);
-  toggle.addEventListener("click", async function () {
+  if (toggle) toggle.addEventListener("click", async function () {
     running = !running;
     renderClock();
     const form = new URLSearchParams();
@@ -398,5 +438,11 @@
       showConflict({ revision: state.base, body: state.saved });
     }
   })();
+  // Text typed before this script ran is unsaved work like any other.
+  if (dirty() && !state.conflict) {
+    keepLocally();
+    setStatus("Unsaved changes", "dirty");
+    scheduleSave(SAVE_DELAY_MS);
+  }
   updatePreview();
 })();
