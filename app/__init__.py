@@ -85,10 +85,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth import access
     from app.auth.views import bp as auth_bp
+    from app.interviews.views import bp as interviews_bp
     from app.pages.views import bp as pages_bp
     from app.practice.views import bp as practice_bp
 
-    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp):
+    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp):
         app.register_blueprint(blueprint)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)

@@ -130,6 +130,13 @@ SETTINGS: tuple[Setting, ...] = (
         "occupies a worker).",
     ),
     Setting(
+        "INTERVIEW_GRACE_SECONDS",
+        60,
+        _int,
+        "After an interview's deadline, how long the server still accepts saves typed "
+        "before it (slow networks) before it submits the answers as they are.",
+    ),
+    Setting(
         "SESSION_DAYS",
         14,
         _int,

@@ -41,6 +41,11 @@ class Jobs:
             with app.app_context():
                 self.recover()
 
+        @self.huey.periodic_task(crontab(minute="*"), name="close_overdue_interviews")
+        def close_interviews_task() -> None:
+            with app.app_context():
+                self.close_interviews()
+
         self.run_tests = run_tests_task
 
     def enqueue_run(self, run_id: int) -> None:
@@ -53,6 +58,15 @@ class Jobs:
 
         for run_id in recover_stuck_runs(get_session()):
             log.warning("requeued run %s left running by a stopped worker", run_id)
+            self.enqueue_run(run_id)
+
+
+    def close_interviews(self) -> None:
+        """Submit interviews past their deadline, and queue their hidden tests."""
+        from app.db import get_session
+        from app.interviews.services import close_overdue
+
+        for run_id in close_overdue(get_session()):
             self.enqueue_run(run_id)
 
 

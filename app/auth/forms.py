@@ -30,6 +30,7 @@ class SignUpForm(FlaskForm):
         validators=[DataRequired("Repeat the password."),
                     EqualTo("password", message="The two passwords differ.")],
     )
+    next = HiddenField()
 
 
 class LoginForm(FlaskForm):

@@ -51,7 +51,7 @@ def _after_login_target(candidate: str | None) -> str:
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
-    form = SignUpForm()
+    form = SignUpForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
             user = services.sign_up(get_session(), email=form.email.data,
@@ -62,7 +62,7 @@ def signup():
         else:
             _sign_in(user, remember=False)
             flash(f"Welcome to Archboard, {user.display_name}.", "success")
-            return redirect(url_for("pages.home"))
+            return redirect(_after_login_target(form.next.data))
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
     return render_template("auth/signup.html", form=form), status
 

@@ -16,10 +16,38 @@ from app.models.content import (
     Rubric,
     RubricRevision,
 )
+from app.models.interviews import (
+    AuditEvent,
+    CriterionScore,
+    Decision,
+    FeedbackItem,
+    Interview,
+    InterviewItem,
+    InterviewMode,
+    InterviewNote,
+    InterviewStage,
+    Recommendation,
+    RegradeRequest,
+    RegradeStatus,
+    Scorecard,
+)
 from app.models.runs import RunKind, RunStatus, TestRun
 from app.models.users import Role, User, UserRole, UserSession
 
 __all__ = [
+    "AuditEvent",
+    "CriterionScore",
+    "Decision",
+    "FeedbackItem",
+    "Interview",
+    "InterviewItem",
+    "InterviewMode",
+    "InterviewNote",
+    "InterviewStage",
+    "Recommendation",
+    "RegradeRequest",
+    "RegradeStatus",
+    "Scorecard",
     "AnswerRevision",
     "Attempt",
     "AttemptStatus",

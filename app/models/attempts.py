@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from app.db import Base, enum_by_value, utcnow
 from app.models.content import Criterion, Prompt, PromptRevision, RubricRevision
 from app.models.users import User
+
+if TYPE_CHECKING:
+    from app.models.interviews import Interview
 
 
 class AttemptStatus(enum.StrEnum):
@@ -38,6 +42,9 @@ class Attempt(Base):
     prompt_revision_id: Mapped[int] = mapped_column(ForeignKey("prompt_revisions.id"))
     rubric_revision_id: Mapped[int] = mapped_column(ForeignKey("rubric_revisions.id"))
     mode: Mapped[str] = mapped_column(String(20), default="practice")
+    # Set for an attempt made in an interview: its clock, hints and feedback follow the interview.
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
     target_level: Mapped[str] = mapped_column(String(10))
     status: Mapped[AttemptStatus] = mapped_column(enum_by_value(AttemptStatus),
                                                   default=AttemptStatus.IN_PROGRESS)
@@ -60,6 +67,7 @@ class Attempt(Base):
     prompt: Mapped[Prompt] = relationship()
     prompt_revision: Mapped[PromptRevision] = relationship()
     rubric_revision: Mapped[RubricRevision] = relationship()
+    interview: Mapped[Interview | None] = relationship()
     revisions: WriteOnlyMapped[AnswerRevision] = relationship(
         back_populates="attempt", order_by="AnswerRevision.number",
         cascade="all, delete-orphan", passive_deletes=True,

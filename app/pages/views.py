@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_login import current_user
 from sqlalchemy import text
 
 from app.auth.access import ANYONE, access
 from app.content.render import render_markdown
-from app.db import get_session
+from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.rate_limits import rate_limit
 
@@ -36,7 +37,12 @@ flowchart LR
 @bp.get("/")
 @access(ANYONE)
 def home():
-    return render_template("pages/home.html")
+    interviews = []
+    if current_user.is_authenticated:
+        from app.interviews.services import candidate_interviews
+
+        interviews = candidate_interviews(get_session(), current_user)
+    return render_template("pages/home.html", interviews=interviews, now=utcnow())
 
 
 @bp.get("/help/markdown")

@@ -80,6 +80,10 @@ class AttemptClosed(Conflict):
     """The attempt was submitted; its answer is frozen."""
 
 
+class TimeUp(AttemptClosed):
+    """An interview's deadline (plus its grace) has passed: the server takes no more saves."""
+
+
 # The library -------------------------------------------------------------------
 
 
@@ -104,7 +108,7 @@ class LibraryEntry:
     status: str  # not_started, in_progress, submitted, reviewed
 
 
-def _published():
+def published():
     """Prompts a candidate may start: on disk, published, with a current revision."""
     return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")
 
@@ -113,7 +117,8 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
     """Published prompts matching ``filters``, with what ``user`` has done with each."""
     latest_status = (
         select(Attempt.status)
-        .where(Attempt.prompt_id == Prompt.id, Attempt.user_id == user.id)
+        .where(Attempt.prompt_id == Prompt.id, Attempt.user_id == user.id,
+               Attempt.interview_id.is_(None))
         .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -121,7 +126,7 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
     stmt = (
         select(Prompt.slug, PromptRevision, latest_status)
         .join(PromptRevision, Prompt.current_revision_id == PromptRevision.id)
-        .where(_published())
+        .where(published())
         .order_by(case((PromptRevision.kind == "system-design", 0), else_=1),
                   PromptRevision.title)
     )
@@ -164,7 +169,7 @@ def get_practice_prompt(session: Session, slug: str) -> tuple[Prompt, PromptRevi
     row = session.execute(
         select(Prompt, PromptRevision)
         .join(PromptRevision, Prompt.current_revision_id == PromptRevision.id)
-        .where(Prompt.slug == slug, _published())
+        .where(Prompt.slug == slug, published())
         .options(selectinload(PromptRevision.competencies))
     ).first()
     if row is None:
@@ -174,7 +179,8 @@ def get_practice_prompt(session: Session, slug: str) -> tuple[Prompt, PromptRevi
 
 def attempts_for(session: Session, user: User, prompt: Prompt) -> list[Attempt]:
     return list(session.scalars(select(Attempt).where(Attempt.user_id == user.id,
-                                                      Attempt.prompt_id == prompt.id)
+                                                      Attempt.prompt_id == prompt.id,
+                                                      Attempt.interview_id.is_(None))
                                 .order_by(Attempt.started_at.desc())))
 
 
@@ -204,7 +210,7 @@ def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
         select(Attempt)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
         .options(selectinload(Attempt.prompt_revision), selectinload(Attempt.prompt),
-                 selectinload(Attempt.hint_reveals),
+                 selectinload(Attempt.hint_reveals), selectinload(Attempt.interview),
                  selectinload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
     )
     if attempt is None:  # someone else's attempt is reported as missing, not forbidden
@@ -220,13 +226,17 @@ def latest_revision(session: Session, attempt: Attempt) -> AnswerRevision | None
         AnswerRevision.number == attempt.revision_number))
 
 
-def _check_open(attempt: Attempt) -> None:
+def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
     if not attempt.is_open:
         raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
+    interview = attempt.interview
+    if interview is not None and interview.overdue(now or utcnow()):
+        raise TimeUp("The interview's time is up: the server has taken your answer as it was "
+                     "at the deadline.")
 
 
 def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
-               client_id: str = "") -> AnswerRevision:
+               client_id: str = "", now: datetime | None = None) -> AnswerRevision:
     """Save ``body`` as the next revision, if it was based on the newest one.
 
     A save based on an older revision raises StaleRevision with the newest
@@ -234,7 +244,7 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     (``client_id``): then it was this editor's own save whose reply was lost.
     Saving the text the newest revision already holds writes nothing.
     """
-    _check_open(attempt)
+    _check_open(attempt, now)
     size = len(body.encode("utf-8"))
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
@@ -253,8 +263,11 @@ def _save_once(session: Session, attempt: Attempt, body: str, based_on: int, cli
     with transaction(session):
         # Lock the attempt row where the database can (PostgreSQL), so saves to
         # one attempt take turns; SQLite serialises writers by itself.
-        current = session.scalar(select(Attempt.revision_number)
-                                 .where(Attempt.id == attempt.id).with_for_update())
+        current, status = session.execute(
+            select(Attempt.revision_number, Attempt.status)
+            .where(Attempt.id == attempt.id).with_for_update()).one()
+        if status is not AttemptStatus.IN_PROGRESS:  # submitted meanwhile (e.g. the deadline)
+            raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
         newest = None
         if current:
             newest = session.scalar(select(AnswerRevision).where(
@@ -309,6 +322,8 @@ def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerR
 def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = None) -> HintReveal:
     """Reveal the next hint and record when (wall clock and timer)."""
     _check_open(attempt)
+    if attempt.interview is not None and not attempt.interview.hints_allowed:
+        raise NotAllowed("Hints are off in this interview.")
     hints = attempt.prompt_revision.hints
     shown = len(attempt.hint_reveals)
     if shown >= len(hints):
@@ -325,6 +340,8 @@ def set_timer(session: Session, attempt: Attempt, *, running: bool,
               now: datetime | None = None) -> Attempt:
     """Pause or resume the attempt's timer. Time running out never changes the answer."""
     _check_open(attempt)
+    if attempt.interview is not None:
+        raise NotAllowed("An interview's clock keeps running; it cannot be paused.")
     now = now or utcnow()
     with transaction(session):
         if running and attempt.timer_started_at is None:
@@ -337,16 +354,24 @@ def set_timer(session: Session, attempt: Attempt, *, running: bool,
 
 def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = None,
                    based_on: int | None = None, client_id: str = "",
-                   now: datetime | None = None) -> Attempt:
-    """Save the final text (if given), stop the timer and freeze the answer."""
-    _check_open(attempt)
+                   now: datetime | None = None, by_server: bool = False) -> Attempt:
+    """Save the final text (if given), stop the timer and freeze the answer.
+
+    ``by_server`` is the interview clock closing the attempt: no deadline check
+    and an empty answer is allowed (the candidate wrote nothing).
+    """
+    now = now or utcnow()
+    if by_server:
+        if not attempt.is_open:
+            return attempt
+    else:
+        _check_open(attempt, now)
     if body is not None:
         save_draft(session, attempt, body=body,
                    based_on=attempt.revision_number if based_on is None else based_on,
                    client_id=client_id)
-    if attempt.revision_number == 0:
+    if attempt.revision_number == 0 and not by_server:
         raise Invalid("Write an answer before submitting.")
-    now = now or utcnow()
     with transaction(session):
         attempt.timer_seconds = attempt.elapsed_seconds(now)
         attempt.timer_started_at = None
@@ -380,9 +405,36 @@ class AttemptResult:
     hidden_run: TestRun | None = None
 
 
-def _scale(rubric: RubricRevision) -> dict[int, str]:
+def rubric_scale(rubric: RubricRevision) -> dict[int, str]:
     return {int(level): label for level, label in sorted(rubric.scale.items(),
                                                           key=lambda kv: int(kv[0]))}
+
+
+@dataclass(frozen=True)
+class AutoSuggestions:
+    """What ``auto`` criteria suggest for an answer: signals found and hidden-test results."""
+
+    levels: dict[int, int | None]  # criterion id -> suggested level (auto criteria only)
+    hidden_run: TestRun | None
+
+
+def auto_suggestions(session: Session, attempt: Attempt, body: str) -> AutoSuggestions:
+    """Suggested levels for the attempt's ``auto`` criteria, from ``body`` and its hidden run."""
+    rubric = attempt.rubric_revision
+    scale = rubric_scale(rubric)
+    lo, hi = min(scale), max(scale)
+    hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
+                  if attempt.prompt_revision.kind == "coding" else None)
+    tests_level = None
+    if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
+        tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
+    levels: dict[int, int | None] = {}
+    for criterion in rubric.criteria:
+        if criterion.auto == "signals":
+            levels[criterion.id] = suggested_level(body, criterion.signals, lo, hi)
+        elif criterion.auto == "tests":
+            levels[criterion.id] = tests_level
+    return AutoSuggestions(levels=levels, hidden_run=hidden_run)
 
 
 def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
@@ -392,21 +444,15 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     answer = latest_revision(session, attempt)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision
-    scale = _scale(rubric)
-    lo, hi = min(scale), max(scale)
+    scale = rubric_scale(rubric)
     assessed = {a.criterion_id: a for a in attempt.self_assessments}
-    hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
-                  if attempt.prompt_revision.kind == "coding" else None)
-    tests_level = None
-    if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
-        tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
+    auto = auto_suggestions(session, attempt, body)
+    hidden_run = auto.hidden_run
     results = []
     all_signals: list[str] = []
     for criterion in rubric.criteria:
         all_signals.extend(criterion.signals)
-        suggested = (suggested_level(body, criterion.signals, lo, hi)
-                     if criterion.auto == "signals" else
-                     tests_level if criterion.auto == "tests" else None)
+        suggested = auto.levels.get(criterion.id)
         mine = assessed.get(criterion.id)
         results.append(CriterionResult(
             criterion=criterion, signals_found=signals_found(body, criterion.signals),
@@ -431,8 +477,10 @@ def self_assess(session: Session, attempt: Attempt,
     """
     if attempt.is_open:
         raise Conflict("Submit the attempt before assessing it.")
+    if attempt.interview_id is not None:
+        raise NotAllowed("An interview is scored by its reviewers, not self-assessed.")
     rubric = attempt.rubric_revision
-    scale = _scale(rubric)
+    scale = rubric_scale(rubric)
     criteria = {c.id: c for c in rubric.criteria}
     for criterion_id, (level, note) in levels.items():
         if criterion_id not in criteria:
@@ -507,7 +555,7 @@ def progress(session: Session, user: User, *, now: datetime | None = None,
                func.coalesce(hint_counts.c.n, 0))
         .join(PromptRevision, Attempt.prompt_revision_id == PromptRevision.id)
         .outerjoin(hint_counts, hint_counts.c.attempt_id == Attempt.id)
-        .where(Attempt.user_id == user.id)
+        .where(Attempt.user_id == user.id, Attempt.interview_id.is_(None))
         .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         .limit(recent)
     ).all()
@@ -520,7 +568,8 @@ def progress(session: Session, user: User, *, now: datetime | None = None,
         select(PromptRevisionCompetency.competency_id, func.count(Attempt.id),
                func.avg(Attempt.self_score_normalised))
         .join(Attempt, Attempt.prompt_revision_id == PromptRevisionCompetency.prompt_revision_id)
-        .where(Attempt.user_id == user.id, Attempt.status != AttemptStatus.IN_PROGRESS)
+        .where(Attempt.user_id == user.id, Attempt.status != AttemptStatus.IN_PROGRESS,
+               Attempt.interview_id.is_(None))
         .group_by(PromptRevisionCompetency.competency_id)
     ).all()
     stats = {cid: (count, mean) for cid, count, mean in per_competency}
@@ -531,9 +580,10 @@ def progress(session: Session, user: User, *, now: datetime | None = None,
         select(func.count(Attempt.id),
                func.count(Attempt.submitted_at),
                func.coalesce(func.sum(Attempt.timer_seconds), 0))
-        .where(Attempt.user_id == user.id)).one()
+        .where(Attempt.user_id == user.id, Attempt.interview_id.is_(None))).one()
     hints_total = session.scalar(select(func.count(HintReveal.id)).join(Attempt)
-                                 .where(Attempt.user_id == user.id)) or 0
+                                 .where(Attempt.user_id == user.id,
+                                        Attempt.interview_id.is_(None))) or 0
     running = sum(s.attempt.elapsed_seconds(now) - s.attempt.timer_seconds for s in summaries)
     return Progress(
         attempts=summaries,

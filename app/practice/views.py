@@ -14,7 +14,7 @@ from app.grading import runs
 from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
-from app.practice.services import AnswerTooLarge, LibraryFilters, StaleRevision
+from app.practice.services import AnswerTooLarge, LibraryFilters, StaleRevision, TimeUp
 from app.rate_limits import rate_limit
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -23,6 +23,20 @@ CANDIDATE = Role.CANDIDATE
 
 def _own_attempt(attempt_id: int):
     return services.get_own_attempt(get_session(), current_user, attempt_id)
+
+
+def _interview_page(attempt):
+    return redirect(url_for("interviews.candidate", interview_id=attempt.interview_id))
+
+
+def _close_interview_if_overdue(attempt) -> bool:
+    """For an interview attempt: submit it if the interview's clock ran out."""
+    from app.interviews.views import close_interview_if_overdue
+
+    if attempt.interview is None:
+        return False
+    close_interview_if_overdue(attempt.interview)
+    return not attempt.is_open
 
 
 def _draft_json(revision, number: int) -> dict:
@@ -74,10 +88,13 @@ def start(slug: str):
 def workspace(attempt_id: int):
     session = get_session()
     attempt = _own_attempt(attempt_id)
+    if _close_interview_if_overdue(attempt) or (attempt.interview and not attempt.is_open):
+        return _interview_page(attempt)
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
     draft = services.latest_revision(session, attempt)
     return render_template("practice/workspace.html", attempt=attempt, draft=draft,
+                           interview=attempt.interview, now=utcnow(),
                            revision=attempt.prompt_revision,
                            elapsed=attempt.elapsed_seconds(utcnow()),
                            max_bytes=services.ANSWER_MAX_BYTES)
@@ -108,6 +125,11 @@ def save_draft(attempt_id: int):
     except AnswerTooLarge as error:
         return (jsonify(error="too_large", message=error.message),
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    except TimeUp as error:
+        _close_interview_if_overdue(attempt)
+        return (jsonify(error="time_up", message=error.message,
+                        url=url_for("interviews.candidate", interview_id=attempt.interview_id)),
+                HTTPStatus.CONFLICT)
     return jsonify(revision=revision.number, saved_at=revision.created_at.isoformat(),
                    size=revision.size)
 
@@ -170,9 +192,17 @@ def submit(attempt_id: int):
     except StaleRevision:
         raise Invalid("Your answer changed in another tab. Reload to see the newest text, "
                       "then submit.") from None
+    except TimeUp:
+        _close_interview_if_overdue(attempt)
+        return _interview_page(attempt)
     if attempt.prompt_revision.kind == "coding":
         run = runs.request_run(get_session(), attempt, RunKind.HIDDEN)
         get_jobs().enqueue_run(run.id)
+    if attempt.interview is not None:
+        from app.interviews.services import after_attempt_submitted
+
+        after_attempt_submitted(get_session(), attempt)
+        return _interview_page(attempt)
     return redirect(url_for("practice.result", attempt_id=attempt.id))
 
 
@@ -209,6 +239,8 @@ def run_status(attempt_id: int, run_id: int):
 @access(CANDIDATE)
 def result(attempt_id: int):
     attempt = _own_attempt(attempt_id)
+    if attempt.interview is not None:  # feedback is what the panel releases, never the reference
+        return _interview_page(attempt)
     if attempt.is_open:
         return redirect(url_for("practice.workspace", attempt_id=attempt.id))
     return render_template("practice/result.html",

@@ -1,0 +1,406 @@
+"""Interview pages: the panel's (owner and reviewers) and the candidate's."""
+
+from __future__ import annotations
+
+import csv
+import io
+from http import HTTPStatus
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.auth.access import ANYONE, SIGNED_IN, access
+from app.db import get_session, utcnow
+from app.errors import DomainError, Invalid
+from app.interviews import reports, scoring, services
+from app.interviews.forms import InterviewForm
+from app.jobs import get_jobs
+from app.models import Decision, InterviewMode, InterviewStage, Recommendation, Role
+
+bp = Blueprint("interviews", __name__)
+INTERVIEWER = Role.INTERVIEWER
+
+
+def _panel(interview_id: int):
+    """The interview for a panel member, closed first if its clock ran out."""
+    db = get_session()
+    interview = services.panel_interview(db, current_user, interview_id)
+    close_interview_if_overdue(interview)
+    return interview
+
+
+def close_interview_if_overdue(interview) -> None:
+    db = get_session()
+    if services.close_if_overdue(db, interview):
+        for run_id in services.request_hidden_runs(db, interview):
+            get_jobs().enqueue_run(run_id)
+
+
+def _invite_url(token: str) -> str:
+    return url_for("interviews.invitation", token=token, _external=True)
+
+
+# The panel ---------------------------------------------------------------------------------
+
+
+@bp.get("/interviews")
+@access(INTERVIEWER)
+def dashboard():
+    db = get_session()
+    return render_template("interviews/dashboard.html",
+                           board=reports.dashboard(db, current_user),
+                           history=reports.scoring_history(db, current_user))
+
+
+@bp.route("/interviews/new", methods=["GET", "POST"])
+@access(INTERVIEWER)
+def new():
+    db = get_session()
+    form = InterviewForm()
+    prompts = services.interview_prompts(db)
+    form.prompts.choices = [SelectChoice(p.slug, r.title) for p, r in prompts]
+    form.reviewers.choices = [SelectChoice(u.id, f"{u.display_name} ({u.email})")
+                              for u in services.interviewers(db) if u.id != current_user.id]
+    error = None
+    if form.validate_on_submit():
+        spec = services.NewInterview(
+            candidate_name=form.candidate_name.data, candidate_email=form.candidate_email.data,
+            prompt_slugs=form.prompts.data, target_level=form.target_level.data,
+            mode=InterviewMode(form.mode.data), reviewer_ids=form.reviewers.data or [],
+            minutes=form.minutes.data, deadline_at=form.deadline_utc(),
+            hints_allowed=form.hints_allowed.data, anonymised=form.anonymised.data,
+            title=form.title.data or "")
+        try:
+            interview, token = services.create_interview(
+                db, current_user, spec,
+                grace_seconds=current_app.config["INTERVIEW_GRACE_SECONDS"])
+        except Invalid as problem:
+            target = getattr(form, problem.field or "", None)
+            if target is not None:
+                target.errors = [*target.errors, problem.message]
+            else:
+                error = problem.message
+        else:
+            session[f"invite:{interview.id}"] = token
+            flash("Interview created. Send the candidate the invite link below.", "success")
+            return redirect(url_for("interviews.overview", interview_id=interview.id))
+    status = (HTTPStatus.UNPROCESSABLE_ENTITY if (form.errors or error) and request.method == "POST"
+              else HTTPStatus.OK)
+    minutes = {p.slug: r.minutes for p, r in prompts}
+    return render_template("interviews/new.html", form=form, error=error, prompts=prompts,
+                           minutes=minutes), status
+
+
+@bp.get("/interviews/<int:interview_id>")
+@access(INTERVIEWER)
+def overview(interview_id: int):
+    db = get_session()
+    interview = _panel(interview_id)
+    token = session.get(f"invite:{interview.id}") if interview.owner_id == current_user.id else None
+    return render_template(
+        "interviews/overview.html", interview=interview, now=utcnow(),
+        invite_url=_invite_url(token) if token and interview.candidate_id is None else None,
+        see_scores=services.may_see_scores(interview, current_user),
+        hidden=services.candidate_hidden(interview, current_user),
+        candidate=services.candidate_label(interview, current_user),
+        regrades=scoring.regrades(db, interview),
+        trail=services.audit_trail(db, interview),
+        others=[u for u in services.interviewers(db)
+                if not services.on_panel(interview, u)],
+        decisions=list(Decision), Stage=InterviewStage)
+
+
+@bp.post("/interviews/<int:interview_id>/invite")
+@access(INTERVIEWER)
+def new_invite(interview_id: int):
+    interview = _panel(interview_id)
+    token = services.new_invite_link(get_session(), interview, current_user)
+    session[f"invite:{interview.id}"] = token
+    flash("A new invite link is ready; the old one no longer works.", "success")
+    return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="invite"))
+
+
+@bp.post("/interviews/<int:interview_id>/reviewers")
+@access(INTERVIEWER)
+def add_reviewer(interview_id: int):
+    interview = _panel(interview_id)
+    services.add_reviewer(get_session(), interview, current_user,
+                          request.form.get("reviewer", type=int) or 0)
+    flash("Reviewer added to the panel.", "success")
+    return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
+
+
+@bp.post("/interviews/<int:interview_id>/reviewers/<int:scorecard_id>/remove")
+@access(INTERVIEWER)
+def remove_reviewer(interview_id: int, scorecard_id: int):
+    interview = _panel(interview_id)
+    services.remove_reviewer(get_session(), interview, current_user, scorecard_id)
+    flash("Reviewer removed from the panel.", "success")
+    return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
+
+
+@bp.get("/interviews/<int:interview_id>/live")
+@access(INTERVIEWER)
+def live(interview_id: int):
+    db = get_session()
+    interview = _panel(interview_id)
+    return render_template("interviews/live.html", interview=interview, now=utcnow(),
+                           answers=services.live_answers(db, interview),
+                           notes=services.notes_for(db, interview, current_user),
+                           candidate=services.candidate_label(interview, current_user))
+
+
+@bp.get("/interviews/<int:interview_id>/live.json")
+@access(INTERVIEWER)
+def live_json(interview_id: int):
+    interview = _panel(interview_id)
+    seen = {}
+    for pair in request.args.get("seen", "").split(","):
+        attempt_id, _, number = pair.partition(":")
+        if attempt_id.isdigit() and number.isdigit():
+            seen[int(attempt_id)] = int(number)
+    answers = services.live_answers(get_session(), interview, seen)
+    return jsonify(
+        stage=interview.stage().value, stage_label=interview.stage().label,
+        deadline=interview.deadline_at.isoformat() if interview.deadline_at else None,
+        answers=[{"attempt": a.attempt.id, "revision": a.attempt.revision_number,
+                  "status": a.attempt.status.value,
+                  "saved_at": a.revision.created_at.isoformat() if a.revision else None,
+                  "size": a.revision.size if a.revision else 0,
+                  "html": a.html} for a in answers])
+
+
+@bp.post("/interviews/<int:interview_id>/notes")
+@access(INTERVIEWER)
+def add_note(interview_id: int):
+    interview = _panel(interview_id)
+    note = services.add_note(get_session(), interview, current_user,
+                             request.form.get("body", ""))
+    if request.headers.get("HX-Request"):
+        return render_template("interviews/_note.html", note=note)
+    return redirect(url_for("interviews.live", interview_id=interview.id, _anchor="notes"))
+
+
+@bp.get("/interviews/<int:interview_id>/scorecard")
+@access(INTERVIEWER)
+def scorecard(interview_id: int):
+    interview = _panel(interview_id)
+    page = scoring.scorecard_page(get_session(), interview, current_user)
+    return render_template("interviews/scorecard.html", page=page, interview=interview,
+                           recommendations=list(Recommendation),
+                           candidate=services.candidate_label(interview, current_user))
+
+
+def _scorecard_input(interview) -> scoring.ScorecardInput:
+    form = request.form
+    criteria = {}
+    for item in interview.items:
+        if item.attempt is None:
+            continue
+        for criterion in item.rubric_revision.criteria:
+            key = f"{item.attempt.id}-{criterion.id}"
+            if f"level-{key}" not in form and f"comment-{key}" not in form:
+                continue
+            raw = form.get(f"level-{key}", "")
+            criteria[(item.attempt.id, criterion.id)] = scoring.CriterionInput(
+                level=int(raw) if raw.isdigit() else None,
+                comment=form.get(f"comment-{key}", ""),
+                evidence=tuple(q for q in form.getlist(f"evidence-{key}") if q.strip()))
+    return scoring.ScorecardInput(criteria=criteria,
+                                  recommendation=form.get("recommendation", ""),
+                                  summary=form.get("summary", ""))
+
+
+@bp.post("/interviews/<int:interview_id>/scorecard")
+@access(INTERVIEWER)
+def save_scorecard(interview_id: int):
+    interview = _panel(interview_id)
+    submit = request.form.get("action") == "submit"
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        card = scoring.save_scorecard(get_session(), interview, current_user,
+                                      _scorecard_input(interview), submit=submit)
+    except DomainError as problem:
+        if wants_json:
+            return jsonify(error=problem.message), problem.status
+        flash(problem.message, "error")
+        page = scoring.scorecard_page(get_session(), interview, current_user)
+        return render_template("interviews/scorecard.html", page=page, interview=interview,
+                               recommendations=list(Recommendation), form=request.form,
+                               candidate=services.candidate_label(interview, current_user)
+                               ), problem.status
+    if wants_json:
+        return jsonify(saved_at=card.updated_at.isoformat(),
+                       submitted=card.submitted_at is not None)
+    if submit:
+        flash("Scorecard submitted. The other reviewers' scores are now open to you.", "success")
+        return redirect(url_for("interviews.comparison", interview_id=interview.id))
+    flash("Draft saved.", "success")
+    return redirect(url_for("interviews.scorecard", interview_id=interview.id))
+
+
+@bp.get("/interviews/<int:interview_id>/comparison")
+@access(INTERVIEWER)
+def comparison(interview_id: int):
+    interview = _panel(interview_id)
+    result = scoring.comparison(get_session(), interview, current_user)
+    return render_template("interviews/comparison.html", interview=interview, result=result,
+                           decisions=list(Decision),
+                           candidate=services.candidate_label(interview, current_user))
+
+
+@bp.post("/interviews/<int:interview_id>/decision")
+@access(INTERVIEWER)
+def decide(interview_id: int):
+    interview = _panel(interview_id)
+    scoring.decide(get_session(), interview, current_user, request.form.get("decision", ""),
+                   request.form.get("note", ""))
+    flash(f"Decision recorded: {interview.decision.label}.", "success")
+    return redirect(url_for("interviews.release_form", interview_id=interview.id))
+
+
+@bp.get("/interviews/<int:interview_id>/release")
+@access(INTERVIEWER)
+def release_form(interview_id: int):
+    interview = _panel(interview_id)
+    services.require_owner(interview, current_user)
+    result = None
+    if interview.decision is not None and interview.released_at is None:
+        result = scoring.release_defaults(get_session(), interview, current_user)
+    return render_template("interviews/release.html", interview=interview, result=result,
+                           candidate=services.candidate_label(interview, current_user))
+
+
+@bp.post("/interviews/<int:interview_id>/release")
+@access(INTERVIEWER)
+def release(interview_id: int):
+    interview = _panel(interview_id)
+    form = request.form
+    choices = {}
+    for item in interview.items:
+        if item.attempt is None:
+            continue
+        for criterion in item.rubric_revision.criteria:
+            key = f"{item.attempt.id}-{criterion.id}"
+            raw = form.get(f"level-{key}", "")
+            choices[(item.attempt.id, criterion.id)] = scoring.FeedbackChoice(
+                level=int(raw) if raw.isdigit() else None,
+                show_level=form.get(f"show-level-{key}") == "on",
+                comment=form.get(f"comment-{key}", ""),
+                show_comment=form.get(f"show-comment-{key}") == "on")
+    scoring.release(get_session(), interview, current_user, choices,
+                    message=form.get("message", ""),
+                    show_decision=form.get("show_decision") == "on")
+    flash("Feedback released. The candidate can read it now.", "success")
+    return redirect(url_for("interviews.overview", interview_id=interview.id))
+
+
+@bp.post("/interviews/<int:interview_id>/regrades/<int:request_id>/answer")
+@access(INTERVIEWER)
+def answer_regrade(interview_id: int, request_id: int):
+    interview = _panel(interview_id)
+    raw = request.form.get("level", "")
+    scoring.answer_regrade(get_session(), interview, current_user, request_id,
+                           response=request.form.get("response", ""),
+                           new_level=int(raw) if raw.isdigit() else None)
+    flash("Answer sent to the candidate.", "success")
+    return redirect(url_for("interviews.overview", interview_id=interview.id,
+                            _anchor="regrades"))
+
+
+@bp.post("/interviews/<int:interview_id>/regrades/<int:request_id>/reassign")
+@access(INTERVIEWER)
+def reassign_regrade(interview_id: int, request_id: int):
+    interview = _panel(interview_id)
+    scoring.reassign_regrade(get_session(), interview, current_user, request_id,
+                             request.form.get("reviewer", type=int) or 0)
+    flash("Request reassigned.", "success")
+    return redirect(url_for("interviews.overview", interview_id=interview.id,
+                            _anchor="regrades"))
+
+
+@bp.get("/interviews/<int:interview_id>/export.<any(csv, json):kind>")
+@access(INTERVIEWER)
+def export(interview_id: int, kind: str):
+    interview = _panel(interview_id)
+    data = reports.export(get_session(), interview, current_user)
+    filename = f"interview-{interview.id}-scorecards.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if kind == "json":
+        return Response(reports.to_json(data), mimetype="application/json", headers=headers)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reports.CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(reports.csv_rows(data))
+    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+# The candidate ---------------------------------------------------------------------------------
+
+
+@bp.get("/join/<token>")
+@access(ANYONE)
+def invitation(token: str):
+    db = get_session()
+    interview = services.find_by_token(db, token)
+    if current_user.is_authenticated and interview.candidate_id == current_user.id:
+        return redirect(url_for("interviews.candidate", interview_id=interview.id))
+    return render_template("interviews/invitation.html", interview=interview, token=token,
+                           now=utcnow(), Stage=InterviewStage,
+                           claimed=interview.candidate_id is not None)
+
+
+@bp.post("/join/<token>")
+@access(SIGNED_IN)
+def accept(token: str):
+    db = get_session()
+    interview = services.find_by_token(db, token)
+    services.join(db, interview, current_user)
+    return redirect(url_for("interviews.candidate", interview_id=interview.id))
+
+
+@bp.get("/my/interviews/<int:interview_id>")
+@access(SIGNED_IN)
+def candidate(interview_id: int):
+    db = get_session()
+    interview = services.candidate_interview(db, current_user, interview_id)
+    close_interview_if_overdue(interview)
+    return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
+                           feedback=scoring.candidate_feedback(db, interview),
+                           Stage=InterviewStage)
+
+
+@bp.post("/my/interviews/<int:interview_id>/start")
+@access(SIGNED_IN)
+def start(interview_id: int):
+    db = get_session()
+    interview = services.candidate_interview(db, current_user, interview_id)
+    services.start(db, interview, current_user)
+    first = interview.items[0].attempt
+    return redirect(url_for("practice.workspace", attempt_id=first.id))
+
+
+@bp.post("/my/interviews/<int:interview_id>/regrades")
+@access(SIGNED_IN)
+def request_regrade(interview_id: int):
+    db = get_session()
+    interview = services.candidate_interview(db, current_user, interview_id)
+    scoring.request_regrade(db, interview, current_user,
+                            attempt_id=request.form.get("attempt", type=int) or 0,
+                            criterion_id=request.form.get("criterion", type=int) or 0,
+                            reason=request.form.get("reason", ""))
+    flash("Your request is with the interview team. Their answer will appear here.", "success")
+    return redirect(url_for("interviews.candidate", interview_id=interview.id,
+                            _anchor="feedback"))

@@ -1,0 +1,251 @@
+// Interview pages: the creation form, the live view, and the scorecard
+// (autosave, quoting evidence from the answer, accepting suggestions).
+(function () {
+  "use strict";
+
+  // Times are printed in UTC by the server; show them in the reader's zone.
+  document.querySelectorAll("time[data-local-time]").forEach(function (node) {
+    const at = new Date(node.getAttribute("datetime"));
+    if (!isNaN(at)) node.textContent = at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  });
+
+  // Copy buttons: <button data-copy="#input-id">.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", async function () {
+      const input = document.querySelector(button.getAttribute("data-copy"));
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+        button.textContent = "Copied";
+      } catch (e) {
+        button.textContent = "Press Ctrl+C";
+      }
+    });
+  });
+
+  // The creation form: the browser's time zone, and only the fields the mode needs.
+  const form = document.querySelector("[data-interview-form]");
+  if (form) {
+    const offset = form.querySelector("[data-tz-offset]");
+    if (offset) offset.value = String(new Date().getTimezoneOffset());
+    const modes = form.querySelectorAll("[data-mode]");
+    const showMode = function () {
+      const chosen = form.querySelector("[data-mode]:checked");
+      form.querySelectorAll("[data-when]").forEach(function (part) {
+        part.hidden = chosen && part.getAttribute("data-when") !== chosen.value;
+      });
+    };
+    modes.forEach(function (radio) { radio.addEventListener("change", showMode); });
+    showMode();
+    const total = form.querySelector("[data-minutes-total]");
+    const sumMinutes = function () {
+      let minutes = 0;
+      form.querySelectorAll("input[name=prompts]:checked").forEach(function (box) {
+        minutes += Number(box.getAttribute("data-minutes"));
+      });
+      total.hidden = minutes === 0;
+      total.textContent = "The chosen prompts add up to " + minutes + " minutes.";
+    };
+    form.querySelectorAll("input[name=prompts]").forEach(function (box) { box.addEventListener("change", sumMinutes); });
+    sumMinutes();
+  }
+
+  // The live view: poll for new revisions, swap in the changed answers only.
+  const live = document.querySelector("[data-live]");
+  if (live) {
+    const answers = live.querySelectorAll("[data-live-answer]");
+    const poll = async function () {
+      const seen = [];
+      answers.forEach(function (node) {
+        const id = node.getAttribute("data-live-answer");
+        if (id) seen.push(id + ":" + node.getAttribute("data-revision"));
+      });
+      let data;
+      try {
+        const response = await fetch(live.getAttribute("data-live-url") + "?seen=" + seen.join(","), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin",
+        });
+        if (!response.ok) return;
+        data = await response.json();
+      } catch (e) { return; }  // offline for a moment: the next poll catches up
+      let missing = false;
+      data.answers.forEach(function (answer) {
+        const node = live.querySelector('[data-live-answer="' + answer.attempt + '"]');
+        if (!node) { missing = true; return; }  // the candidate just started
+        const meta = live.querySelector('[data-live-meta="' + answer.attempt + '"]');
+        if (answer.html !== null) {
+          node.innerHTML = answer.html;  // rendered and sanitised by the server
+          node.setAttribute("data-revision", String(answer.revision));
+          if (window.archboard.renderDiagrams) window.archboard.renderDiagrams(node);
+        }
+        if (meta && answer.saved_at) {
+          const at = new Date(answer.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+          meta.textContent = "Revision " + answer.revision + ", saved " + at + (answer.status !== "in_progress" ? " · submitted" : "");
+        }
+      });
+      if (missing) { window.location.reload(); return; }
+      if (data.stage !== live.getAttribute("data-stage")) {
+        live.setAttribute("data-stage", data.stage);
+        const badge = document.querySelector("[data-live-stage] .status");
+        if (badge) badge.textContent = data.stage_label;
+      }
+    };
+    setInterval(poll, 2000);
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (event.target.matches("[data-note-form]") && event.detail.successful) event.target.reset();
+    });
+  }
+
+  // The scorecard.
+  const card = document.querySelector("[data-scorecard]");
+  if (!card) return;
+  const status = card.querySelector("[data-scorecard-status]");
+  let timer = null;
+  let saving = false;
+  let pending = false;
+
+  async function autosave() {
+    if (card.getAttribute("data-autosave") !== "true") return;
+    if (saving) { pending = true; return; }
+    saving = true;
+    const body = new FormData(card);
+    body.set("action", "save");
+    status.textContent = "Saving…";
+    try {
+      // Not card.action: the submit buttons are named "action" and shadow it.
+      const response = await window.archboard.fetch(card.getAttribute("action"), {
+        method: "POST", body: body, headers: { "Accept": "application/json" },
+      });
+      const data = await response.json();
+      if (response.ok) {
+        status.textContent = "Draft saved at " + new Date(data.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+      } else {
+        status.textContent = "Not saved: " + data.error;
+      }
+    } catch (e) {
+      status.textContent = "Offline: not saved yet. It will be saved when you next change something, or press Save draft.";
+    }
+    saving = false;
+    if (pending) { pending = false; schedule(); }
+  }
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(autosave, 1200);
+  }
+  card.addEventListener("input", schedule);
+  card.addEventListener("change", schedule);
+
+  // Accepting a suggested level.
+  card.querySelectorAll("[data-accept-suggestion]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const fieldset = button.closest("[data-criterion]");
+      const level = fieldset.getAttribute("data-suggested");
+      const radio = fieldset.querySelector('input[type=radio][value="' + level + '"]');
+      if (radio) { radio.checked = true; radio.focus(); schedule(); }
+    });
+  });
+
+  // Evidence: quote the text selected inside the answer, and find it again.
+  function answerOf(ref) {
+    return document.querySelector('[data-answer="' + ref + '"]');
+  }
+  function squash(text) {
+    return text.replace(/\s+/g, " ").trim();
+  }
+  function findRange(root, quote) {
+    // Walk the text nodes, matching the quote with whitespace runs as one space.
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const chars = [];  // [node, offset] of each kept character
+    let text = "";
+    let lastSpace = true;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const value = node.nodeValue;
+      for (let i = 0; i < value.length; i++) {
+        const space = /\s/.test(value[i]);
+        if (space && lastSpace) continue;
+        text += space ? " " : value[i];
+        chars.push([node, i]);
+        lastSpace = space;
+      }
+    }
+    const at = text.indexOf(squash(quote));
+    if (at < 0) return null;
+    const end = at + squash(quote).length - 1;
+    const range = document.createRange();
+    range.setStart(chars[at][0], chars[at][1]);
+    range.setEnd(chars[end][0], chars[end][1] + 1);
+    return range;
+  }
+  function showQuote(ref, quote) {
+    const root = answerOf(ref);
+    if (!root) return;
+    const range = findRange(root, quote);
+    if (!range) return;
+    const rect = range.getBoundingClientRect();
+    root.scrollTop += rect.top - root.getBoundingClientRect().top - 40;
+    range.startContainer.parentElement.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (window.CSS && CSS.highlights && window.Highlight) {
+      CSS.highlights.set("evidence", new Highlight(range));
+    } else {
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+  }
+  function addQuote(list, name, ref, quote) {
+    const item = document.createElement("li");
+    item.className = "evidence-item";
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = quote;
+    const block = document.createElement("blockquote");
+    block.textContent = quote;
+    const show = document.createElement("button");
+    show.type = "button";
+    show.className = "button button-ghost button-small";
+    show.textContent = "Show in answer";
+    show.setAttribute("data-show-quote", "");
+    show.setAttribute("data-answer-ref", ref);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button button-ghost button-small";
+    remove.textContent = "Remove";
+    remove.setAttribute("data-remove-quote", "");
+    item.append(input, block, show, remove);
+    list.appendChild(item);
+  }
+  card.addEventListener("click", function (event) {
+    const target = event.target.closest("button");
+    if (!target) return;
+    if (target.hasAttribute("data-add-quote")) {
+      const ref = target.getAttribute("data-answer-ref");
+      const root = answerOf(ref);
+      const selection = window.getSelection();
+      const box = target.closest("[data-evidence]");
+      const hint = box.querySelector(".hint");
+      if (!root || !selection.rangeCount || selection.isCollapsed ||
+          !root.contains(selection.getRangeAt(0).commonAncestorContainer)) {
+        hint.textContent = "First select some words in this prompt's answer, then press the button.";
+        hint.classList.add("field-error");
+        return;
+      }
+      const quote = squash(selection.toString()).slice(0, 1000);
+      hint.textContent = "Quoted. Select more words to add another quote.";
+      hint.classList.remove("field-error");
+      addQuote(box.querySelector("[data-evidence-list]"), target.getAttribute("data-name"), ref, quote);
+      selection.removeAllRanges();
+      schedule();
+    } else if (target.hasAttribute("data-show-quote")) {
+      showQuote(target.getAttribute("data-answer-ref"), target.closest("li").querySelector("blockquote").textContent);
+    } else if (target.hasAttribute("data-remove-quote")) {
+      target.closest("li").remove();
+      schedule();
+    }
+  });
+  // The button takes focus on click, which would clear the selection in some
+  // browsers before the handler runs: keep it by not focusing on mousedown.
+  card.querySelectorAll("[data-add-quote]").forEach(function (button) {
+    button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+  });
+})();
