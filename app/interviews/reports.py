@@ -155,7 +155,9 @@ def export(session: Session, interview: Interview, user: User) -> dict[str, Any]
                         "rubric": rubric.title, "rubric_revision": rubric.number,
                         "criteria": criteria})
     return {
-        "interview": {"id": interview.id, "title": interview.title,
+        "interview": {"id": interview.id,
+                      # The default title holds the candidate's name.
+                      "title": f"Interview #{interview.id}" if hidden else interview.title,
                       "candidate": None if hidden else interview.candidate_name,
                       "candidate_email": None if hidden else interview.candidate_email,
                       "target_level": interview.target_level, "mode": interview.mode.value,

@@ -347,7 +347,10 @@ def comparison(session: Session, interview: Interview, user: User) -> Comparison
     _with_rubrics(session, interview)
     cards = [c for c in interview.scorecards if c.submitted_at is not None]
     pending = [c for c in interview.scorecards if c.submitted_at is None]
-    scores = {card.id: _card_scores(session, card) for card in cards}
+    scores: dict[int, dict[tuple[int, int], CriterionScore]] = {card.id: {} for card in cards}
+    for found in session.scalars(select(CriterionScore).where(
+            CriterionScore.scorecard_id.in_(list(scores)))):
+        scores[found.scorecard_id][(found.attempt_id, found.criterion_id)] = found
     items = _items(session, interview)
     rows, totals = [], {}
     for view in items:

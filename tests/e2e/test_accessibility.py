@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from app.interviews import scoring
+from app.interviews import services as interviews
 from app.models import Role
 from app.practice import services
 from tests.e2e.pages import sign_in
+from tests.factories.interviews import answer_and_submit, make_interview, score_all
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
 from tests.integration.routes import urls
@@ -32,14 +35,56 @@ PAGES = [
     ("practice.revision", "/practice/attempts/{open}/revisions/1", "admin"),
     ("practice.result", "/practice/attempts/{done}/result", "admin"),
     ("practice.progress", "/practice/progress", "admin"),
+    ("practice.workspace", "/practice/attempts/{interview_attempt}", "admin"),
+    ("interviews.dashboard", "/interviews", "admin"),
+    ("interviews.new", "/interviews/new", "admin"),
+    ("interviews.overview", "/interviews/{panel}", "admin"),
+    ("interviews.live", "/interviews/{panel}/live", "admin"),
+    ("interviews.scorecard", "/interviews/{panel}/scorecard", "admin"),
+    ("interviews.comparison", "/interviews/{panel}/comparison", "admin"),
+    ("interviews.release_form", "/interviews/{panel}/release", "admin"),
+    ("interviews.invitation", "/join/{token}", None),
+    ("interviews.candidate", "/my/interviews/{released}", "admin"),
+    ("interviews.candidate", "/my/interviews/{running}", "admin"),
 ]
-# JSON endpoints and the static route are not pages.
-NOT_PAGES = {"static", "pages.health", "practice.draft", "practice.run_status"}
+# JSON endpoints, downloads and the static route are not pages.
+NOT_PAGES = {"static", "pages.health", "practice.draft", "practice.run_status",
+             "interviews.live_json", "interviews.export"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):
     listed = {endpoint for endpoint, _, _ in PAGES}
     assert {endpoint for endpoint, _ in urls(app, "GET")} - NOT_PAGES <= listed
+
+
+def interviews_for(db, admin) -> dict[str, object]:
+    """Interviews at every stage a page shows: ``admin`` on the panel and as the candidate."""
+    other = make_user(db, Role.INTERVIEWER, email="axe-reviewer@example.com")
+    panel, _ = make_interview(db, admin, [other])
+    interviews.join(db, panel, make_user(db, email="axe-candidate@example.com"))
+    interviews.start(db, panel, panel.candidate)
+    answer_and_submit(db, panel, "## Storage\nA key-value store keyed by base62 codes.")
+    score_all(db, panel, admin, 3)
+    score_all(db, panel, other, 1)
+    scoring.decide(db, panel, admin, "advance", "Good scoping.")
+
+    released, _ = make_interview(db, other)
+    interviews.join(db, released, admin)
+    interviews.start(db, released, admin)
+    answer_and_submit(db, released, "A key-value store.")
+    score_all(db, released, other, 3)
+    scoring.decide(db, released, other, "decline", "")
+    attempt = released.items[0].attempt
+    scoring.release(db, released, other, {
+        (attempt.id, c.id): scoring.FeedbackChoice(3, True, "Clear.", True)
+        for c in released.items[0].rubric_revision.criteria}, message="Thanks.")
+
+    running, _ = make_interview(db, other, hints_allowed=True)
+    interviews.join(db, running, admin)
+    interviews.start(db, running, admin)
+    _, token = make_interview(db, other)
+    return {"panel": panel.id, "released": released.id, "running": running.id,
+            "interview_attempt": running.items[0].attempt_id, "token": token}
 
 
 def serious_violations(page: Page, axe_source: str) -> list[str]:
@@ -68,7 +113,8 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
                         submitted=True)
     services.self_assess(db, done, {c.id: (3, "ok") for c in done.rubric_revision.criteria})
     coding = make_attempt(db, admin, "sum-two", body="def add(a, b):\n    return a + b  # sum\n")
-    ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id}
+    ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id,
+           **interviews_for(db, admin)}
     problems = {}
     signed_in = False
     for _endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
-from app.models import Role
+from app.db import utcnow
+from app.models import Attempt, AttemptStatus, InterviewMode, Role
+from app.practice.services import latest_revision
 from tests.e2e.pages import sign_in
+from tests.factories.interviews import join_and_start, make_interview, make_panel
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD, make_user
 
@@ -170,3 +174,40 @@ def test_an_interview_from_invitation_to_released_feedback(browser: Browser, ser
     expect(feedback).to_contain_text("Outcome: Advance")
     expect(feedback).to_contain_text("Level 3")  # the panel's median on Requirements, 2 and 4
     expect(feedback).not_to_contain_text("Numbers first")  # reviewers' notes stay internal
+
+
+def test_a_take_home_is_submitted_at_the_deadline_with_what_was_typed(
+        page: Page, server_url: str, db, tmp_path):
+    """The candidate types right up to the deadline; the server submits all of it."""
+    load_library(db, tmp_path)
+    owner, reviewers = make_panel(db)
+    created = utcnow() - timedelta(hours=1)
+    interview, _ = make_interview(db, owner, reviewers, mode=InterviewMode.TAKE_HOME,
+                                  deadline_at=utcnow() + timedelta(seconds=12),
+                                  grace_seconds=3, now=created)
+    candidate = join_and_start(db, interview)
+    attempt_id = interview.items[0].attempt_id
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, server_url, candidate.email, PASSWORD)
+    page.goto(f"{server_url}/practice/attempts/{attempt_id}")
+    editor = page.get_by_label("Your answer, in markdown")
+    page.get_by_role("button", name="Clear").click()
+    expect(page.locator("[data-deadline-clock]")).not_to_have_text("--:--")
+    # Keep typing until the clock stops the editor: the last words never wait for autosave.
+    typed = ""
+    while editor.get_attribute("readonly") is None:
+        word = f"word{len(typed.split())} "
+        editor.press_sequentially(word)
+        typed += word
+    final = editor.input_value()  # what the editor held when the clock stopped it
+    expect(page.get_by_text("Time is up.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your answers are in")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("The server submitted your saved answers at the deadline.")
+           ).to_be_visible()
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.status is AttemptStatus.SUBMITTED
+    saved = latest_revision(db, attempt).body
+    assert saved == final
+    assert saved.strip() == typed.strip()[:len(saved.strip())]
+    assert len(saved.split()) >= len(typed.split()) - 1  # at most the word cut by the clock
