@@ -118,6 +118,9 @@ def test_an_interview_from_invitation_to_released_feedback(browser: Browser, ser
     storage = owner.locator("fieldset[data-criterion]").filter(has_text="Storage").first
     storage.get_by_role("button", name="Quote the selected text").click()
     expect(storage.locator("blockquote")).to_have_text("A key-value store keyed by a base62 code")
+    storage.get_by_role("button", name="Show in answer").click()
+    assert owner.evaluate("CSS.highlights.get('evidence').values().next().value.toString()") \
+        == "A key-value store keyed by a base62 code"
     owner.get_by_label("Yes", exact=True).check()
     owner.get_by_label("Summary").fill("Scoped the load before designing.")
     expect(owner.locator("[data-scorecard-status]")).to_contain_text("Draft saved",
@@ -150,6 +153,11 @@ def test_an_interview_from_invitation_to_released_feedback(browser: Browser, ser
     expect(flagged).to_contain_text("disagreement")
     expect(reviewer.get_by_text("Numbers first, and the right ones.")).to_be_visible()
     expect(reviewer.locator("[data-agreement]")).to_be_visible()
+    # The owner's quote leads to its place in the answer.
+    reviewer.get_by_role("button", name="Show in answer").click()
+    expect(reviewer.locator("details.comparison-answer")).to_have_attribute("open", "")
+    assert reviewer.evaluate("CSS.highlights.get('evidence').values().next().value.toString()") \
+        == "A key-value store keyed by a base62 code"
 
     # The owner records the decision and releases chosen feedback.
     owner.get_by_role("link", name="Comparison").click()

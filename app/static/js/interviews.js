@@ -96,6 +96,63 @@
     });
   }
 
+  // Evidence: quote the text selected inside the answer, and find it again.
+  function answerOf(ref) {
+    return document.querySelector('[data-answer="' + ref + '"]');
+  }
+  function squash(text) {
+    return text.replace(/\s+/g, " ").trim();
+  }
+  function findRange(root, quote) {
+    // Walk the text nodes, matching the quote with whitespace runs as one space.
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const chars = [];  // [node, offset] of each kept character
+    let text = "";
+    let lastSpace = true;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const value = node.nodeValue;
+      for (let i = 0; i < value.length; i++) {
+        const space = /\s/.test(value[i]);
+        if (space && lastSpace) continue;
+        text += space ? " " : value[i];
+        chars.push([node, i]);
+        lastSpace = space;
+      }
+    }
+    const at = text.indexOf(squash(quote));
+    if (at < 0) return null;
+    const end = at + squash(quote).length - 1;
+    const range = document.createRange();
+    range.setStart(chars[at][0], chars[at][1]);
+    range.setEnd(chars[end][0], chars[end][1] + 1);
+    return range;
+  }
+  function showQuote(ref, quote) {
+    const root = answerOf(ref);
+    if (!root) return;
+    const folded = root.closest("details");
+    if (folded) folded.open = true;
+    const range = findRange(root, quote);
+    if (!range) return;
+    const rect = range.getBoundingClientRect();
+    root.scrollTop += rect.top - root.getBoundingClientRect().top - 40;
+    range.startContainer.parentElement.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (window.CSS && CSS.highlights && window.Highlight) {
+      CSS.highlights.set("evidence", new Highlight(range));
+    } else {
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+  }
+  // "Show in answer" on any page that has the answer (scorecard, comparison).
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-show-quote]");
+    if (!button) return;
+    const item = button.closest("li");
+    showQuote(button.getAttribute("data-answer-ref"), item.querySelector("blockquote").textContent);
+  });
+
   // The scorecard.
   const card = document.querySelector("[data-scorecard]");
   if (!card) return;
@@ -145,53 +202,6 @@
     });
   });
 
-  // Evidence: quote the text selected inside the answer, and find it again.
-  function answerOf(ref) {
-    return document.querySelector('[data-answer="' + ref + '"]');
-  }
-  function squash(text) {
-    return text.replace(/\s+/g, " ").trim();
-  }
-  function findRange(root, quote) {
-    // Walk the text nodes, matching the quote with whitespace runs as one space.
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    const chars = [];  // [node, offset] of each kept character
-    let text = "";
-    let lastSpace = true;
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const value = node.nodeValue;
-      for (let i = 0; i < value.length; i++) {
-        const space = /\s/.test(value[i]);
-        if (space && lastSpace) continue;
-        text += space ? " " : value[i];
-        chars.push([node, i]);
-        lastSpace = space;
-      }
-    }
-    const at = text.indexOf(squash(quote));
-    if (at < 0) return null;
-    const end = at + squash(quote).length - 1;
-    const range = document.createRange();
-    range.setStart(chars[at][0], chars[at][1]);
-    range.setEnd(chars[end][0], chars[end][1] + 1);
-    return range;
-  }
-  function showQuote(ref, quote) {
-    const root = answerOf(ref);
-    if (!root) return;
-    const range = findRange(root, quote);
-    if (!range) return;
-    const rect = range.getBoundingClientRect();
-    root.scrollTop += rect.top - root.getBoundingClientRect().top - 40;
-    range.startContainer.parentElement.scrollIntoView({ block: "center", behavior: "smooth" });
-    if (window.CSS && CSS.highlights && window.Highlight) {
-      CSS.highlights.set("evidence", new Highlight(range));
-    } else {
-      const selection = window.getSelection();
-      selection.removeAllRanges();
-      selection.addRange(range);
-    }
-  }
   function addQuote(list, name, ref, quote) {
     const item = document.createElement("li");
     item.className = "evidence-item";
@@ -236,8 +246,6 @@
       addQuote(box.querySelector("[data-evidence-list]"), target.getAttribute("data-name"), ref, quote);
       selection.removeAllRanges();
       schedule();
-    } else if (target.hasAttribute("data-show-quote")) {
-      showQuote(target.getAttribute("data-answer-ref"), target.closest("li").querySelector("blockquote").textContent);
     } else if (target.hasAttribute("data-remove-quote")) {
       target.closest("li").remove();
       schedule();
