@@ -187,10 +187,28 @@ def attempts_for(session: Session, user: User, prompt: Prompt) -> list[Attempt]:
 # Attempts ---------------------------------------------------------------------
 
 
+def in_interview_on(session: Session, user: User, prompt_id: int) -> bool:
+    """True while ``user`` is answering ``prompt_id`` in an interview that is still open."""
+    return session.scalar(select(Attempt.id).where(
+        Attempt.user_id == user.id, Attempt.prompt_id == prompt_id,
+        Attempt.interview_id.is_not(None),
+        Attempt.status == AttemptStatus.IN_PROGRESS).limit(1)) is not None
+
+
+IN_INTERVIEW = ("This prompt is part of your interview in progress. Practice on it, its "
+                "rubric and its reference answer open again once the interview is submitted.")
+
+
 def start_attempt(session: Session, user: User, slug: str, *,
                   target_level: str | None = None) -> Attempt:
-    """Start a new practice attempt at the current revision of a published prompt."""
+    """Start a new practice attempt at the current revision of a published prompt.
+
+    Not while the same prompt is open in one of the user's interviews: a
+    practice attempt would show its rubric and reference answer.
+    """
     prompt, revision = get_practice_prompt(session, slug)
+    if in_interview_on(session, user, prompt.id):
+        raise NotAllowed(IN_INTERVIEW)
     rubric_revision_id = session.scalar(select(Rubric.current_revision_id)
                                         .where(Rubric.slug == revision.rubric_slug))
     if rubric_revision_id is None:

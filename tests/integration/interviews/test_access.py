@@ -190,3 +190,25 @@ def test_hints_and_the_clock_follow_the_interview(client, db, setting):
     # Interview attempts are not practice: they are not in the practice progress.
     assert "Design a URL shortener" not in client.get("/practice/progress").get_data(
         as_text=True)
+
+
+def test_the_interview_prompt_cannot_be_practised_while_the_interview_is_open(client, db,
+                                                                              setting):
+    *_, interview, _ = setting
+    candidate = make_user(db)
+    login(client, candidate)
+    practised = client.post("/practice/prompts/url-shortener/attempts", {"level": "senior"})
+    attempt_id = int(practised.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/practice/attempts/{attempt_id}/submit",
+                {"body": "An earlier practice answer.", "based_on": "0"})
+    assert client.get(f"/practice/attempts/{attempt_id}/result").status_code == HTTPStatus.OK
+    join_and_start(db, interview, candidate)
+    # Neither a new practice attempt nor an old result's reference answer while it runs.
+    refused = client.post("/practice/prompts/url-shortener/attempts", {"level": "senior"})
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    assert "part of your interview in progress" in refused.get_data(as_text=True)
+    result = client.get(f"/practice/attempts/{attempt_id}/result")
+    assert result.status_code == HTTPStatus.FORBIDDEN
+    assert "A strong answer estimates" not in result.get_data(as_text=True)
+    answer_and_submit(db, interview, "The interview answer.")
+    assert client.get(f"/practice/attempts/{attempt_id}/result").status_code == HTTPStatus.OK
