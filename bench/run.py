@@ -1,4 +1,4 @@
-"""Benchmarks that print figures: markdown rendering and page throughput.
+"""Benchmarks that print figures: markdown rendering, page throughput, interview pages.
 
     make bench            (or .venv/bin/python bench/run.py)
 
@@ -18,8 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app  # noqa: E402
 from app.auth import services as auth_services  # noqa: E402
 from app.content.render import render_markdown  # noqa: E402
+from app.content.sync import sync_content  # noqa: E402
 from app.db import get_database  # noqa: E402
+from app.grading.agreement import panel_agreement  # noqa: E402
 from app.migrations_cli import upgrade  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ANSWER = """\
 ## Requirements
@@ -83,7 +87,55 @@ def main() -> None:
                                     "password": "bench-password-1", "csrf_token": token})
         timed("GET / signed in as admin (test client)", 300, lambda: client.get("/"))
         timed("GET /admin/users (test client)", 300, lambda: client.get("/admin/users"))
+        interview_id, attempt_id = scored_interview(app, reviewers=5)
+        base = f"/interviews/{interview_id}"
+        timed("GET /interviews (dashboard)", 200, lambda: client.get("/interviews"))
+        timed("GET scorecard (5 KB answer, 5 criteria)", 200,
+              lambda: client.get(base + "/scorecard"))
+        timed("GET comparison (6 reviewers)", 200, lambda: client.get(base + "/comparison"))
+        timed("GET live.json, nothing new", 300,
+              lambda: client.get(base + f"/live.json?seen={attempt_id}:1"))
         get_database(app).engine.dispose()
+
+    table = [[(i * 7 + j * 3) % 4 + 1 for j in range(6)] for i in range(25)]
+    timed("panel_agreement, 25 criteria x 6 reviewers", 300, lambda: panel_agreement(table))
+
+
+def scored_interview(app, *, reviewers: int) -> tuple[int, int]:
+    """An interview on a real prompt, answered and scored by the bench user and others."""
+    from app.db import get_session
+    from app.interviews import scoring, services
+    from app.models import InterviewMode, Role, User
+
+    with app.app_context():
+        db = get_session()
+        sync_content(db, ROOT)
+        owner = db.query(User).filter_by(email="bench@example.com").one()
+        panel = [auth_services.sign_up(db, email=f"reviewer{n}@example.com",
+                                       display_name=f"Reviewer {n}", password="bench-password-1",
+                                       roles=(Role.INTERVIEWER,)) for n in range(reviewers)]
+        slug = next(p.slug for p, r in services.interview_prompts(db) if r.kind != "coding")
+        interview, _ = services.create_interview(db, owner, services.NewInterview(
+            candidate_name="Bench Candidate", candidate_email="candidate@example.com",
+            prompt_slugs=[slug], target_level="senior", mode=InterviewMode.LIVE,
+            reviewer_ids=[u.id for u in panel]))
+        candidate = auth_services.sign_up(db, email="candidate@example.com",
+                                          display_name="Candidate", password="bench-password-1")
+        services.join(db, interview, candidate)
+        services.start(db, interview, candidate)
+        from app.practice import services as practice
+
+        attempt = interview.items[0].attempt
+        practice.save_draft(db, attempt, body=ANSWER, based_on=0)
+        practice.submit_attempt(db, attempt)
+        services.after_attempt_submitted(db, attempt)
+        for n, reviewer in enumerate([owner, *panel]):
+            levels = {(attempt.id, c.id): scoring.CriterionInput(
+                level=1 + (n + c.position) % 4, comment="Because.")
+                for c in attempt.rubric_revision.criteria}
+            scoring.save_scorecard(db, interview, reviewer, scoring.ScorecardInput(
+                levels, recommendation="yes", summary="Fine."), submit=True)
+        return interview.id, attempt.id
 
 
 if __name__ == "__main__":

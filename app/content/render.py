@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -113,3 +114,14 @@ def render_markdown(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 - nh3 has just sanitised it
+
+
+@lru_cache(maxsize=128)
+def render_answer(text: str) -> Markup:
+    """``render_markdown`` for candidates' answers, which pages show again and again.
+
+    A saved revision never changes, so the same text renders to the same HTML:
+    the newest 128 answers are kept per process, and the live view, the
+    scorecard and the result page render a revision once, not per view.
+    """
+    return render_markdown(text)

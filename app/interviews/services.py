@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import hash_token, normalise_email
-from app.content.render import render_markdown
+from app.content.render import render_answer
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.models import (
@@ -430,7 +430,7 @@ def answer_html(kind: str, body: str) -> str:
         from markupsafe import escape
 
         return f'<pre class="code-answer"><code>{escape(body)}</code></pre>'
-    return str(render_markdown(body))
+    return str(render_answer(body))
 
 
 def live_answers(session: Session, interview: Interview,

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.content.render import render_markdown
+from app.content.render import render_answer
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import latest_run
@@ -481,7 +481,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
               for r in results]
     return AttemptResult(
         attempt=attempt, answer=answer,
-        answer_html=highlight_html(str(render_markdown(body)), list(dict.fromkeys(all_signals))),
+        answer_html=highlight_html(str(render_answer(body)), list(dict.fromkeys(all_signals))),
         criteria=results, scale=scale, bar=bar, score=score(levels, bar),
         hints_used=len(attempt.hint_reveals), hidden_run=hidden_run,
     )
