@@ -384,12 +384,12 @@ def close_overdue(session: Session, *, now: datetime | None = None) -> list[int]
         select(Interview.id).where(Interview.submitted_at.is_(None),
                                    Interview.started_at.is_not(None),
                                    Interview.deadline_at.is_not(None))).all()
-    closed = []
+    runs = []
     for interview_id in candidates:
         interview = _load(session, Interview.id == interview_id)
         if interview is not None and close_if_overdue(session, interview, now=now):
-            closed.extend(request_hidden_runs(session, interview))
-    return closed
+            runs.extend(request_hidden_runs(session, interview))
+    return runs
 
 
 def after_attempt_submitted(session: Session, attempt: Attempt, *,

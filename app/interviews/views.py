@@ -203,21 +203,28 @@ def scorecard(interview_id: int):
                            candidate=services.candidate_label(interview, current_user))
 
 
+def _form_level(name: str) -> int | None:
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _criterion_fields(interview):
+    """(attempt id, criterion id, form key) for every criterion the interview's forms hold."""
+    for item in interview.items:
+        if item.attempt is not None:
+            for criterion in item.rubric_revision.criteria:
+                yield item.attempt.id, criterion.id, f"{item.attempt.id}-{criterion.id}"
+
+
 def _scorecard_input(interview) -> scoring.ScorecardInput:
     form = request.form
     criteria = {}
-    for item in interview.items:
-        if item.attempt is None:
+    for attempt_id, criterion_id, key in _criterion_fields(interview):
+        if f"level-{key}" not in form and f"comment-{key}" not in form:
             continue
-        for criterion in item.rubric_revision.criteria:
-            key = f"{item.attempt.id}-{criterion.id}"
-            if f"level-{key}" not in form and f"comment-{key}" not in form:
-                continue
-            raw = form.get(f"level-{key}", "")
-            criteria[(item.attempt.id, criterion.id)] = scoring.CriterionInput(
-                level=int(raw) if raw.isdigit() else None,
-                comment=form.get(f"comment-{key}", ""),
-                evidence=tuple(q for q in form.getlist(f"evidence-{key}") if q.strip()))
+        criteria[(attempt_id, criterion_id)] = scoring.CriterionInput(
+            level=_form_level(f"level-{key}"), comment=form.get(f"comment-{key}", ""),
+            evidence=tuple(q for q in form.getlist(f"evidence-{key}") if q.strip()))
     return scoring.ScorecardInput(criteria=criteria,
                                   recommendation=form.get("recommendation", ""),
                                   summary=form.get("summary", ""))
@@ -288,18 +295,12 @@ def release_form(interview_id: int):
 def release(interview_id: int):
     interview = _panel(interview_id)
     form = request.form
-    choices = {}
-    for item in interview.items:
-        if item.attempt is None:
-            continue
-        for criterion in item.rubric_revision.criteria:
-            key = f"{item.attempt.id}-{criterion.id}"
-            raw = form.get(f"level-{key}", "")
-            choices[(item.attempt.id, criterion.id)] = scoring.FeedbackChoice(
-                level=int(raw) if raw.isdigit() else None,
-                show_level=form.get(f"show-level-{key}") == "on",
-                comment=form.get(f"comment-{key}", ""),
-                show_comment=form.get(f"show-comment-{key}") == "on")
+    choices = {
+        (attempt_id, criterion_id): scoring.FeedbackChoice(
+            level=_form_level(f"level-{key}"), show_level=form.get(f"show-level-{key}") == "on",
+            comment=form.get(f"comment-{key}", ""),
+            show_comment=form.get(f"show-comment-{key}") == "on")
+        for attempt_id, criterion_id, key in _criterion_fields(interview)}
     scoring.release(get_session(), interview, current_user, choices,
                     message=form.get("message", ""),
                     show_decision=form.get("show_decision") == "on")
@@ -311,10 +312,9 @@ def release(interview_id: int):
 @access(INTERVIEWER)
 def answer_regrade(interview_id: int, request_id: int):
     interview = _panel(interview_id)
-    raw = request.form.get("level", "")
     scoring.answer_regrade(get_session(), interview, current_user, request_id,
                            response=request.form.get("response", ""),
-                           new_level=int(raw) if raw.isdigit() else None)
+                           new_level=_form_level("level"))
     flash("Answer sent to the candidate.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id,
                             _anchor="regrades"))
