@@ -48,6 +48,14 @@ def close_interview_if_overdue(interview) -> None:
             get_jobs().enqueue_run(run_id)
 
 
+def _remember_invite(interview_id: int, token: str) -> None:
+    """Keep the newest invite link in the signed session (only its hash is in the database).
+
+    One link at a time keeps the cookie small however many interviews are made.
+    """
+    session["invite"] = {"interview": interview_id, "token": token}
+
+
 def _invite_url(token: str) -> str:
     return url_for("interviews.invitation", token=token, _external=True)
 
@@ -93,7 +101,7 @@ def new():
             else:
                 error = problem.message
         else:
-            session[f"invite:{interview.id}"] = token
+            _remember_invite(interview.id, token)
             flash("Interview created. Send the candidate the invite link below.", "success")
             return redirect(url_for("interviews.overview", interview_id=interview.id))
     status = (HTTPStatus.UNPROCESSABLE_ENTITY if (form.errors or error) and request.method == "POST"
@@ -108,7 +116,9 @@ def new():
 def overview(interview_id: int):
     db = get_session()
     interview = _panel(interview_id)
-    token = session.get(f"invite:{interview.id}") if interview.owner_id == current_user.id else None
+    invite = session.get("invite") or {}
+    token = (invite.get("token") if invite.get("interview") == interview.id
+             and interview.owner_id == current_user.id else None)
     return render_template(
         "interviews/overview.html", interview=interview, now=utcnow(),
         invite_url=_invite_url(token) if token and interview.candidate_id is None else None,
@@ -127,7 +137,7 @@ def overview(interview_id: int):
 def new_invite(interview_id: int):
     interview = _panel(interview_id)
     token = services.new_invite_link(get_session(), interview, current_user)
-    session[f"invite:{interview.id}"] = token
+    _remember_invite(interview.id, token)
     flash("A new invite link is ready; the old one no longer works.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="invite"))
 
