@@ -383,7 +383,7 @@ def close_overdue(session: Session, *, now: datetime | None = None) -> list[int]
     candidates = session.scalars(
         select(Interview.id).where(Interview.submitted_at.is_(None),
                                    Interview.started_at.is_not(None),
-                                   Interview.deadline_at.is_not(None))).all()
+                                   Interview.deadline_at <= now)).all()
     runs = []
     for interview_id in candidates:
         interview = _load(session, Interview.id == interview_id)

@@ -391,6 +391,11 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
     if attempt.revision_number == 0 and not by_server:
         raise Invalid("Write an answer before submitting.")
     with transaction(session):
+        # Take the row lock saves take, and read what they committed: a save in
+        # flight finishes first and is part of the submitted answer.
+        session.refresh(attempt, with_for_update=True)
+        if not attempt.is_open:  # submitted meanwhile (the other tab, or the clock)
+            return attempt
         attempt.timer_seconds = attempt.elapsed_seconds(now)
         attempt.timer_started_at = None
         attempt.status = AttemptStatus.SUBMITTED

@@ -110,8 +110,20 @@ def test_an_interview_from_invitation_to_released_feedback(browser: Browser, ser
     candidate.get_by_role("button", name="Submit answer").click()
     expect(candidate.get_by_role("heading", name="Your answers are in")).to_be_visible()
 
+    # The second reviewer starts a draft first: it autosaves and stays theirs.
+    sign_in(reviewer, server_url, "rafa@example.com", PASSWORD)
+    reviewer.goto(f"{server_url}/interviews")
+    to_score = reviewer.locator("section").filter(
+        has=reviewer.get_by_role("heading", name=re.compile("^To score")))
+    to_score.get_by_role("link", name="Score").click()
+    expect(reviewer.get_by_role("heading", name=re.compile("Your scorecard"))).to_be_visible()
+    score(reviewer, "Requirements", 2, "Named a number but did not derive it.")
+    expect(reviewer.locator("[data-scorecard-status]")).to_contain_text("Draft saved",
+                                                                        timeout=10_000)
+
     # The owner scores blind, quoting the answer as evidence.
     owner.get_by_role("link", name="Your scorecard").click()
+    expect(owner.get_by_text("Named a number but did not derive it.")).to_have_count(0)
     score(owner, "Requirements", 4, "Numbers first, and the right ones.")
     score(owner, "Storage", 4, "Clear choice of store and key.")
     select_text(owner, "[data-answer]", "A key-value store keyed by a base62 code")
@@ -126,20 +138,19 @@ def test_an_interview_from_invitation_to_released_feedback(browser: Browser, ser
     expect(owner.locator("[data-scorecard-status]")).to_contain_text("Draft saved",
                                                                      timeout=10_000)
     owner.get_by_role("button", name="Submit scorecard").click()
+    # Submitted, the owner sees the comparison, but not the reviewer's unsubmitted draft.
     expect(owner.get_by_text("Waiting for 1 of 2 scorecards")).to_be_visible()
+    expect(owner.get_by_text("Numbers first, and the right ones.")).to_be_visible()
+    expect(owner.get_by_text("Named a number but did not derive it.")).to_have_count(0)
 
-    # The second reviewer sees none of the owner's scores before submitting.
-    sign_in(reviewer, server_url, "rafa@example.com", PASSWORD)
-    reviewer.goto(f"{server_url}/interviews")
-    to_score = reviewer.locator("section").filter(
-        has=reviewer.get_by_role("heading", name=re.compile("^To score")))
-    to_score.get_by_role("link", name="Score").click()
-    expect(reviewer.get_by_role("heading", name=re.compile("Your scorecard"))).to_be_visible()
+    # The second reviewer still sees none of the owner's scores before submitting.
+    reviewer.reload()
     expect(reviewer.get_by_text("Numbers first, and the right ones.")).to_have_count(0)
     reviewer.get_by_role("link", name="Comparison").click()
     expect(reviewer.get_by_text("Submit your own scorecard first")).to_be_visible()
     reviewer.go_back()
-    score(reviewer, "Requirements", 2, "Named a number but did not derive it.")
+    expect(reviewer.locator("fieldset[data-criterion]").filter(has_text="Requirements")
+           .first.get_by_label("Comment")).to_have_value("Named a number but did not derive it.")
     score(reviewer, "Storage", 3, "Reasonable store; no reason given.")
     reviewer.get_by_label("No decision", exact=True).check()
     reviewer.get_by_label("Summary").fill("Fine, not yet convincing.")

@@ -191,6 +191,13 @@
   }
   card.addEventListener("input", schedule);
   card.addEventListener("change", schedule);
+  // Choices made while this script was still loading are changes like any other.
+  const changedBeforeLoad = Array.from(card.elements).some(function (field) {
+    if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
+    if (field.tagName === "TEXTAREA") return field.value !== field.defaultValue;
+    return false;
+  });
+  if (changedBeforeLoad) schedule();
 
   // Accepting a suggested level.
   card.querySelectorAll("[data-accept-suggestion]").forEach(function (button) {
