@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -276,16 +276,29 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     raise StaleRevision(latest_revision(session, attempt), attempt.revision_number)
 
 
+def _claim(session: Session, attempt: Attempt) -> int:
+    """Take the open attempt for writing, then read its newest revision number.
+
+    Writing first (an update that changes nothing) holds the attempt's row on
+    PostgreSQL and the database's one writer lock on SQLite until the caller's
+    transaction ends, so saves, restores and submits to one attempt take turns,
+    and a save never lands after the answer was submitted. A plain SELECT
+    ... FOR UPDATE would not do on SQLite, which reads before it locks.
+    """
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(revision_number=Attempt.revision_number)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:  # submitted meanwhile (another tab, or the interview's deadline)
+        raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
+    return session.scalar(select(Attempt.revision_number).where(Attempt.id == attempt.id))
+
+
 def _save_once(session: Session, attempt: Attempt, body: str, based_on: int, client_id: str,
                size: int) -> AnswerRevision:
     with transaction(session):
-        # Lock the attempt row where the database can (PostgreSQL), so saves to
-        # one attempt take turns; SQLite serialises writers by itself.
-        current, status = session.execute(
-            select(Attempt.revision_number, Attempt.status)
-            .where(Attempt.id == attempt.id).with_for_update()).one()
-        if status is not AttemptStatus.IN_PROGRESS:  # submitted meanwhile (e.g. the deadline)
-            raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
+        current = _claim(session, attempt)
         newest = None
         if current:
             newest = session.scalar(select(AnswerRevision).where(
@@ -327,8 +340,7 @@ def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerR
     _check_open(attempt)
     old = get_revision(session, attempt, number)
     with transaction(session):
-        current = session.scalar(select(Attempt.revision_number)
-                                 .where(Attempt.id == attempt.id).with_for_update())
+        current = _claim(session, attempt)
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
                                   body=old.body, size=old.size, client_id="restore",
                                   restored_from=old.number)
@@ -391,15 +403,18 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
     if attempt.revision_number == 0 and not by_server:
         raise Invalid("Write an answer before submitting.")
     with transaction(session):
-        # Take the row lock saves take, and read what they committed: a save in
-        # flight finishes first and is part of the submitted answer.
-        session.refresh(attempt, with_for_update=True)
-        if not attempt.is_open:  # submitted meanwhile (the other tab, or the clock)
-            return attempt
-        attempt.timer_seconds = attempt.elapsed_seconds(now)
-        attempt.timer_started_at = None
-        attempt.status = AttemptStatus.SUBMITTED
-        attempt.submitted_at = now
+        # Write first, then read: the update waits for a save holding the row
+        # (PostgreSQL) or for the writer lock (SQLite), so a save in flight is
+        # part of the answer, no save lands after it, and the refresh reads the
+        # revision number the answer was frozen at. Already submitted (another
+        # tab, or the clock): nothing changes.
+        session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+            .values(status=AttemptStatus.SUBMITTED, submitted_at=now, timer_started_at=None,
+                    timer_seconds=attempt.elapsed_seconds(now))
+            .execution_options(synchronize_session=False))
+        session.refresh(attempt)
     return attempt
 
 

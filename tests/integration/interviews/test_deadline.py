@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.db import get_database, utcnow
 from app.interviews import services
 from app.jobs import get_jobs
 from app.models import (
@@ -23,7 +25,7 @@ from app.models import (
     TestRun,
 )
 from app.practice import services as practice
-from app.practice.services import TimeUp
+from app.practice.services import AttemptClosed, TimeUp
 from tests.factories.interviews import join_and_start, make_interview, make_panel
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD
@@ -175,3 +177,58 @@ def test_the_deadline_must_be_sensible(client, db, library):
     stored = db.scalar(select(Interview.deadline_at))
     expected = (utcnow() + timedelta(days=2, hours=5)).replace(second=0, microsecond=0)
     assert abs((stored - expected).total_seconds()) <= 60
+
+
+def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, library):
+    """Saves keep arriving during the grace period while the server closes the interview.
+
+    Every save the server accepted is in the submitted answer, and nothing is
+    written after it: the close waits for a save holding the attempt's row.
+    """
+    interview, _ = take_home(db)
+    attempt_id = interview.items[0].attempt_id
+    closes = interview.closes_at
+    within_grace = interview.deadline_at + timedelta(seconds=1)
+    accepted: list[tuple[int, str]] = []
+    refused = threading.Event()
+
+    def keep_saving() -> None:
+        session = get_database(app).sessionmaker()
+        try:
+            attempt = session.get(Attempt, attempt_id)
+            for n in range(1, 400):
+                body = f"line {n}\n" * n
+                try:
+                    revision = practice.save_draft(session, attempt, body=body,
+                                                   based_on=attempt.revision_number,
+                                                   client_id="racer", now=within_grace)
+                except AttemptClosed:
+                    refused.set()
+                    return
+                accepted.append((revision.number, body))
+        finally:
+            session.close()
+
+    saver = threading.Thread(target=keep_saving)
+    saver.start()
+    while len(accepted) < 5 and saver.is_alive():
+        time.sleep(0.01)
+    closer = get_database(app).sessionmaker()
+    try:
+        services.close_overdue(closer, now=closes + timedelta(seconds=1))
+    finally:
+        closer.close()
+    saver.join(timeout=60)
+    assert refused.is_set(), "the saver should have been refused once the interview closed"
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.status is AttemptStatus.SUBMITTED
+    number, body = accepted[-1]
+    assert attempt.revision_number == number
+    assert practice.latest_revision(db, attempt).body == body
+    stored = dict(db.execute(select(AnswerRevision.number, AnswerRevision.body)
+                             .where(AnswerRevision.attempt_id == attempt_id)).all())
+    assert stored == dict(accepted)
+    # The trail names the revision the server submitted, not one read before the last save.
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "submitted_at_deadline"))
+    assert event.detail["revisions"] == {str(attempt_id): number}
