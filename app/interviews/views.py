@@ -210,6 +210,7 @@ def scorecard(interview_id: int):
     page = scoring.scorecard_page(get_session(), interview, current_user)
     return render_template("interviews/scorecard.html", page=page, interview=interview,
                            recommendations=list(Recommendation),
+                           notes=services.notes_for(get_session(), interview, current_user),
                            candidate=services.candidate_label(interview, current_user))
 
 
@@ -256,6 +257,7 @@ def save_scorecard(interview_id: int):
         page = scoring.scorecard_page(get_session(), interview, current_user)
         return render_template("interviews/scorecard.html", page=page, interview=interview,
                                recommendations=list(Recommendation), form=request.form,
+                               notes=services.notes_for(get_session(), interview, current_user),
                                candidate=services.candidate_label(interview, current_user)
                                ), problem.status
     if wants_json:

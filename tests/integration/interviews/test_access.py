@@ -101,9 +101,12 @@ def test_notes_are_private_to_their_author(client, db, setting):
     client.post(f"/interviews/{interview.id}/notes", {"body": "Asked about hot keys."})
     assert "Asked about hot keys." in client.get(
         f"/interviews/{interview.id}/live").get_data(as_text=True)
+    assert "Asked about hot keys." in client.get(
+        f"/interviews/{interview.id}/scorecard").get_data(as_text=True)
     login(client, reviewer)
-    assert "Asked about hot keys." not in client.get(
-        f"/interviews/{interview.id}/live").get_data(as_text=True)
+    for path in ("/live", "/scorecard", ""):
+        assert "Asked about hot keys." not in client.get(
+            f"/interviews/{interview.id}{path}").get_data(as_text=True)
 
 
 def test_only_the_candidate_sees_their_interview(client, db, setting):
