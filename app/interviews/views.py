@@ -106,9 +106,8 @@ def new():
             return redirect(url_for("interviews.overview", interview_id=interview.id))
     status = (HTTPStatus.UNPROCESSABLE_ENTITY if (form.errors or error) and request.method == "POST"
               else HTTPStatus.OK)
-    minutes = {p.slug: r.minutes for p, r in prompts}
-    return render_template("interviews/new.html", form=form, error=error, prompts=prompts,
-                           minutes=minutes), status
+    return render_template("interviews/new.html", form=form, error=error,
+                           prompts=prompts), status
 
 
 @bp.get("/interviews/<int:interview_id>")
