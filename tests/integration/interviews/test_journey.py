@@ -16,6 +16,13 @@ from app.models import (
     Role,
     Scorecard,
 )
+from tests.factories.interviews import (
+    answer_and_submit,
+    join_and_start,
+    make_interview,
+    make_panel,
+    score_all,
+)
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
@@ -139,3 +146,25 @@ def test_the_whole_interview_through_the_pages(client, db, library):
     assert actions == ["created", "joined", "started", "submitted", "scorecard_submitted",
                        "scorecard_submitted", "decided", "released"]
     assert db.scalar(select(Scorecard.submitted_at).where(Scorecard.reviewer_id == second.id))
+
+
+HOSTILE = ('<script>alert("x")</script><img src=x onerror="alert(1)">'
+           '<a href="javascript:alert(2)">link</a>\n\n'
+           '```\n</code></pre><script>alert(3)</script>\n```')
+
+
+@pytest.mark.parametrize("prompt", ["url-shortener", "sum-two"])
+def test_a_hostile_answer_is_inert_on_every_panel_page(client, db, library, prompt):
+    owner, reviewers = make_panel(db)
+    interview, _ = make_interview(db, owner, reviewers, prompts=(prompt,))
+    join_and_start(db, interview)
+    answer_and_submit(db, interview, HOSTILE)
+    score_all(db, interview, owner, 3)
+    client.login(owner.email, PASSWORD)
+    attempt_id = interview.items[0].attempt_id
+    for path in ("/live", "/scorecard", "/comparison", f"/live.json?seen={attempt_id}:0"):
+        page = client.get(f"/interviews/{interview.id}{path}").get_data(as_text=True)
+        page = page.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+        assert "<script>alert" not in page, path
+        # An attribute of a real tag, not the same words shown as escaped text.
+        assert not re.search(r"<[a-z][^<>]*\s(onerror|href=\"javascript:)", page), path
