@@ -79,7 +79,7 @@ def interviews_for(db, admin) -> dict[str, object]:
         (attempt.id, c.id): scoring.FeedbackChoice(3, True, "Clear.", True)
         for c in released.items[0].rubric_revision.criteria}, message="Thanks.")
 
-    running, _ = make_interview(db, other, hints_allowed=True)
+    running, _ = make_interview(db, other, hints_allowed=True, prompts=("url-shortener", "sum-two"))
     interviews.join(db, running, admin)
     interviews.start(db, running, admin)
     _, token = make_interview(db, other)

@@ -232,3 +232,12 @@ def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, lib
     # The trail names the revision the server submitted, not one read before the last save.
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "submitted_at_deadline"))
     assert event.detail["revisions"] == {str(attempt_id): number}
+
+
+def test_the_workspace_of_a_two_prompt_interview_links_the_other_prompt(client, db, library):
+    interview, candidate = take_home(db, prompts=("url-shortener", "sum-two"))
+    first, second = (item.attempt_id for item in interview.items)
+    client.login(candidate.email, PASSWORD)
+    page = client.get(f"/practice/attempts/{first}").get_data(as_text=True)
+    assert f'href="/practice/attempts/{second}"' in page
+    assert '<strong aria-current="page">Design a URL shortener</strong>' in page
