@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
-from app.grading.agreement import Agreement, disagrees, panel_agreement
+from app.grading.agreement import (
+    Agreement,
+    disagrees,
+    panel_agreement,
+    quadratic_weighted_kappa,
+)
 from app.grading.scoring import CriterionLevel, Score, bar_for, score
 from app.interviews.services import (
     answer_html,
@@ -330,6 +335,8 @@ class Comparison:
     rows: list[ComparisonRow]
     agreement: Agreement
     totals: dict[tuple[int, int], Score]  # (scorecard id, attempt id) -> weighted score
+    # Each pair of reviewers: quadratic weighted kappa over the criteria both scored.
+    pairs: list[tuple[Scorecard, Scorecard, float | None]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -372,8 +379,16 @@ def comparison(session: Session, interview: Interview, user: User) -> Comparison
                  for r in view.criteria], view.bar)
     matrix = [[s.level for s in row.scores] for row in rows
               if all(s is not None and s.level is not None for s in row.scores)]
+    levels = [level for view in items for level in view.scale]
+    pairs = []
+    for i, first in enumerate(cards):
+        for j in range(i + 1, len(cards)):
+            both = [(row[i], row[j]) for row in matrix]
+            kappa = (quadratic_weighted_kappa([a for a, _ in both], [b for _, b in both],
+                                              min(levels), max(levels)) if both else None)
+            pairs.append((first, cards[j], kappa))
     return Comparison(interview, cards, pending, items, rows,
-                      panel_agreement(matrix), totals)
+                      panel_agreement(matrix), totals, pairs)
 
 
 # Decision and release ---------------------------------------------------------------------------

@@ -681,3 +681,19 @@ def test_the_owner_sees_an_anonymised_candidate_all_along(client, db, library):
     score_all(db, interview, setting.reviewer, 3)
     for path in ("/comparison", "/export.csv", "/export.json"):
         assert CANDIDATE_NAME in text(client.get(f"/interviews/{interview.id}{path}")), path
+
+
+def test_with_three_reviewers_the_comparison_gives_each_pairs_kappa(client, db, library):
+    setting = set_up(db, reviewers=2)
+    first, second = setting.reviewers
+    score_all(db, setting.interview, setting.owner, 4)
+    score_all(db, setting.interview, first, 2, overrides={"Storage": 3})
+    score_all(db, setting.interview, second, 4, overrides={"Storage": 3})
+    login(client, setting.owner)
+    page = text(client.get(f"/interviews/{setting.interview.id}/comparison"))
+    # Owner 4, 4 against anyone: no spread on the owner's side, so no covariance: 0.
+    # Reviewer 0 (2, 3) against Reviewer 1 (4, 3): means 2.5 and 3.5, covariance -1/4,
+    # variances 1/4 each, squared mean gap 1: kappa = 2 (-1/4) / (1/4 + 1/4 + 1) = -1/3.
+    rows = dict(re.findall(r"<th scope=\"row\">([^<]+ and [^<]+)</th><td>([^<]+)</td>", page))
+    assert rows == {"Olive Owner and Reviewer 0": "0.00", "Olive Owner and Reviewer 1": "0.00",
+                    "Reviewer 0 and Reviewer 1": "-0.33"}
