@@ -60,12 +60,14 @@ def test_the_list_covers_every_page_of_the_app(app):
 def interviews_for(db, admin) -> dict[str, object]:
     """Interviews at every stage a page shows: ``admin`` on the panel and as the candidate."""
     other = make_user(db, Role.INTERVIEWER, email="axe-reviewer@example.com")
-    panel, _ = make_interview(db, admin, [other])
+    third = make_user(db, Role.INTERVIEWER, email="axe-third@example.com")
+    panel, _ = make_interview(db, admin, [other, third])
     interviews.join(db, panel, make_user(db, email="axe-candidate@example.com"))
     interviews.start(db, panel, panel.candidate)
     answer_and_submit(db, panel, "## Storage\nA key-value store keyed by base62 codes.")
     score_all(db, panel, admin, 3)
     score_all(db, panel, other, 1)
+    score_all(db, panel, third, 2, overrides={"Storage": 4})
     scoring.decide(db, panel, admin, "advance", "Good scoping.")
 
     released, _ = make_interview(db, other)
