@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import utcnow
 from app.errors import NotAllowed
 from app.grading.agreement import Tendency, rater_tendencies
+from app.interviews.scoring import load_rubrics, scores_by_card
 from app.interviews.services import candidate_hidden, may_see_scores
 from app.models import (
     CriterionScore,
@@ -125,12 +126,9 @@ def export(session: Session, interview: Interview, user: User) -> dict[str, Any]
     """The interview's submitted scorecards as plain data (blind rules apply to exports too)."""
     if not may_see_scores(interview, user):
         raise NotAllowed("Submit your own scorecard first: scoring is blind until then.")
-    from app.interviews.scoring import _with_rubrics
-
-    _with_rubrics(session, interview)
+    load_rubrics(session, interview)
     cards = [c for c in interview.scorecards if c.submitted_at is not None]
-    scores = {(s.scorecard_id, s.attempt_id, s.criterion_id): s for s in session.scalars(
-        select(CriterionScore).where(CriterionScore.scorecard_id.in_([c.id for c in cards])))}
+    scores = scores_by_card(session, cards)
     hidden = candidate_hidden(interview, user)
     prompts = []
     for item in interview.items:
@@ -139,8 +137,7 @@ def export(session: Session, interview: Interview, user: User) -> dict[str, Any]
         for criterion in rubric.criteria:
             given = []
             for card in cards:
-                found = (scores.get((card.id, item.attempt_id, criterion.id))
-                         if item.attempt_id else None)
+                found = scores[card.id].get((item.attempt_id, criterion.id))
                 given.append({
                     "reviewer": card.reviewer.display_name,
                     "level": found.level if found else None,

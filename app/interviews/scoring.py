@@ -144,7 +144,7 @@ def _items(session: Session, interview: Interview) -> list[ItemView]:
     return views
 
 
-def _with_rubrics(session: Session, interview: Interview) -> None:
+def load_rubrics(session: Session, interview: Interview) -> None:
     """Load every item's rubric revision with its criteria in one query."""
     ids = [item.rubric_revision_id for item in interview.items]
     session.scalars(select(RubricRevision).where(RubricRevision.id.in_(ids))
@@ -158,18 +158,23 @@ class ScorecardPage:
     items: list[ItemView]
 
 
-def _card_scores(session: Session, card: Scorecard) -> dict[tuple[int, int], CriterionScore]:
-    rows = session.scalars(select(CriterionScore).where(CriterionScore.scorecard_id == card.id))
-    return {(s.attempt_id, s.criterion_id): s for s in rows}
+def scores_by_card(session: Session, cards: list[Scorecard],
+                   ) -> dict[int, dict[tuple[int, int], CriterionScore]]:
+    """Scorecard id -> (attempt id, criterion id) -> score, for ``cards``, in one query."""
+    found: dict[int, dict[tuple[int, int], CriterionScore]] = {card.id: {} for card in cards}
+    for score_ in session.scalars(select(CriterionScore).where(
+            CriterionScore.scorecard_id.in_(list(found)))):
+        found[score_.scorecard_id][(score_.attempt_id, score_.criterion_id)] = score_
+    return found
 
 
 def scorecard_page(session: Session, interview: Interview, user: User) -> ScorecardPage:
     card = own_scorecard(interview, user)
     if card is None:
         raise NotAllowed("You are not a reviewer on this interview's panel.")
-    _with_rubrics(session, interview)
+    load_rubrics(session, interview)
     items = _items(session, interview)
-    scores = _card_scores(session, card)
+    scores = scores_by_card(session, [card])[card.id]
     for view in items:
         if view.attempt is not None:
             for row in view.criteria:
@@ -204,7 +209,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
         raise NotAllowed("You are not a reviewer on this interview's panel.")
     if interview.decision is not None:
         raise Conflict("The decision is recorded; scorecards can no longer change.")
-    _with_rubrics(session, interview)
+    load_rubrics(session, interview)
     items = {view.attempt.id: view for view in _items(session, interview) if view.attempt}
     for (attempt_id, criterion_id), given in data.criteria.items():
         view = items.get(attempt_id)
@@ -236,7 +241,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
     if len(summary) > SUMMARY_MAX_CHARS:
         raise Invalid(f"Keep the summary under {SUMMARY_MAX_CHARS:,} characters.")
 
-    existing = _card_scores(session, card)
+    existing = scores_by_card(session, [card])[card.id]
     if submit or card.submitted_at is not None:
         _check_complete(interview, items, existing, data, recommendation, summary)
     was_submitted = card.submitted_at is not None
@@ -351,13 +356,10 @@ def comparison(session: Session, interview: Interview, user: User) -> Comparison
     """Submitted scorecards side by side; only for a reviewer who has submitted their own."""
     if not may_see_scores(interview, user):
         raise NotAllowed("Submit your own scorecard first: scoring is blind until then.")
-    _with_rubrics(session, interview)
+    load_rubrics(session, interview)
     cards = [c for c in interview.scorecards if c.submitted_at is not None]
     pending = [c for c in interview.scorecards if c.submitted_at is None]
-    scores: dict[int, dict[tuple[int, int], CriterionScore]] = {card.id: {} for card in cards}
-    for found in session.scalars(select(CriterionScore).where(
-            CriterionScore.scorecard_id.in_(list(scores)))):
-        scores[found.scorecard_id][(found.attempt_id, found.criterion_id)] = found
+    scores = scores_by_card(session, cards)
     items = _items(session, interview)
     rows, totals = [], {}
     for view in items:
@@ -430,12 +432,6 @@ class FeedbackChoice:
     show_comment: bool
 
 
-def release_defaults(session: Session, interview: Interview, user: User) -> Comparison:
-    """The comparison the release form starts from (its medians are the default levels)."""
-    require_owner(interview, user)
-    return comparison(session, interview, user)
-
-
 def release(session: Session, interview: Interview, user: User,
             choices: dict[tuple[int, int], FeedbackChoice], *, message: str = "",
             show_decision: bool = False, now: datetime | None = None) -> Interview:
@@ -445,7 +441,7 @@ def release(session: Session, interview: Interview, user: User,
         raise Conflict("Record the decision before releasing feedback.")
     if interview.released_at is not None:
         raise Conflict("Feedback is already released.")
-    _with_rubrics(session, interview)
+    load_rubrics(session, interview)
     valid = {}
     for item in interview.items:
         if item.attempt is not None:
@@ -504,7 +500,7 @@ def candidate_feedback(session: Session, interview: Interview) -> list[FeedbackS
     """The released feedback, as the candidate sees it; None before release."""
     if interview.released_at is None:
         return None
-    _with_rubrics(session, interview)
+    load_rubrics(session, interview)
     chosen = {(f.attempt_id, f.criterion_id): f for f in session.scalars(
         select(FeedbackItem).where(FeedbackItem.interview_id == interview.id))}
     regrades = {(r.attempt_id, r.criterion_id): r for r in session.scalars(
