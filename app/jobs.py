@@ -51,6 +51,10 @@ class Jobs:
     def enqueue_run(self, run_id: int) -> None:
         self.run_tests(run_id)
 
+    def enqueue_runs(self, run_ids: list[int]) -> None:
+        for run_id in run_ids:
+            self.enqueue_run(run_id)
+
     def recover(self) -> None:
         """Requeue the runs a dead worker left behind."""
         from app.db import get_session
@@ -66,8 +70,7 @@ class Jobs:
         from app.db import get_session
         from app.interviews.services import close_overdue
 
-        for run_id in close_overdue(get_session()):
-            self.enqueue_run(run_id)
+        self.enqueue_runs(close_overdue(get_session()))
 
 
 def get_jobs(app: Flask | None = None) -> Jobs:

@@ -374,6 +374,19 @@ def request_hidden_runs(session: Session, interview: Interview) -> list[int]:
     return queued
 
 
+def close_when_due(session: Session, interview: Interview, *,
+                   now: datetime | None = None) -> list[int]:
+    """Close the interview if its time is up; the ids of the hidden-test runs to queue.
+
+    Pages call this before showing an interview, the worker for every overdue
+    one; either way the answers are submitted and their hidden tests requested
+    once.
+    """
+    if not close_if_overdue(session, interview, now=now):
+        return []
+    return request_hidden_runs(session, interview)
+
+
 def close_overdue(session: Session, *, now: datetime | None = None) -> list[int]:
     """Close every interview past its deadline and grace; the worker calls this each minute.
 
@@ -387,8 +400,8 @@ def close_overdue(session: Session, *, now: datetime | None = None) -> list[int]
     runs = []
     for interview_id in candidates:
         interview = _load(session, Interview.id == interview_id)
-        if interview is not None and close_if_overdue(session, interview, now=now):
-            runs.extend(request_hidden_runs(session, interview))
+        if interview is not None:
+            runs.extend(close_when_due(session, interview, now=now))
     return runs
 
 

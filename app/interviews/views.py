@@ -37,15 +37,8 @@ def _panel(interview_id: int):
     """The interview for a panel member, closed first if its clock ran out."""
     db = get_session()
     interview = services.panel_interview(db, current_user, interview_id)
-    close_interview_if_overdue(interview)
+    get_jobs().enqueue_runs(services.close_when_due(db, interview))
     return interview
-
-
-def close_interview_if_overdue(interview) -> None:
-    db = get_session()
-    if services.close_if_overdue(db, interview):
-        for run_id in services.request_hidden_runs(db, interview):
-            get_jobs().enqueue_run(run_id)
 
 
 def _remember_invite(interview_id: int, token: str) -> None:
@@ -388,7 +381,7 @@ def accept(token: str):
 def candidate(interview_id: int):
     db = get_session()
     interview = services.candidate_interview(db, current_user, interview_id)
-    close_interview_if_overdue(interview)
+    get_jobs().enqueue_runs(services.close_when_due(db, interview))
     return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
                            feedback=scoring.candidate_feedback(db, interview),
                            Stage=InterviewStage)

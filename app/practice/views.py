@@ -11,6 +11,7 @@ from app.auth.access import access
 from app.db import get_session, utcnow
 from app.errors import Invalid, NotAllowed
 from app.grading import runs
+from app.interviews.services import close_when_due
 from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
@@ -29,14 +30,10 @@ def _interview_page(attempt):
     return redirect(url_for("interviews.candidate", interview_id=attempt.interview_id))
 
 
-def _close_interview_if_overdue(attempt) -> bool:
+def _close_interview_if_overdue(attempt) -> None:
     """For an interview attempt: submit it if the interview's clock ran out."""
-    from app.interviews.views import close_interview_if_overdue
-
-    if attempt.interview is None:
-        return False
-    close_interview_if_overdue(attempt.interview)
-    return not attempt.is_open
+    if attempt.interview is not None:
+        get_jobs().enqueue_runs(close_when_due(get_session(), attempt.interview))
 
 
 def _draft_json(revision, number: int) -> dict:
@@ -90,7 +87,8 @@ def start(slug: str):
 def workspace(attempt_id: int):
     session = get_session()
     attempt = _own_attempt(attempt_id)
-    if _close_interview_if_overdue(attempt) or (attempt.interview and not attempt.is_open):
+    _close_interview_if_overdue(attempt)
+    if attempt.interview is not None and not attempt.is_open:
         return _interview_page(attempt)
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
