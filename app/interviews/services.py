@@ -456,9 +456,10 @@ def live_answers(session: Session, interview: Interview,
         if attempt is None:
             continue
         revision = latest_revision(session, attempt)
-        changed = seen.get(attempt.id) != attempt.revision_number
-        html = answer_html(item.prompt_revision.kind, revision.body if revision else "")
-        out.append(LiveAnswer(attempt, revision, html if changed else None))
+        html = None
+        if seen.get(attempt.id) != attempt.revision_number:
+            html = answer_html(item.prompt_revision.kind, revision.body if revision else "")
+        out.append(LiveAnswer(attempt, revision, html))
     return out
 
 

@@ -174,8 +174,9 @@ def live_json(interview_id: int):
         if attempt_id.isdigit() and number.isdigit():
             seen[int(attempt_id)] = int(number)
     answers = services.live_answers(get_session(), interview, seen)
+    stage = interview.stage()
     return jsonify(
-        stage=interview.stage().value, stage_label=interview.stage().label,
+        stage=stage.value, stage_label=stage.label,
         deadline=interview.deadline_at.isoformat() if interview.deadline_at else None,
         answers=[{"attempt": a.attempt.id, "revision": a.attempt.revision_number,
                   "status": a.attempt.status.value,
