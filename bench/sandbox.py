@@ -2,17 +2,20 @@
 
     .venv/bin/python bench/sandbox.py
 
-Runs each coding prompt's reference solution against all of its tests, the
-way a worker does, with and without bubblewrap; then measures throughput with
-two runs at a time (a worker with WORKER_THREADS=2). Figures are printed, not
-asserted; they depend on the machine.
+Runs each coding prompt's reference solution against all of its tests three
+ways: as a worker does (judge and subject in bubblewrap, talking over the
+bridge), the same two processes without bubblewrap, and plain pytest with the
+code in its own process (no isolation and a forgeable verdict, for
+comparison); then measures throughput with two runs at a time (a worker with
+WORKER_THREADS=2). Figures are printed, not asserted; they depend on the machine.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.content.validate import load_content  # noqa: E402
 from app.grading.runner.sandbox import (  # noqa: E402
+    SYSTEM_PYTHON,
     Limits,
     _bwrap_args,
-    _execute,
+    bwrap_path,
     run_tests,
     sandbox_problem,
 )
@@ -35,26 +39,28 @@ THROUGHPUT_RUNS = 40
 
 def startup_cost(repeats: int = 30) -> tuple[float, float]:
     """Median seconds to run an empty Python program, in the sandbox and directly."""
-    import tempfile
-
     medians = []
-    for sandboxed in (True, False):
+    for command in ([bwrap_path(), *_bwrap_args(Limits()), SYSTEM_PYTHON, "-c", "pass"],
+                    [SYSTEM_PYTHON, "-c", "pass"]):
         samples = []
         for _ in range(repeats):
-            with tempfile.TemporaryDirectory() as tmp:
-                work = Path(tmp)
-                os.chmod(work, 0o755)  # noqa: S103 - as run_tests does, for the sandbox uid
-                for name in ("code", "out"):
-                    (work / name).mkdir(mode=0o777)
-                command = ["/usr/bin/python3", "-c", "pass"]
-                if sandboxed:
-                    command = ["bwrap", *_bwrap_args(work), *command]
-                started = time.perf_counter()
-                result = _execute(command, work, Limits(), 61255, sandboxed=sandboxed)
-                samples.append(time.perf_counter() - started)
-                assert result.exit_code == 0, result.log
+            started = time.perf_counter()
+            subprocess.run(command, check=True, env={})  # noqa: S603 - fixed commands
+            samples.append(time.perf_counter() - started)
         medians.append(statistics.median(samples))
     return medians[0], medians[1]
+
+
+def one_process(code: str, tests: dict[str, str]) -> None:
+    """Plain pytest with the code imported into the tests' process: how runs once worked."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "solution.py").write_text(code)
+        for name, text in tests.items():
+            (folder / Path(name).name).write_text(text)
+        subprocess.run([SYSTEM_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",  # noqa: S603
+                        *sorted(Path(n).name for n in tests)], cwd=tmp, check=True,
+                       capture_output=True, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def main() -> None:
@@ -66,24 +72,30 @@ def main() -> None:
           f"directly: {(inside - outside) * 1000:.0f} ms to enter the sandbox")
     content = load_content(ROOT)
     coding = [p for p in content.prompts.values() if p.kind == "coding"]
-    print(f"{'prompt':<22} {'tests':>5} {'sandboxed':>10} {'direct':>9} {'overhead':>9}")
-    overheads = []
+    print(f"{'prompt':<22} {'tests':>5} {'sandboxed':>10} {'bridge':>9} {'one process':>12}")
+    overheads, bridge_costs = [], []
     for prompt in sorted(coding, key=lambda p: p.slug):
         tests = {**prompt.public_tests, **prompt.hidden_tests}
         timings = {}
-        for sandbox in (True, False):
+        for way in ("sandboxed", "bridge", "one process"):
             samples = []
             for _ in range(REPEATS):
                 started = time.perf_counter()
-                result = run_tests(prompt.files["solution.py"], tests, sandbox=sandbox)
+                if way == "one process":
+                    one_process(prompt.files["solution.py"], tests)
+                else:
+                    result = run_tests(prompt.files["solution.py"], tests,
+                                       sandbox=way == "sandboxed")
+                    assert result.verdict == "completed" and result.passed == result.total
                 samples.append(time.perf_counter() - started)
-                assert result.verdict == "completed" and result.passed == result.total
-            timings[sandbox] = statistics.median(samples)
-        overhead = timings[True] - timings[False]
-        overheads.append(overhead)
-        print(f"{prompt.slug:<22} {result.total:>5} {timings[True]:>9.3f}s {timings[False]:>8.3f}s "
-              f"{overhead * 1000:>7.0f}ms")
-    print(f"median overhead of the sandbox per run: {statistics.median(overheads) * 1000:.0f} ms")
+            timings[way] = statistics.median(samples)
+        overheads.append(timings["sandboxed"] - timings["bridge"])
+        bridge_costs.append(timings["bridge"] - timings["one process"])
+        print(f"{prompt.slug:<22} {result.total:>5} {timings['sandboxed']:>9.3f}s "
+              f"{timings['bridge']:>8.3f}s {timings['one process']:>11.3f}s")
+    print(f"median cost of bubblewrap per run: {statistics.median(overheads) * 1000:.0f} ms; "
+          f"of the bridge (two processes, every call a message): "
+          f"{statistics.median(bridge_costs) * 1000:.0f} ms")
 
     jobs = [coding[i % len(coding)] for i in range(THROUGHPUT_RUNS)]
     started = time.perf_counter()

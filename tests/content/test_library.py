@@ -3,10 +3,6 @@ and every coding prompt's solution and starter behave as the format promises."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from pathlib import Path
 
@@ -14,11 +10,15 @@ import pytest
 
 from app.content.model import Prompt
 from app.content.validate import load_content
+from app.grading.runner.sandbox import Limits, sandbox_problem
+from app.grading.runner.sandbox import run_tests as sandbox_run_tests
+from tests.support.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = load_content(ROOT)
 CODING = sorted(slug for slug, p in CONTENT.prompts.items() if p.kind == "coding")
-RUN_TIMEOUT = 120  # seconds for one pytest run of one prompt's tests
+# A worker's limits, with room for a loaded machine running the suite.
+LIBRARY_LIMITS = Limits(wall_seconds=120, cpu_seconds=60)
 
 
 def test_the_library_loads_without_errors_or_warnings():
@@ -66,34 +66,18 @@ def test_every_rubric_has_four_weighted_criteria_with_signals(slug):
 
 
 def run_tests(prompt: Prompt, code: str, test_files: dict[str, str]) -> dict[str, Counter]:
-    """Run pytest on ``code`` (as the module ``solution``) in a fresh folder and subprocess;
-    return, per test file, how many tests passed, failed and errored."""
-    with tempfile.TemporaryDirectory(prefix=f"archboard-{prompt.slug}-") as tmp:
-        folder = Path(tmp)
-        (folder / "solution.py").write_text(code)
-        (folder / "pytest.ini").write_text("[pytest]\n")
-        for name, text in test_files.items():
-            (folder / Path(name).name).write_text(text)
-        report = folder / "report.xml"
-        completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tmp,
-             f"--junitxml={report}", *sorted(Path(n).name for n in test_files)],
-            cwd=tmp, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-            env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
-        )
-        assert report.exists(), completed.stdout + completed.stderr
-        results: dict[str, Counter] = {}
-        # The report was just written by the pytest run above, not by an outsider.
-        for case in ElementTree.parse(report).iter("testcase"):  # noqa: S314
-            outcome = "passed"
-            if case.find("failure") is not None:
-                outcome = "failed"
-            elif case.find("error") is not None:
-                outcome = "error"
-            elif case.find("skipped") is not None:
-                outcome = "skipped"
-            results.setdefault(case.get("classname", ""), Counter())[outcome] += 1
-        return results
+    """Run ``test_files`` against ``code`` exactly as a worker runs a candidate's code
+    (judge and subject in their sandboxes); return, per test file, how many tests
+    passed, failed, errored and were skipped."""
+    problem = sandbox_problem()
+    if problem:
+        missing_tool(problem)
+    result = sandbox_run_tests(code, test_files, limits=LIBRARY_LIMITS)
+    assert result.tests, f"{prompt.slug}: {result.verdict}: {result.detail}\n{result.log}"
+    results: dict[str, Counter] = {}
+    for test in result.tests:
+        results.setdefault(test.file, Counter())[test.outcome] += 1
+    return results
 
 
 @pytest.mark.parametrize("slug", CODING)

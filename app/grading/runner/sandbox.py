@@ -1,16 +1,25 @@
-"""Running a candidate's Python against a prompt's tests, inside bubblewrap.
+"""Running a candidate's Python against a prompt's tests, in two sandboxes.
 
-The code runs as an unprivileged uid (65534) in fresh namespaces: no network
-(its own empty network namespace), a read-only view of /usr only (no /etc, no
-/home, no app files), a private /tmp, a cleared environment, no capabilities,
+A run is two processes under bubblewrap that share nothing but a socket (see
+``bridge.py``): the *subject* runs the candidate's code, the *judge* runs
+pytest on the tests and imports ``solution`` as a proxy to the subject. The
+verdict is the judge's report, which the subject can neither write nor
+influence except through what its code observably returns; the tests are
+mounted only into the judge, so the code cannot read them.
+
+Each process runs as its own unprivileged uid in fresh namespaces: no network
+(its own empty network namespace), a read-only root with a read-only view of
+/usr only (no /etc, no /home, no app files), size-capped tmpfs at /tmp and
+/dev/shm as the only writable places, a cleared environment, no capabilities,
 and rlimits on CPU time, address space, file size, open files and processes,
-all inside a wall-clock timeout. pytest comes from the system Python
-(Debian's python3-pytest), never from the app's virtualenv.
+all inside a wall-clock timeout. Where the machine offers a memory cgroup the
+subject runs in one, so memory it holds without mapping it (tmpfs files,
+memfds, System V shared memory) counts against its limit too. pytest comes
+from the system Python (Debian's python3-pytest), never from the app's
+virtualenv.
 
-What it does not protect against: the tests run in the same process as the
-candidate's code, so hostile code can tamper with pytest and forge its own
-results; the kernel is shared, so a kernel exploit escapes. Reviewers read the
-code; the sandbox keeps the host and the app safe, not the score honest.
+What it does not protect against: the kernel is shared, so a kernel exploit
+escapes.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -27,8 +37,10 @@ import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from app.grading.runner.cgroup import MemoryGroup
 
 SANDBOX_UID = 65534  # the uid code sees inside the sandbox
 # Outside, each run that is going on at once gets its own uid from this range:
@@ -58,6 +70,13 @@ class Limits:
     file_bytes: int = 8 * 1024 * 1024
     open_files: int = 64
     processes: int = 64
+    tmp_bytes: int = 64 * 1024 * 1024  # the tmpfs at /tmp
+    shm_bytes: int = 8 * 1024 * 1024  # the tmpfs at /dev/shm
+
+    @property
+    def group_bytes(self) -> int:
+        """The memory cgroup's limit: the address space plus everything the tmpfs can hold."""
+        return self.memory_bytes + self.tmp_bytes + self.shm_bytes
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,7 @@ class RunResult:
     exit_code: int | None = None
     sandboxed: bool = True
     log: str = field(default="", repr=False)
+    peak_memory_bytes: int | None = None  # the subject's, where a memory cgroup measured it
 
     @property
     def passed(self) -> int:
@@ -105,7 +125,7 @@ def sandbox_problem() -> str | None:
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} is missing"
     probe = subprocess.run(
-        [bwrap, *_bwrap_args(Path("/nonexistent")), SYSTEM_PYTHON, "-c", "import pytest"],
+        [bwrap, *_bwrap_args(Limits()), SYSTEM_PYTHON, "-c", "import pytest"],
         capture_output=True, text=True, timeout=30, env={}, check=False,
         **_as_user(SANDBOX_UID),
     )
@@ -117,22 +137,32 @@ def sandbox_problem() -> str | None:
     return None
 
 
-def _bwrap_args(work: Path) -> list[str]:
+def _bwrap_args(limits: Limits, mounts: list[str] = (), env: dict[str, str] | None = None,
+                chdir: str = "/") -> list[str]:
+    """bubblewrap's arguments: nothing of the host but /usr and ``mounts``, read-only
+    but for size-capped tmpfs at /tmp and /dev/shm (and ``mounts``' own ``--bind``)."""
     args = [
         "--unshare-all", "--die-with-parent", "--new-session",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
         "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
-        "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",
+        "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+        "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm",
+        *mounts,
+        # The root and /dev are tmpfs that bubblewrap made: read-only, they
+        # cannot become unlimited storage in memory.
+        "--remount-ro", "/dev", "--remount-ro", "/",
         "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp",
         "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "LANG", "C.UTF-8",
+        # glibc reserves 64 MB of address space per thread's malloc arena: a few
+        # threads would use up the address-space limit with nothing allocated.
+        "--setenv", "MALLOC_ARENA_MAX", "2",
         "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-        "--cap-drop", "ALL",
+        "--cap-drop", "ALL", "--chdir", chdir,
     ]
-    if work.exists():
-        args += ["--ro-bind", str(work / "code"), "/code", "--bind", str(work / "out"), "/out",
-                 "--chdir", "/code"]
+    for name, value in (env or {}).items():
+        args += ["--setenv", name, value]
     return args
 
 
@@ -219,13 +249,20 @@ def _clear_uid(uid: int, wait_seconds: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+BRIDGE_FILES = ("bridge.py", "subject.py", "judge_plugin.py")
+BRIDGE_SOURCE = Path(__file__).parent
+TEST_MARKER = "\x1earchboard-test "  # written by subject.py before each test's output
+
+
 def run_tests(code: str, tests: dict[str, str], *, limits: Limits | None = None,
               unsafe: bool = False, sandbox: bool = True) -> RunResult:
     """Run pytest on ``tests`` against ``code`` (importable as ``solution``).
 
-    Raises SandboxUnavailable when bubblewrap cannot run, unless ``unsafe``
-    (a development-only setting) asks to run without it. ``sandbox=False``
-    skips bubblewrap on purpose: for benchmarks only, never for candidates.
+    The tests run in the judge's process and the code in the subject's, each
+    in its own sandbox (see the module's docstring). Raises SandboxUnavailable
+    when bubblewrap cannot run, unless ``unsafe`` (a development-only setting)
+    asks to run without it. ``sandbox=False`` skips bubblewrap on purpose: for
+    benchmarks only, never for candidates.
     """
     limits = limits or Limits()
     bwrap = bwrap_path() if sandbox else None
@@ -236,86 +273,183 @@ def run_tests(code: str, tests: dict[str, str], *, limits: Limits | None = None,
     with tempfile.TemporaryDirectory(prefix="archboard-run-") as tmp:
         work = Path(tmp)
         os.chmod(work, 0o755)
-        (work / "code").mkdir(mode=0o755)
-        (work / "out").mkdir(mode=0o777)
-        os.chmod(work / "out", 0o777)  # the sandbox uid writes the report here
+        for folder, mode in (("code", 0o755), ("tests", 0o755), ("bridge", 0o755),
+                             ("out", 0o777)):
+            (work / folder).mkdir()
+            os.chmod(work / folder, mode)  # the sandbox uids read (and the judge writes /out)
         (work / "code" / "solution.py").write_text(code)
+        for name in BRIDGE_FILES:
+            shutil.copyfile(BRIDGE_SOURCE / name, work / "bridge" / name)
         names = []
         for path, text in tests.items():
             name = Path(path).name
-            (work / "code" / name).write_text(text)
+            (work / "tests" / name).write_text(text)
             names.append(name)
-        for item in (work / "code").iterdir():
-            os.chmod(item, 0o644)
-        pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", "/code",
-                       "--junitxml=/out/report.xml", "-o", "junit_logging=all",
-                       "--tb=short", *sorted(names)]
-        if bwrap is not None:
-            command = [bwrap, *_bwrap_args(work), SYSTEM_PYTHON, *pytest_args]
-        else:  # unsafe local mode: no isolation at all, for development only
-            command = [SYSTEM_PYTHON, *[a.replace("/out", str(work / "out"))
-                                        .replace("/code", str(work / "code"))
-                                        for a in pytest_args]]
-        with _lease_uid() as uid:
-            return _execute(command, work, limits, uid, sandboxed=bwrap is not None)
+        for folder in ("code", "tests", "bridge"):
+            for item in (work / folder).iterdir():
+                os.chmod(item, 0o644)
+        with _lease_uid() as judge_uid, _lease_uid() as subject_uid:
+            if os.geteuid() == 0:  # only the judge's uid may read the tests
+                os.chown(work / "tests", judge_uid, -1)
+                os.chmod(work / "tests", 0o700)
+                os.chown(work / "out", judge_uid, -1)
+                os.chmod(work / "out", 0o700)
+            return _execute(work, sorted(names), limits, judge_uid, subject_uid,
+                            bwrap=bwrap)
 
 
-def _execute(command: list[str], work: Path, limits: Limits, uid: int, *,
-             sandboxed: bool) -> RunResult:
-    log_path = work / "log.txt"
+def _commands(work: Path, names: list[str], limits: Limits, bwrap: str | None,
+              judge_fd: int, subject_fd: int) -> tuple[list[str], list[str], dict, dict]:
+    """The judge's and the subject's command lines and environments."""
+    if bwrap is not None:
+        code, tests, bridge, out = "/code", "/tests", "/bridge", "/out"
+    else:  # unsafe local mode: no isolation at all, for development only
+        code, tests, bridge, out = (str(work / n) for n in ("code", "tests", "bridge", "out"))
+    judge_env = {"PYTHONPATH": bridge, "ARCHBOARD_BRIDGE_FD": str(judge_fd)}
+    judge = [SYSTEM_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             "-p", "judge_plugin", "--rootdir", tests, f"--junitxml={out}/report.xml",
+             "-o", "junit_logging=all", "--tb=short", *names]
+    subject = [SYSTEM_PYTHON, "-I", "-u", f"{bridge}/subject.py", str(subject_fd), code]
+    if bwrap is None:
+        plain = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
+                 "MALLOC_ARENA_MAX": "2"}
+        return judge, subject, {**plain, **judge_env}, plain
+    judge = [bwrap, *_bwrap_args(limits, [
+        "--ro-bind", str(work / "tests"), "/tests", "--ro-bind", str(work / "bridge"), "/bridge",
+        "--bind", str(work / "out"), "/out"], judge_env, chdir="/tests"), *judge]
+    subject = [bwrap, *_bwrap_args(limits, [
+        "--ro-bind", str(work / "code"), "/code", "--ro-bind", str(work / "bridge"), "/bridge",
+    ], chdir="/code"), *subject]
+    return judge, subject, {}, {}
+
+
+def _execute(work: Path, names: list[str], limits: Limits, judge_uid: int, subject_uid: int,
+             *, bwrap: str | None) -> RunResult:
+    judge_end, subject_end = socket.socketpair()
+    judge_cmd, subject_cmd, judge_env, subject_env = _commands(
+        work, names, limits, bwrap, judge_end.fileno(), subject_end.fileno())
+    group = MemoryGroup.create(f"archboard-run-{subject_uid}", limits.group_bytes,
+                               subject_uid if os.geteuid() == 0 else None)
+    subject_cmd = _with_limits(subject_cmd, limits)
+    if group is not None:
+        subject_cmd = group.join_and_exec(subject_cmd)
     started = time.monotonic()
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            _with_limits(command, limits), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, env={}, cwd=work / "code", start_new_session=True,
-            **_as_user(uid),
-        )
-        # A blocking wait returns the moment the run ends (wait(timeout=...)
-        # polls, adding up to 50 ms to every run); a timer enforces the wall clock.
-        expired = threading.Event()
+    processes: list[subprocess.Popen] = []
+    expired = threading.Event()
 
-        def stop() -> None:
-            expired.set()
+    def stop() -> None:
+        expired.set()
+        for process in processes:
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
 
-        timer = threading.Timer(limits.wall_seconds, stop)
-        timer.start()
-        try:
-            exit_code = process.wait()
-        finally:
-            timer.cancel()
-        timed_out = expired.is_set()
+    timer = threading.Timer(limits.wall_seconds, stop)
+    try:
+        with open(work / "subject.log", "wb") as subject_log, \
+                open(work / "judge.log", "wb") as judge_log:
+            processes.append(subprocess.Popen(
+                subject_cmd, stdin=subprocess.DEVNULL, stdout=subject_log,
+                stderr=subprocess.STDOUT, env=subject_env, cwd=work / "code",
+                start_new_session=True, pass_fds=(subject_end.fileno(),),
+                **_as_user(subject_uid)))
+            processes.append(subprocess.Popen(
+                _with_limits(judge_cmd, limits), stdin=subprocess.DEVNULL, stdout=judge_log,
+                stderr=subprocess.STDOUT, env=judge_env, cwd=work / "tests",
+                start_new_session=True, pass_fds=(judge_end.fileno(),),
+                **_as_user(judge_uid)))
+            judge_end.close()
+            subject_end.close()
+            timer.start()
+            subject, judge = processes
+            # A blocking wait returns the moment the run ends (wait(timeout=...)
+            # polls, adding up to 50 ms to every run); the timer enforces the wall clock.
+            judge_exit = judge.wait()
+            try:  # with the judge gone, the subject's bridge closes and it exits
+                subject_exit = subject.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(subject.pid, signal.SIGKILL)
+                subject_exit = subject.wait()
+    finally:
+        timer.cancel()
+        judge_end.close()
+        subject_end.close()
+        for process in processes:
+            if process.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if group is not None:
+            oom = group.oom_killed()
+            peak = group.peak_bytes()
+            _clear_uid(subject_uid)
+            group.remove()
+        else:
+            oom, peak = False, None
     seconds = time.monotonic() - started
-    log_text = log_path.read_bytes()[-OUTPUT_MAX:].decode("utf-8", errors="replace")
-    tests = _read_report(work / "out" / "report.xml")
-    verdict, detail = _verdict(exit_code, timed_out, tests, log_text, limits)
+    subject_text = _tail(work / "subject.log")
+    judge_text = _tail(work / "judge.log")
+    outputs, candidate_log = _split_output(subject_text)
+    tests = tuple(replace(t, output=_trim(t.output + outputs.get(t.name, ""), OUTPUT_MAX))
+                  for t in _read_report(work / "out" / "report.xml"))
+    verdict, detail = _verdict(subject_exit, judge_exit, expired.is_set(), oom, tests,
+                               candidate_log, limits)
+    log = (candidate_log + ("\n" if candidate_log else "") + judge_text)[-OUTPUT_MAX:]
     return RunResult(verdict=verdict, detail=detail, tests=tests, seconds=round(seconds, 3),
-                     exit_code=exit_code, sandboxed=sandboxed, log=log_text)
+                     exit_code=subject_exit, sandboxed=bwrap is not None, log=log,
+                     peak_memory_bytes=peak)
 
 
-def _verdict(exit_code: int, timed_out: bool, tests: tuple[TestOutcome, ...], log: str,
-             limits: Limits) -> tuple[str, str]:
+def _tail(path: Path) -> str:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 4 * OUTPUT_MAX))
+        return handle.read().decode("utf-8", errors="replace")
+
+
+def _split_output(text: str) -> tuple[dict[str, str], str]:
+    """The code's output per test (split at the judge's markers), and all of it without them."""
+    per_test: dict[str, list[str]] = {}
+    current: list[str] = []
+    everything: list[str] = []
+    # Not splitlines(): it also splits at the marker's own record separator.
+    for line in text.split("\n"):
+        line += "\n"
+        if line.startswith(TEST_MARKER):
+            current = per_test.setdefault(line[len(TEST_MARKER):].strip(), [])
+            continue
+        current.append(line)
+        everything.append(line)
+    return {name: "".join(lines) for name, lines in per_test.items()}, \
+        "".join(everything)[:-1][-OUTPUT_MAX:]
+
+
+def _verdict(subject_exit: int, judge_exit: int, timed_out: bool, oom: bool,
+             tests: tuple[TestOutcome, ...], log: str, limits: Limits) -> tuple[str, str]:
+    memory = f"ran out of its {limits.memory_bytes // (1024 * 1024)} MB memory limit"
     if timed_out:
         return "timeout", f"stopped after {limits.wall_seconds:g} s of wall-clock time"
-    if exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or (
-            exit_code in (-signal.SIGKILL, 128 + signal.SIGKILL) and not tests):
+    if oom:
+        return "memory_limit", memory
+    if subject_exit in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or (
+            subject_exit in (-signal.SIGKILL, 128 + signal.SIGKILL) and not tests):
         return "timeout", f"stopped after {limits.cpu_seconds} s of CPU time"
     text = " ".join(t.message for t in tests) + " " + log
     # Python ignores SIGXFSZ, so a write past the file-size limit fails with EFBIG.
-    if exit_code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or "File too large" in text \
+    if subject_exit in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or "File too large" in text \
             or "No space left on device" in text:
         return "output_limit", (f"stopped for writing more than "
                                 f"{limits.file_bytes // (1024 * 1024)} MB of output or files")
     if "MemoryError" in text:
-        return "memory_limit", (f"ran out of its {limits.memory_bytes // (1024 * 1024)} MB "
-                                f"memory limit")
-    signal_number = -exit_code if exit_code < 0 else exit_code - 128 if exit_code > 128 else 0
+        return "memory_limit", memory
+    signal_number = -subject_exit if subject_exit < 0 else \
+        subject_exit - 128 if subject_exit > 128 else 0
     if signal_number:
         name = signal.Signals(signal_number).name if signal_number in signal.valid_signals() \
             else str(signal_number)
-        return "crashed", f"the test process died with signal {name}"
+        return "crashed", f"the code's process died with signal {name}"
     if not tests:
+        if judge_exit in (0, 1):
+            return "crashed", "pytest reported no results"
         return "crashed", "pytest reported no results (the code may not import)"
     passed = sum(t.outcome == "passed" for t in tests)
     if any(DENIED.search(t.message) for t in tests if t.outcome != "passed"):
