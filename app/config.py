@@ -92,6 +92,14 @@ SETTINGS: tuple[Setting, ...] = (
         "How many code runs one `flask worker` process executes at once.",
     ),
     Setting(
+        "RUNS_PER_USER",
+        1,
+        _int,
+        "How many of one person's code runs may execute at once across all workers; "
+        "the others wait their turn, which goes round the people waiting, so one "
+        "person's runs cannot hold every worker (at least 1).",
+    ),
+    Setting(
         "UNSAFE_LOCAL_RUNNER",
         False,
         _bool,
@@ -198,6 +206,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
     env = config.get("ARCHBOARD_ENV")
     if env not in ENVIRONMENTS:
         raise ConfigError(f"ARCHBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    if config.get("RUNS_PER_USER", 1) < 1:
+        raise ConfigError("RUNS_PER_USER must be at least 1, or no run would ever start")
     if env == "production" and config.get("UNSAFE_LOCAL_RUNNER"):
         raise ConfigError("UNSAFE_LOCAL_RUNNER runs candidates' code without a sandbox and is "
                           "refused in production")

@@ -29,12 +29,20 @@ class Jobs:
             self.huey = SqliteHuey("archboard", filename=config["JOBS_SQLITE_PATH"])
 
         @self.huey.task(name="run_tests")
-        def run_tests_task(run_id: int) -> None:
+        def run_tests_task(run_id: int | None = None) -> None:
+            # A message only wakes a thread; the database picks the fairest run, which may
+            # not be ``run_id`` (kept in the message for the queue's logs).
             from app.db import get_session
-            from app.grading.runs import execute_run
+            from app.grading.runs import claimable_people, execute_run
 
             with app.app_context():
-                execute_run(get_session(), run_id, unsafe=app.config["UNSAFE_LOCAL_RUNNER"])
+                session, per_user = get_session(), app.config["RUNS_PER_USER"]
+                ran = execute_run(session, per_user=per_user,
+                                  unsafe=app.config["UNSAFE_LOCAL_RUNNER"])
+                # Ending a run frees a place under its owner's cap; the runs waiting
+                # for that place may have spent their wake-ups already, so pass one on.
+                if ran is not None and claimable_people(session, per_user=per_user):
+                    self.wake_up()
 
         @self.huey.periodic_task(crontab(minute="*"), name="recover_stuck_runs")
         def recover_task() -> None:
@@ -55,15 +63,26 @@ class Jobs:
         for run_id in run_ids:
             self.enqueue_run(run_id)
 
-    def recover(self) -> None:
-        """Requeue the runs a dead worker left behind."""
-        from app.db import get_session
-        from app.grading.runs import recover_stuck_runs
+    def wake_up(self) -> None:
+        """Send a worker thread to claim the fairest queued run, whichever it is."""
+        self.run_tests(None)
 
-        for run_id in recover_stuck_runs(get_session()):
+    def recover(self) -> None:
+        """Requeue the runs a dead worker left behind, and wake workers for orphaned runs."""
+        from app.db import get_session
+        from app.grading.runs import claimable_people, recover_stuck_runs
+
+        session = get_session()
+        requeued = recover_stuck_runs(session)
+        for run_id in requeued:
             log.warning("requeued run %s left running by a stopped worker", run_id)
             self.enqueue_run(run_id)
-
+        # A worker stopped between ending a run and passing its wake-up on (or holding a
+        # message it had not acted on) leaves queued runs that no message will reach.
+        # One wake-up per person who could run now; a spare one costs a single query.
+        per_user = current_app.config["RUNS_PER_USER"]
+        for _ in range(claimable_people(session, per_user=per_user) - len(requeued)):
+            self.wake_up()
 
     def close_interviews(self) -> None:
         """Submit interviews past their deadline, and queue their hidden tests."""

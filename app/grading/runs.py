@@ -1,8 +1,8 @@
 """Test runs: queue one for an attempt, execute it in a worker, recover what a dead worker left.
 
 Nothing here waits on a run in a web request: ``request_run`` records a queued
-run and hands its id to the job queue; a worker calls ``execute_run``; pages
-poll ``get_run``.
+run and sends the job queue a wake-up; a worker calls ``execute_run``, which
+claims whichever queued run is fairest to run next; pages poll ``get_run``.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import re
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, distinct, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable, run_tests
-from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun
+from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun, User
 
 RUN_LIMITS = Limits()
 # A run still "running" this long after it started belongs to a worker that died.
@@ -60,19 +60,73 @@ def latest_run(session: Session, attempt: Attempt, kind: RunKind) -> TestRun | N
                           .order_by(TestRun.id.desc()).limit(1))
 
 
-def execute_run(session: Session, run_id: int, *, unsafe: bool = False,
-                limits: Limits = RUN_LIMITS) -> TestRun | None:
-    """Claim a queued run, execute it in the sandbox and store the results.
+def _claimable_runs(per_user: int) -> Select[tuple[int, int]]:
+    """Queued runs whose owner runs fewer than ``per_user`` now, with the order of turns.
 
-    Returns None when another worker already claimed it (a duplicate delivery).
+    Turns go round the people waiting: fewest runs running first, then the person
+    whose last run started longest ago (never first), then the oldest queued run.
     """
-    with transaction(session):
-        claimed = session.execute(
-            update(TestRun)
-            .where(TestRun.id == run_id, TestRun.status == RunStatus.QUEUED)
-            .values(status=RunStatus.RUNNING, started_at=utcnow(), tries=TestRun.tries + 1)
-        ).rowcount
-    if not claimed:
+    waiting = (select(Attempt.user_id).join(TestRun, TestRun.attempt_id == Attempt.id)
+               .where(TestRun.status == RunStatus.QUEUED))
+    load = (select(Attempt.user_id,
+                   func.count(TestRun.id).filter(TestRun.status == RunStatus.RUNNING)
+                   .label("running"),
+                   func.max(TestRun.started_at).label("last_started"))
+            .join(TestRun, TestRun.attempt_id == Attempt.id)
+            .where(Attempt.user_id.in_(waiting))
+            .group_by(Attempt.user_id).subquery())
+    return (select(TestRun.id, Attempt.user_id)
+            .join(Attempt, TestRun.attempt_id == Attempt.id)
+            .join(load, load.c.user_id == Attempt.user_id)
+            .where(TestRun.status == RunStatus.QUEUED, load.c.running < per_user)
+            .order_by(load.c.running, load.c.last_started.asc().nulls_first(),
+                      TestRun.queued_at, TestRun.id))
+
+
+def claim_next_run(session: Session, *, per_user: int = 1) -> int | None:
+    """Mark the fairest claimable queued run as running and return its id (None: none is)."""
+    while True:
+        with transaction(session):
+            chosen = session.execute(_claimable_runs(per_user).limit(1)).first()
+            if chosen is None:
+                return None
+            run_id, user_id = chosen
+            # Claims of one person's runs take turns: this row lock on PostgreSQL, the
+            # single writer on SQLite. So the count below sees every earlier claim, and two
+            # claimers cannot both take the last place under the cap, nor the same run.
+            session.execute(select(User.id).where(User.id == user_id)
+                            .with_for_update(key_share=True))
+            other = aliased(TestRun)
+            running = (select(func.count()).select_from(other)
+                       .join(Attempt, other.attempt_id == Attempt.id)
+                       .where(Attempt.user_id == user_id, other.status == RunStatus.RUNNING)
+                       .scalar_subquery())
+            claimed = session.execute(
+                update(TestRun)
+                .where(TestRun.id == run_id, TestRun.status == RunStatus.QUEUED,
+                       running < per_user)
+                .values(status=RunStatus.RUNNING, started_at=utcnow(), tries=TestRun.tries + 1)
+            ).rowcount
+        if claimed:
+            return run_id
+        # Another worker took this run, or this person's last place: choose again.
+
+
+def claimable_people(session: Session, *, per_user: int = 1) -> int:
+    """How many people have a queued run that a worker may claim now."""
+    chosen = _claimable_runs(per_user).order_by(None).subquery()
+    return session.scalar(select(func.count(distinct(chosen.c.user_id)))) or 0
+
+
+def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
+                limits: Limits = RUN_LIMITS) -> TestRun | None:
+    """Claim the fairest queued run, execute it in the sandbox and store the results.
+
+    The queue's message only wakes a worker: the database decides which run is
+    next (``claim_next_run``). Returns None when no run may be claimed now.
+    """
+    run_id = claim_next_run(session, per_user=per_user)
+    if run_id is None:
         return None
     run = session.get(TestRun, run_id)
     session.refresh(run)

@@ -14,13 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Worker:
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, **settings: str) -> None:
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                     "DATABASE_URL": app.config["DATABASE_URL"],
                     "SECRET_KEY": app.config["SECRET_KEY"], "ARCHBOARD_ENV": "testing",
                     "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"], "PYTHONPATH": str(ROOT)}
         if app.config.get("REDIS_URL"):
             self.env["REDIS_URL"] = app.config["REDIS_URL"]
+        self.env.update(settings)  # extra settings for this worker only, e.g. RUNS_PER_USER
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:

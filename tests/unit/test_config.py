@@ -86,3 +86,10 @@ def test_unknown_environment_is_refused(tmp_path):
     config = load_settings({"ARCHBOARD_ENV": "staging"}, tmp_path)
     with pytest.raises(ConfigError, match="ARCHBOARD_ENV"):
         check_settings(config)
+
+
+def test_runs_per_user_defaults_to_one_and_refuses_zero(tmp_path):
+    assert load_settings({}, tmp_path)["RUNS_PER_USER"] == 1
+    config = load_settings({"RUNS_PER_USER": "0"}, tmp_path)
+    with pytest.raises(ConfigError, match="RUNS_PER_USER"):
+        check_settings(config)
