@@ -1,0 +1,160 @@
+"""What an interview must not let its candidate learn early, tried from the candidate's side.
+
+From accepting the invitation until the interview is submitted, the prompts it
+holds are closed to the candidate's practice: no hints, no reference answer, no
+rubric, through any practice attempt, old or new. The invitation does not say
+which prompts it holds; hidden-test results wait for the released feedback; and
+the candidate never sits on their own panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db import utcnow
+from app.errors import NotAllowed
+from app.interviews import services
+from app.models import (
+    Attempt,
+    HintReveal,
+    Interview,
+    InterviewMode,
+    User,
+)
+from app.practice import services as practice
+from tests.factories.interviews import (
+    answer_and_submit,
+    join_and_start,
+    make_interview,
+    make_panel,
+)
+from tests.factories.practice import load_library, make_attempt
+from tests.factories.users import PASSWORD, make_user
+
+CODE = "def add(a, b):\n    return a + b\n"
+FIRST_HINT = "How long must a code be?"
+REFERENCE = "A strong answer estimates"
+DESCRIPTOR = "Quantifies reads and writes"
+SECRETS = (FIRST_HINT, REFERENCE, DESCRIPTOR, "Python has an operator for this.")
+
+
+def login(client, user: User) -> None:
+    client.logout()
+    client.login(user.email, PASSWORD)
+
+
+@dataclass
+class Practised:
+    """A candidate who practised the interview's prompts before being invited."""
+
+    owner: User
+    candidate: User
+    interview: Interview
+    token: str
+    open_id: int   # url-shortener, in progress, one hint shown
+    done_id: int   # url-shortener, submitted: its result shows the rubric and the reference
+    code_id: int   # sum-two, in progress, with code saved
+
+
+@pytest.fixture
+def practised(db, tmp_path) -> Practised:
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    interview, token = make_interview(db, owner, prompts=("url-shortener", "sum-two"))
+    candidate = make_user(db, name="Casey Candidate", email="casey@example.com")
+    opened = make_attempt(db, candidate, body="A first draft.")
+    practice.reveal_hint(db, opened)
+    done = make_attempt(db, candidate, body="A finished answer.", submitted=True)
+    code = make_attempt(db, candidate, "sum-two", body=CODE)
+    return Practised(owner, candidate, interview, token, opened.id, done.id, code.id)
+
+
+def reach(db, p: Practised, stage: str) -> None:
+    """Take the candidate's interview to ``stage``."""
+    if stage == "joined":
+        services.join(db, p.interview, p.candidate)
+    elif stage == "started":
+        join_and_start(db, p.interview, p.candidate)
+    elif stage == "submitted":
+        join_and_start(db, p.interview, p.candidate)
+        answer_and_submit(db, p.interview, "The interview answer.")
+
+
+# Every practice route, with what it answers when practice on the prompt is open.
+PRACTICE_ROUTES = [
+    ("library listing", "GET", "/practice", HTTPStatus.OK),
+    ("prompt page", "GET", "/practice/prompts/url-shortener", HTTPStatus.OK),
+    ("start attempt", "POST", "/practice/prompts/url-shortener/attempts", HTTPStatus.FOUND),
+    ("workspace", "GET", "/practice/attempts/{open}", HTTPStatus.OK),
+    ("draft", "GET", "/practice/attempts/{open}/draft", HTTPStatus.OK),
+    ("hints", "POST", "/practice/attempts/{open}/hints", HTTPStatus.FOUND),
+    ("history", "GET", "/practice/attempts/{open}/revisions", HTTPStatus.OK),
+    ("submit", "POST", "/practice/attempts/{open}/submit", HTTPStatus.FOUND),
+    ("result: reference and rubric", "GET", "/practice/attempts/{done}/result", HTTPStatus.OK),
+    ("rubric self-assessment", "POST", "/practice/attempts/{done}/self-assessment",
+     HTTPStatus.FOUND),
+    ("public tests", "POST", "/practice/attempts/{code}/runs", HTTPStatus.ACCEPTED),
+]
+# The listing names every published prompt to every candidate; it stays open.
+STAYS_OPEN = {"library listing"}
+STAGES = [("not joined", False), ("joined", True), ("started", True), ("submitted", False)]
+
+
+@pytest.mark.parametrize(("stage", "locked"), STAGES)
+@pytest.mark.parametrize(("route", "method", "path", "open_status"), PRACTICE_ROUTES,
+                         ids=[r[0] for r in PRACTICE_ROUTES])
+def test_practice_on_the_interview_prompts_is_closed_from_accepting_until_submitting(
+        client, db, practised, stage, locked, route, method, path, open_status):
+    p = practised
+    reach(db, p, stage)
+    login(client, p.candidate)
+    url = path.format(open=p.open_id, done=p.done_id, code=p.code_id)
+    response = client.get(url) if method == "GET" else client.post(url, {"level": "senior"})
+    page = response.get_data(as_text=True)
+    if locked and route not in STAYS_OPEN:
+        assert response.status_code == HTTPStatus.FORBIDDEN, page
+        assert "part of your interview" in page
+    else:
+        assert response.status_code == open_status, page
+    if locked:
+        assert not [secret for secret in SECRETS if secret in page]
+
+
+def test_a_practice_attempt_from_before_the_interview_shows_no_hints_during_it(
+        client, db, practised):
+    p = practised
+    join_and_start(db, p.interview, p.candidate)  # hints are off in this interview
+    with pytest.raises(NotAllowed):
+        practice.get_own_attempt(db, p.candidate, p.open_id)
+    attempt = db.get(Attempt, p.open_id)
+    with pytest.raises(NotAllowed):
+        practice.reveal_hint(db, attempt)
+    with pytest.raises(NotAllowed):
+        practice.attempt_result(db, db.get(Attempt, p.done_id))
+    login(client, p.candidate)
+    for headers in ({}, {"HX-Request": "true"}):
+        refused = client.post(f"/practice/attempts/{p.open_id}/hints", headers=headers)
+        assert refused.status_code == HTTPStatus.FORBIDDEN
+        assert "Where do redirects read from?" not in refused.get_data(as_text=True)
+    workspace = client.get(f"/practice/attempts/{p.open_id}")
+    assert workspace.status_code == HTTPStatus.FORBIDDEN
+    assert FIRST_HINT not in workspace.get_data(as_text=True)
+    assert db.scalar(select(func.count(HintReveal.id))
+                     .where(HintReveal.attempt_id == p.open_id)) == 1
+
+
+def test_practice_opens_again_when_an_unstarted_take_home_expires(client, db, tmp_path):
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    created = utcnow() - timedelta(days=1)
+    interview, _ = make_interview(db, owner, mode=InterviewMode.TAKE_HOME,
+                                  deadline_at=created + timedelta(hours=2), now=created)
+    candidate = make_user(db)
+    services.join(db, interview, candidate, now=created)
+    login(client, candidate)
+    assert client.get("/practice/prompts/url-shortener").status_code == HTTPStatus.OK
