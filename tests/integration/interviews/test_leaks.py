@@ -158,3 +158,31 @@ def test_practice_opens_again_when_an_unstarted_take_home_expires(client, db, tm
     services.join(db, interview, candidate, now=created)
     login(client, candidate)
     assert client.get("/practice/prompts/url-shortener").status_code == HTTPStatus.OK
+
+
+# The invitation --------------------------------------------------------------------------
+
+
+def test_the_invitation_says_how_many_prompts_and_how_long_but_not_which(client, db,
+                                                                         practised):
+    p = practised
+    page = client.get(f"/join/{p.token}").get_data(as_text=True)
+    assert "Design a URL shortener" not in page and "Sum two numbers" not in page
+    assert "2 prompts" in page and "75 minutes" in page
+    login(client, p.candidate)
+    assert "Design a URL shortener" not in client.get(f"/join/{p.token}").get_data(
+        as_text=True)
+
+
+def test_the_candidate_sees_no_prompt_title_before_starting(client, db, practised):
+    p = practised
+    assert "Design a URL shortener" in p.interview.title  # the panel's default title
+    services.join(db, p.interview, p.candidate)
+    login(client, p.candidate)
+    for url in (f"/my/interviews/{p.interview.id}", "/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Design a URL shortener" not in page and "Sum two numbers" not in page, url
+        assert f"Interview with {p.owner.display_name}" in page, url
+    services.start(db, p.interview, p.candidate)
+    page = client.get(f"/my/interviews/{p.interview.id}").get_data(as_text=True)
+    assert "Design a URL shortener" in page and "Sum two numbers" in page
