@@ -18,12 +18,16 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.errors import NotAllowed
-from app.interviews import services
+from app.grading.runner.sandbox import sandbox_problem
+from app.grading.runs import execute_run
+from app.interviews import scoring, services
 from app.models import (
     Attempt,
     HintReveal,
     Interview,
     InterviewMode,
+    RunKind,
+    TestRun,
     User,
 )
 from app.practice import services as practice
@@ -32,9 +36,11 @@ from tests.factories.interviews import (
     join_and_start,
     make_interview,
     make_panel,
+    score_all,
 )
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
+from tests.support.tools import missing_tool
 
 CODE = "def add(a, b):\n    return a + b\n"
 FIRST_HINT = "How long must a code be?"
@@ -186,3 +192,42 @@ def test_the_candidate_sees_no_prompt_title_before_starting(client, db, practise
     services.start(db, p.interview, p.candidate)
     page = client.get(f"/my/interviews/{p.interview.id}").get_data(as_text=True)
     assert "Design a URL shortener" in page and "Sum two numbers" in page
+
+
+# Hidden tests ----------------------------------------------------------------------------
+
+
+def test_hidden_test_results_reach_the_candidate_only_with_the_feedback(client, db, tmp_path):
+    problem = sandbox_problem()
+    if problem:
+        missing_tool(problem)
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    interview, _ = make_interview(db, owner, prompts=("sum-two",))
+    candidate = join_and_start(db, interview)
+    attempt = interview.items[0].attempt
+    practice.save_draft(db, attempt, body=CODE, based_on=0, client_id="tab")
+    login(client, candidate)
+    public_id = client.post(f"/practice/attempts/{attempt.id}/runs").json["id"]
+    execute_run(db, public_id)
+    assert client.post(f"/practice/attempts/{attempt.id}/submit").status_code == \
+        HTTPStatus.FOUND
+    hidden = db.scalar(select(TestRun).where(TestRun.attempt_id == attempt.id,
+                                             TestRun.kind == RunKind.HIDDEN))
+    execute_run(db, hidden.id)
+
+    refused = client.get(f"/practice/attempts/{attempt.id}/runs/{hidden.id}")
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    assert "test_negative" not in refused.get_data(as_text=True)
+    public = client.get(f"/practice/attempts/{attempt.id}/runs/{public_id}")
+    assert public.status_code == HTTPStatus.OK
+    assert public.json["tests"][0]["name"] == "test_small"
+
+    db.expire_all()
+    interview = db.get(Interview, interview.id)
+    score_all(db, interview, owner, 3)
+    scoring.decide(db, interview, owner, "advance", "")
+    scoring.release(db, interview, owner, {}, message="Thank you.")
+    released = client.get(f"/practice/attempts/{attempt.id}/runs/{hidden.id}")
+    assert released.status_code == HTTPStatus.OK
+    assert released.json["tests"][0]["name"] == "test_negative"
