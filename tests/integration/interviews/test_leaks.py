@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
-from app.errors import NotAllowed
+from app.errors import Invalid, NotAllowed
 from app.grading.runner.sandbox import sandbox_problem
 from app.grading.runs import execute_run
 from app.interviews import scoring, services
@@ -26,7 +26,9 @@ from app.models import (
     HintReveal,
     Interview,
     InterviewMode,
+    Role,
     RunKind,
+    Scorecard,
     TestRun,
     User,
 )
@@ -231,3 +233,111 @@ def test_hidden_test_results_reach_the_candidate_only_with_the_feedback(client, 
     released = client.get(f"/practice/attempts/{attempt.id}/runs/{hidden.id}")
     assert released.status_code == HTTPStatus.OK
     assert released.json["tests"][0]["name"] == "test_negative"
+
+
+# The panel -------------------------------------------------------------------------------
+
+
+def new_interview_form(**changes) -> dict:
+    form = {"candidate_name": "Casey Candidate", "candidate_email": "casey@example.com",
+            "title": "Platform engineer, round two", "prompts": "url-shortener",
+            "target_level": "senior", "mode": "live", "tz_offset": "0"}
+    return {**form, **changes}
+
+
+def test_the_invited_person_cannot_be_a_reviewer_at_creation(client, db, tmp_path):
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    casey = make_user(db, Role.INTERVIEWER, name="Casey Candidate", email="casey@example.com")
+    login(client, owner)
+    response = client.post("/interviews/new", new_interview_form(reviewers=str(casey.id)))
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    page = response.get_data(as_text=True)
+    assert "is the candidate" in page
+    assert 'aria-describedby="reviewers-error"' in page
+    # Nothing typed is lost.
+    assert 'value="Platform engineer, round two"' in page
+    assert 'value="casey@example.com"' in page
+    assert 'value="url-shortener" checked' in page
+    assert db.scalar(select(func.count(Interview.id))) == 0
+    with pytest.raises(Invalid):
+        make_interview(db, owner, [casey])
+
+
+def test_the_owner_cannot_be_the_candidate(client, db, tmp_path):
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    login(client, owner)
+    response = client.post("/interviews/new",
+                           new_interview_form(candidate_email=owner.email.upper()))
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    page = response.get_data(as_text=True)
+    assert "That is your own email" in page
+    assert 'id="candidate_email-error"' in page
+    assert 'value="Platform engineer, round two"' in page
+    assert db.scalar(select(func.count(Interview.id))) == 0
+    # Nor can the owner accept the invitation of an interview they own.
+    interview, token = make_interview(db, owner)
+    assert client.post(f"/join/{token}").status_code == HTTPStatus.FORBIDDEN
+    db.expire_all()
+    assert db.get(Interview, interview.id).candidate_id is None
+
+
+@pytest.mark.parametrize("who", ["the account that joined", "the invited email"])
+def test_the_candidate_cannot_be_added_to_the_panel_later(client, db, tmp_path, who):
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    interview, _ = make_interview(db, owner)
+    if who == "the account that joined":
+        person = make_user(db, Role.INTERVIEWER, name="Casey Again")
+        services.join(db, interview, person)
+    else:
+        person = make_user(db, Role.INTERVIEWER, name="Casey Again", email="Casey@Example.com")
+    bystander = make_user(db, Role.INTERVIEWER, name="Bea Bystander")
+    login(client, owner)
+    overview = client.get(f"/interviews/{interview.id}").get_data(as_text=True)
+    assert "Bea Bystander" in overview and "Casey Again" not in overview  # not offered
+    response = client.post(f"/interviews/{interview.id}/reviewers", {"reviewer": person.id})
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    page = response.get_data(as_text=True)
+    assert "is the candidate" in page
+    assert 'aria-describedby="add-reviewer-error"' in page
+    assert 'id="panel"' in page  # the overview again, with the error beside the field
+    db.expire_all()
+    assert db.scalar(select(Scorecard.id).where(Scorecard.reviewer_id == person.id)) is None
+    with pytest.raises(Invalid):
+        services.add_reviewer(db, db.get(Interview, interview.id), owner, person.id)
+    added = client.post(f"/interviews/{interview.id}/reviewers", {"reviewer": bystander.id})
+    assert added.status_code == HTTPStatus.FOUND
+
+
+def test_a_reviewer_cannot_accept_the_invitation(client, db, tmp_path):
+    load_library(db, tmp_path)
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    interview, token = make_interview(db, owner, [reviewer])
+    with pytest.raises(NotAllowed):
+        services.join(db, interview, reviewer)
+    login(client, reviewer)
+    assert client.post(f"/join/{token}").status_code == HTTPStatus.FORBIDDEN
+    db.expire_all()
+    assert db.get(Interview, interview.id).candidate_id is None
+
+
+PANEL_PAGES = ["", "/live", "/live.json", "/scorecard", "/comparison", "/release",
+               "/export.csv", "/export.json"]
+
+
+@pytest.mark.parametrize("path", PANEL_PAGES)
+def test_a_candidate_already_on_the_panel_reaches_no_panel_page(client, db, tmp_path, path):
+    load_library(db, tmp_path)
+    owner, _ = make_panel(db, reviewers=0)
+    interview, _ = make_interview(db, owner)
+    candidate = make_user(db, Role.INTERVIEWER, name="Casey Candidate")
+    join_and_start(db, interview, candidate)
+    answer_and_submit(db, interview, "A key-value store.")
+    # A seat given before the panel refused candidates: it opens nothing to them.
+    db.add(Scorecard(interview_id=interview.id, reviewer_id=candidate.id))
+    db.commit()
+    login(client, candidate)
+    assert client.get(f"/interviews/{interview.id}{path}").status_code == HTTPStatus.NOT_FOUND
+    assert "Design a URL shortener" not in client.get("/interviews").get_data(as_text=True)
