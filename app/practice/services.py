@@ -189,34 +189,39 @@ def attempts_for(session: Session, user: User, prompt: Prompt) -> list[Attempt]:
 # Attempts ---------------------------------------------------------------------
 
 
-def practice_locked(session: Session, user_id: int, prompt_id: int, *,
+def practice_locked(session: Session, user_id: int, prompt_id: int, rubric_id: int | None, *,
                     now: datetime | None = None) -> bool:
-    """True while ``prompt_id`` is in an interview the user accepted and has not yet submitted.
+    """True while the prompt, or the rubric it is judged by, is in the user's pending interview.
 
-    From the moment the candidate's account is tied to the interview until its
+    From the moment the candidate's account is tied to an interview until its
     answers are in, practice on its prompts would show their hints, rubrics and
-    reference answers. An interview whose deadline passed before it started
-    will not happen, so it closes nothing.
+    reference answers; so would practice on another prompt scored with one of
+    its rubrics. An interview whose deadline passed before it started will not
+    happen, so it closes nothing.
     """
     now = now or utcnow()
+    same = InterviewItem.prompt_id == prompt_id
+    if rubric_id is not None:
+        same = or_(same, RubricRevision.rubric_id == rubric_id)
     return session.scalar(
         select(InterviewItem.id)
         .join(Interview, InterviewItem.interview_id == Interview.id)
-        .where(InterviewItem.prompt_id == prompt_id, Interview.candidate_id == user_id,
-               Interview.submitted_at.is_(None),
+        .join(RubricRevision, InterviewItem.rubric_revision_id == RubricRevision.id)
+        .where(same, Interview.candidate_id == user_id, Interview.submitted_at.is_(None),
                or_(Interview.started_at.is_not(None), Interview.deadline_at.is_(None),
                    Interview.deadline_at > now))
         .limit(1)) is not None
 
 
-IN_INTERVIEW = ("This prompt is part of your interview. Practice on it, its hints, its rubric "
-                "and its reference answer open again once the interview is submitted.")
+IN_INTERVIEW = ("This prompt, or the rubric it is judged by, is part of your interview. "
+                "Practice on it, its hints, its rubric and its reference answer open again "
+                "once the interview is submitted.")
 
 
 def _check_practice_open(session: Session, attempt: Attempt) -> None:
-    """Refuse a practice attempt on a prompt of the owner's pending interview."""
-    if attempt.interview_id is None and practice_locked(session, attempt.user_id,
-                                                        attempt.prompt_id):
+    """Refuse a practice attempt whose prompt or rubric is in its owner's pending interview."""
+    if attempt.interview_id is None and practice_locked(
+            session, attempt.user_id, attempt.prompt_id, attempt.rubric_revision.rubric_id):
         raise NotAllowed(IN_INTERVIEW)
 
 
@@ -224,7 +229,8 @@ def open_practice_prompt(session: Session, user: User, slug: str,
                          ) -> tuple[Prompt, PromptRevision]:
     """A published prompt ``user`` may practise now; NotAllowed while their interview holds it."""
     prompt, revision = get_practice_prompt(session, slug)
-    if practice_locked(session, user.id, prompt.id):
+    rubric_id = session.scalar(select(Rubric.id).where(Rubric.slug == revision.rubric_slug))
+    if practice_locked(session, user.id, prompt.id, rubric_id):
         raise NotAllowed(IN_INTERVIEW)
     return prompt, revision
 

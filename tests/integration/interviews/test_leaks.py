@@ -168,6 +168,23 @@ def test_practice_opens_again_when_an_unstarted_take_home_expires(client, db, tm
     assert client.get("/practice/prompts/url-shortener").status_code == HTTPStatus.OK
 
 
+def test_a_prompt_judged_by_an_interview_prompts_rubric_is_closed_too(client, db, tmp_path):
+    # service-00 is another prompt scored with the url-shortener rubric.
+    load_library(db, tmp_path, extra_design_prompts=1)
+    owner, _ = make_panel(db, reviewers=0)
+    interview, _ = make_interview(db, owner, prompts=("url-shortener",))
+    candidate = make_user(db)
+    done = make_attempt(db, candidate, "service-00", body="An earlier answer.", submitted=True)
+    services.join(db, interview, candidate)
+    login(client, candidate)
+    result = client.get(f"/practice/attempts/{done.id}/result")
+    assert result.status_code == HTTPStatus.FORBIDDEN
+    assert DESCRIPTOR not in result.get_data(as_text=True)
+    assert client.post("/practice/prompts/service-00/attempts").status_code == \
+        HTTPStatus.FORBIDDEN
+    assert client.get("/practice/prompts/sum-two").status_code == HTTPStatus.OK
+
+
 # The invitation --------------------------------------------------------------------------
 
 
