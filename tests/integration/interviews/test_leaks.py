@@ -102,14 +102,19 @@ PRACTICE_ROUTES = [
     ("draft", "GET", "/practice/attempts/{open}/draft", HTTPStatus.OK),
     ("hints", "POST", "/practice/attempts/{open}/hints", HTTPStatus.FOUND),
     ("history", "GET", "/practice/attempts/{open}/revisions", HTTPStatus.OK),
+    ("one revision", "GET", "/practice/attempts/{open}/revisions/1", HTTPStatus.OK),
+    ("restore", "POST", "/practice/attempts/{open}/revisions/1/restore", HTTPStatus.FOUND),
+    ("timer", "POST", "/practice/attempts/{open}/timer", HTTPStatus.OK),
     ("submit", "POST", "/practice/attempts/{open}/submit", HTTPStatus.FOUND),
     ("result: reference and rubric", "GET", "/practice/attempts/{done}/result", HTTPStatus.OK),
     ("rubric self-assessment", "POST", "/practice/attempts/{done}/self-assessment",
      HTTPStatus.FOUND),
     ("public tests", "POST", "/practice/attempts/{code}/runs", HTTPStatus.ACCEPTED),
+    ("progress", "GET", "/practice/progress", HTTPStatus.OK),
 ]
-# The listing names every published prompt to every candidate; it stays open.
-STAYS_OPEN = {"library listing"}
+# The listing names every published prompt to every candidate, and progress shows
+# only counts and titles: both stay open, and show none of the secrets.
+STAYS_OPEN = {"library listing", "progress"}
 STAGES = [("not joined", False), ("joined", True), ("started", True), ("submitted", False)]
 
 
