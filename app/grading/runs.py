@@ -15,7 +15,7 @@ from sqlalchemy import Select, distinct, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.db import transaction, utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable, run_tests
 from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun, User
 
@@ -47,10 +47,18 @@ def request_run(session: Session, attempt: Attempt, kind: RunKind) -> TestRun:
 
 
 def get_run(session: Session, attempt: Attempt, run_id: int) -> TestRun:
+    """A run of the attempt, as its author may see it.
+
+    The hidden tests of an interview are the panel's evidence: their results
+    reach the candidate with the released feedback, not before.
+    """
     run = session.scalar(select(TestRun).where(TestRun.id == run_id,
                                                TestRun.attempt_id == attempt.id))
     if run is None:
         raise NotFound("There is no such run.")
+    interview = attempt.interview
+    if run.kind is RunKind.HIDDEN and interview is not None and interview.released_at is None:
+        raise NotAllowed("The hidden tests' results reach you with the panel's feedback.")
     return run
 
 

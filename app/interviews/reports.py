@@ -43,7 +43,9 @@ def _my_interviews(session: Session, user: User) -> list[Interview]:
     panel = select(Scorecard.interview_id).where(Scorecard.reviewer_id == user.id)
     return list(session.scalars(
         select(Interview)
-        .where(or_(Interview.owner_id == user.id, Interview.id.in_(panel)))
+        .where(or_(Interview.owner_id == user.id, Interview.id.in_(panel)),
+               # Never an interview one is the candidate of (see services.on_panel).
+               or_(Interview.candidate_id.is_(None), Interview.candidate_id != user.id))
         .options(selectinload(Interview.scorecards).selectinload(Scorecard.reviewer),
                  selectinload(Interview.items).selectinload(InterviewItem.prompt_revision))
         .order_by(Interview.created_at.desc(), Interview.id.desc())))

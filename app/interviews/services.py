@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import hash_token, normalise_email
@@ -108,6 +108,9 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
     email = normalise_email(spec.candidate_email)
     if "@" not in email:
         raise Invalid("Enter the candidate's email address.", field="candidate_email")
+    if normalise_email(owner.email) == email:
+        raise Invalid("That is your own email: the owner sits on the panel and cannot be the "
+                      "candidate. Enter the candidate's email.", field="candidate_email")
     slugs = list(dict.fromkeys(spec.prompt_slugs))
     if not slugs:
         raise Invalid("Choose at least one prompt.", field="prompts")
@@ -147,9 +150,13 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
     panel_ids = [owner.id, *dict.fromkeys(i for i in spec.reviewer_ids if i != owner.id)]
     if len(panel_ids) > MAX_REVIEWERS:
         raise Invalid(f"A panel has at most {MAX_REVIEWERS} reviewers.", field="reviewers")
-    allowed = {u.id for u in interviewers(session)}
+    allowed = {u.id: u for u in interviewers(session)}
     if any(i not in allowed for i in panel_ids[1:]):
         raise Invalid("Reviewers must hold the interviewer role.", field="reviewers")
+    for reviewer_id in panel_ids[1:]:
+        if normalise_email(allowed[reviewer_id].email) == email:
+            raise Invalid(_IS_CANDIDATE.format(name=allowed[reviewer_id].display_name),
+                          field="reviewers")
 
     title = spec.title.strip()[:200] or f"{name}: {chosen[0][1].title}"
     token = new_invite_token()
@@ -185,7 +192,31 @@ def new_invite_link(session: Session, interview: Interview, actor: User) -> str:
     return token
 
 
+_IS_CANDIDATE = ("{name} is the candidate of this interview (the account that accepted the "
+                 "invitation, or the email it was sent to). A candidate cannot sit on their "
+                 "own panel: choose another reviewer.")
+
+
+def is_candidate(interview: Interview, user: User) -> bool:
+    """True for the interview's candidate: the account that joined, or the invited email."""
+    return (user.id == interview.candidate_id
+            or normalise_email(user.email) == interview.candidate_email)
+
+
+def _hold(session: Session, interview: Interview) -> int | None:
+    """Take the interview's row for this transaction; return its candidate as stored now.
+
+    Joining and adding a reviewer both hold the row first, so neither can slip
+    past the other's check: the candidate never ends up on their own panel.
+    """
+    session.execute(update(Interview).where(Interview.id == interview.id)
+                    .values(candidate_id=Interview.candidate_id)
+                    .execution_options(synchronize_session=False))
+    return session.scalar(select(Interview.candidate_id).where(Interview.id == interview.id))
+
+
 def add_reviewer(session: Session, interview: Interview, actor: User, reviewer_id: int) -> None:
+    """Seat another interviewer on the panel; never the interview's candidate."""
     require_owner(interview, actor)
     if interview.decision is not None:
         raise Conflict("The decision is recorded; the panel is closed.")
@@ -196,7 +227,11 @@ def add_reviewer(session: Session, interview: Interview, actor: User, reviewer_i
     reviewer = next((u for u in interviewers(session) if u.id == reviewer_id), None)
     if reviewer is None:
         raise Invalid("Reviewers must hold the interviewer role.", field="reviewer")
+    if is_candidate(interview, reviewer):
+        raise Invalid(_IS_CANDIDATE.format(name=reviewer.display_name), field="reviewer")
     with transaction(session):
+        if _hold(session, interview) == reviewer.id:  # joined meanwhile
+            raise Invalid(_IS_CANDIDATE.format(name=reviewer.display_name), field="reviewer")
         interview.scorecards.append(Scorecard(reviewer_id=reviewer.id))
         audit(session, interview, actor, "reviewer_added", reviewer=reviewer.display_name)
 
@@ -248,6 +283,9 @@ def candidate_interview(session: Session, user: User, interview_id: int) -> Inte
 
 
 def on_panel(interview: Interview, user: User) -> bool:
+    """The owner or a reviewer; never the candidate, even one seated before that was refused."""
+    if interview.candidate_id is not None and interview.candidate_id == user.id:
+        return False
     return interview.owner_id == user.id or any(
         card.reviewer_id == user.id for card in interview.scorecards)
 
@@ -301,6 +339,19 @@ def join(session: Session, interview: Interview, user: User, *,
     if interview.stage(now) is InterviewStage.EXPIRED:
         raise Conflict("The deadline of this interview has passed.")
     with transaction(session):
+        # Claim the invitation only if nobody has, holding the row, then look
+        # at the panel as stored: a reviewer added meanwhile is seen here.
+        claimed = session.execute(
+            update(Interview)
+            .where(Interview.id == interview.id, Interview.candidate_id.is_(None))
+            .values(candidate_id=user.id, joined_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            raise NotAllowed("This invitation was already accepted by another account.")
+        if session.scalar(select(Scorecard.id).where(
+                Scorecard.interview_id == interview.id, Scorecard.reviewer_id == user.id,
+        ).limit(1)) is not None or interview.owner_id == user.id:
+            raise NotAllowed("You are on this interview's panel, so you cannot take it.")
         interview.candidate_id = user.id
         interview.joined_at = now
         if not user.has_role(Role.CANDIDATE):  # the workspace is the candidates' one

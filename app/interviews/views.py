@@ -106,8 +106,12 @@ def new():
 @bp.get("/interviews/<int:interview_id>")
 @access(INTERVIEWER)
 def overview(interview_id: int):
+    return _overview(_panel(interview_id))
+
+
+def _overview(interview, *, reviewer_error: str | None = None):
+    """The overview page; ``reviewer_error`` is shown beside the add-a-reviewer field."""
     db = get_session()
-    interview = _panel(interview_id)
     invite = session.get("invite") or {}
     token = (invite.get("token") if invite.get("interview") == interview.id
              and interview.owner_id == current_user.id else None)
@@ -120,8 +124,9 @@ def overview(interview_id: int):
         regrades=scoring.regrades(db, interview),
         trail=services.audit_trail(db, interview),
         others=[u for u in services.interviewers(db)
-                if not services.on_panel(interview, u)],
-        decisions=list(Decision), Stage=InterviewStage)
+                if not services.on_panel(interview, u)
+                and not services.is_candidate(interview, u)],
+        reviewer_error=reviewer_error, decisions=list(Decision), Stage=InterviewStage)
 
 
 @bp.post("/interviews/<int:interview_id>/invite")
@@ -138,8 +143,11 @@ def new_invite(interview_id: int):
 @access(INTERVIEWER)
 def add_reviewer(interview_id: int):
     interview = _panel(interview_id)
-    services.add_reviewer(get_session(), interview, current_user,
-                          request.form.get("reviewer", type=int) or 0)
+    try:
+        services.add_reviewer(get_session(), interview, current_user,
+                              request.form.get("reviewer", type=int) or 0)
+    except Invalid as problem:
+        return _overview(interview, reviewer_error=problem.message), problem.status
     flash("Reviewer added to the panel.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
 

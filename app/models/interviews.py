@@ -127,6 +127,17 @@ class Interview(Base):
     )
 
     @property
+    def title_for_candidate(self) -> str:
+        """The title the candidate reads: a neutral one until they press Start.
+
+        The panel's title names the first prompt by default, and which prompts
+        an interview holds is for the candidate to learn only when the clock runs.
+        """
+        if self.started_at is None:
+            return f"Interview with {self.owner.display_name}"
+        return self.title
+
+    @property
     def closes_at(self) -> datetime | None:
         """When the server stops taking saves and submits what it has."""
         if self.deadline_at is None:

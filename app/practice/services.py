@@ -35,6 +35,8 @@ from app.models import (
     Competency,
     Criterion,
     HintReveal,
+    Interview,
+    InterviewItem,
     Prompt,
     PromptRevision,
     PromptRevisionCompetency,
@@ -187,28 +189,60 @@ def attempts_for(session: Session, user: User, prompt: Prompt) -> list[Attempt]:
 # Attempts ---------------------------------------------------------------------
 
 
-def in_interview_on(session: Session, user: User, prompt_id: int) -> bool:
-    """True while ``user`` is answering ``prompt_id`` in an interview that is still open."""
-    return session.scalar(select(Attempt.id).where(
-        Attempt.user_id == user.id, Attempt.prompt_id == prompt_id,
-        Attempt.interview_id.is_not(None),
-        Attempt.status == AttemptStatus.IN_PROGRESS).limit(1)) is not None
+def practice_locked(session: Session, user_id: int, prompt_id: int, rubric_id: int | None, *,
+                    now: datetime | None = None) -> bool:
+    """True while the prompt, or the rubric it is judged by, is in the user's pending interview.
+
+    From the moment the candidate's account is tied to an interview until its
+    answers are in, practice on its prompts would show their hints, rubrics and
+    reference answers; so would practice on another prompt scored with one of
+    its rubrics. An interview whose deadline passed before it started will not
+    happen, so it closes nothing.
+    """
+    now = now or utcnow()
+    same = InterviewItem.prompt_id == prompt_id
+    if rubric_id is not None:
+        same = or_(same, RubricRevision.rubric_id == rubric_id)
+    return session.scalar(
+        select(InterviewItem.id)
+        .join(Interview, InterviewItem.interview_id == Interview.id)
+        .join(RubricRevision, InterviewItem.rubric_revision_id == RubricRevision.id)
+        .where(same, Interview.candidate_id == user_id, Interview.submitted_at.is_(None),
+               or_(Interview.started_at.is_not(None), Interview.deadline_at.is_(None),
+                   Interview.deadline_at > now))
+        .limit(1)) is not None
 
 
-IN_INTERVIEW = ("This prompt is part of your interview in progress. Practice on it, its "
-                "rubric and its reference answer open again once the interview is submitted.")
+IN_INTERVIEW = ("This prompt, or the rubric it is judged by, is part of your interview. "
+                "Practice on it, its hints, its rubric and its reference answer open again "
+                "once the interview is submitted.")
+
+
+def _check_practice_open(session: Session, attempt: Attempt) -> None:
+    """Refuse a practice attempt whose prompt or rubric is in its owner's pending interview."""
+    if attempt.interview_id is None and practice_locked(
+            session, attempt.user_id, attempt.prompt_id, attempt.rubric_revision.rubric_id):
+        raise NotAllowed(IN_INTERVIEW)
+
+
+def open_practice_prompt(session: Session, user: User, slug: str,
+                         ) -> tuple[Prompt, PromptRevision]:
+    """A published prompt ``user`` may practise now; NotAllowed while their interview holds it."""
+    prompt, revision = get_practice_prompt(session, slug)
+    rubric_id = session.scalar(select(Rubric.id).where(Rubric.slug == revision.rubric_slug))
+    if practice_locked(session, user.id, prompt.id, rubric_id):
+        raise NotAllowed(IN_INTERVIEW)
+    return prompt, revision
 
 
 def start_attempt(session: Session, user: User, slug: str, *,
                   target_level: str | None = None) -> Attempt:
     """Start a new practice attempt at the current revision of a published prompt.
 
-    Not while the same prompt is open in one of the user's interviews: a
-    practice attempt would show its rubric and reference answer.
+    Not while the same prompt is in one of the user's pending interviews: a
+    practice attempt would show its hints, rubric and reference answer.
     """
-    prompt, revision = get_practice_prompt(session, slug)
-    if in_interview_on(session, user, prompt.id):
-        raise NotAllowed(IN_INTERVIEW)
+    prompt, revision = open_practice_prompt(session, user, slug)
     rubric_revision_id = session.scalar(select(Rubric.current_revision_id)
                                         .where(Rubric.slug == revision.rubric_slug))
     if rubric_revision_id is None:
@@ -233,6 +267,9 @@ def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
     )
     if attempt is None:  # someone else's attempt is reported as missing, not forbidden
         raise NotFound("There is no such attempt.")
+    # Every page and action of a practice attempt goes through here, so an
+    # attempt begun before the interview cannot show its hints during it.
+    _check_practice_open(session, attempt)
     return attempt
 
 
@@ -354,6 +391,7 @@ def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = No
     _check_open(attempt)
     if attempt.interview is not None and not attempt.interview.hints_allowed:
         raise NotAllowed("Hints are off in this interview.")
+    _check_practice_open(session, attempt)
     hints = attempt.prompt_revision.hints
     shown = len(attempt.hint_reveals)
     if shown >= len(hints):
@@ -479,6 +517,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     """Everything the result page shows: rubric, signals found, self-assessment and score."""
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
+    _check_practice_open(session, attempt)
     answer = latest_revision(session, attempt)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision

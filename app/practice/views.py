@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.auth.access import access
 from app.db import get_session, utcnow
-from app.errors import Invalid, NotAllowed
+from app.errors import Invalid
 from app.grading import runs
 from app.interviews.services import close_when_due
 from app.jobs import get_jobs
@@ -66,11 +66,9 @@ def library():
 @access(CANDIDATE)
 def prompt(slug: str):
     session = get_session()
-    prompt, revision = services.get_practice_prompt(session, slug)
+    prompt, revision = services.open_practice_prompt(session, current_user, slug)
     return render_template("practice/prompt.html", prompt=prompt, revision=revision,
                            attempts=services.attempts_for(session, current_user, prompt),
-                           in_interview=services.in_interview_on(session, current_user,
-                                                                 prompt.id),
                            levels=services.LEVELS)
 
 
@@ -243,8 +241,6 @@ def result(attempt_id: int):
         return _interview_page(attempt)
     if attempt.is_open:
         return redirect(url_for("practice.workspace", attempt_id=attempt.id))
-    if services.in_interview_on(get_session(), current_user, attempt.prompt_id):
-        raise NotAllowed(services.IN_INTERVIEW)
     return render_template("practice/result.html",
                            result=services.attempt_result(get_session(), attempt))
 
