@@ -27,6 +27,12 @@ from app.security import is_safe_redirect
 
 bp = Blueprint("auth", __name__)
 
+SIGNED_UP = ("If that email was new, your account is ready: "
+             "sign in with the password you chose.")
+# The email a sign-up hands to the login form, kept in the session rather than
+# the URL so it stays out of access logs and browser history.
+PREFILL_EMAIL = "prefill_email"
+
 
 def _login_email_key() -> str:
     return "login-email:" + services.normalise_email(request.form.get("email", ""))
@@ -54,15 +60,16 @@ def signup():
     form = SignUpForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.sign_up(get_session(), email=form.email.data,
-                                    display_name=form.display_name.data,
-                                    password=form.password.data)
+            services.register(get_session(), email=form.email.data,
+                              display_name=form.display_name.data, password=form.password.data)
         except Invalid as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
-            _sign_in(user, remember=False)
-            flash(f"Welcome to Archboard, {user.display_name}.", "success")
-            return redirect(_after_login_target(form.next.data))
+            # The same answer whether the email was new or not, and no sign-in:
+            # the page must not tell anyone which emails have an account.
+            session[PREFILL_EMAIL] = form.email.data.strip()
+            flash(SIGNED_UP, "info")
+            return redirect(url_for("auth.login", next=form.next.data or None))
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
     return render_template("auth/signup.html", form=form), status
 
@@ -74,7 +81,7 @@ def signup():
 def login():
     if current_user.is_authenticated:
         return redirect(_after_login_target(request.args.get("next")))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", ""), email=session.pop(PREFILL_EMAIL, None))
     error = None
     if form.validate_on_submit():
         user = services.authenticate(get_session(), form.email.data, form.password.data)
