@@ -23,7 +23,7 @@ from app.auth.forms import ChangePasswordForm, LoginForm, SignUpForm
 from app.db import get_session
 from app.errors import Invalid
 from app.rate_limits import rate_limit
-from app.security import is_safe_redirect
+from app.security import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
 
@@ -48,7 +48,7 @@ def _sign_in(user, *, remember: bool) -> None:
 
 
 def _after_login_target(candidate: str | None) -> str:
-    return candidate if is_safe_redirect(candidate) else url_for("pages.home")
+    return safe_redirect_target(candidate) or url_for("pages.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -57,7 +57,7 @@ def _after_login_target(candidate: str | None) -> str:
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
-    form = SignUpForm(next=request.args.get("next", ""))
+    form = SignUpForm(next=safe_redirect_target(request.args.get("next")))
     if form.validate_on_submit():
         try:
             services.register(get_session(), email=form.email.data,
@@ -69,7 +69,8 @@ def signup():
             # the page must not tell anyone which emails have an account.
             session[PREFILL_EMAIL] = form.email.data.strip()
             flash(SIGNED_UP, "info")
-            return redirect(url_for("auth.login", next=form.next.data or None))
+            return redirect(url_for("auth.login",
+                                    next=safe_redirect_target(form.next.data) or None))
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
     return render_template("auth/signup.html", form=form), status
 
@@ -81,7 +82,8 @@ def signup():
 def login():
     if current_user.is_authenticated:
         return redirect(_after_login_target(request.args.get("next")))
-    form = LoginForm(next=request.args.get("next", ""), email=session.pop(PREFILL_EMAIL, None))
+    form = LoginForm(next=safe_redirect_target(request.args.get("next")),
+                     email=session.pop(PREFILL_EMAIL, None))
     error = None
     if form.validate_on_submit():
         user = services.authenticate(get_session(), form.email.data, form.password.data)
