@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from http import HTTPStatus
 
@@ -113,13 +112,14 @@ def test_signup_answers_the_same_whether_or_not_the_email_has_an_account(app, db
     assert client.login("dana@example.com", PASSWORD).status_code == HTTPStatus.FOUND
 
 
-def median_seconds(action, times: int = 3) -> float:
+def fastest_seconds(action, times: int = 5) -> float:
+    """The quickest of several runs: other load on the machine only ever adds time."""
     durations = []
     for _ in range(times):
         started = time.perf_counter()
         action()
         durations.append(time.perf_counter() - started)
-    return statistics.median(durations)
+    return min(durations)
 
 
 @pytest.fixture
@@ -136,17 +136,20 @@ def test_signup_with_a_taken_email_takes_as_long_as_with_a_new_one(app, db,
     def sign_up_from_a_new_browser(email: str) -> None:
         assert signup(WebClient(app.test_client()), email=email).status_code == 302
 
-    new = median_seconds(lambda: sign_up_from_a_new_browser(next(emails)))
-    taken = median_seconds(lambda: sign_up_from_a_new_browser("taken@example.com"))
-    assert taken > new / 2, (taken, new)
+    new = fastest_seconds(lambda: sign_up_from_a_new_browser(next(emails)))
+    taken = fastest_seconds(lambda: sign_up_from_a_new_browser("taken@example.com"))
+    # Without the hash a taken email answers about ten times faster.
+    assert taken > new / 3, (taken, new)
 
 
 def test_login_with_an_unknown_email_takes_as_long_as_with_a_wrong_password(client, db,
                                                                             real_password_cost):
     user = make_user(db)  # hashed at the real cost
-    known = median_seconds(lambda: client.login(user.email, "wrong password"))
-    unknown = median_seconds(lambda: client.login("nobody@example.com", "wrong password"))
-    assert known / 2 < unknown < known * 2, (unknown, known)
+    known = fastest_seconds(lambda: client.login(user.email, "wrong password"), times=4)
+    unknown = fastest_seconds(lambda: client.login("nobody@example.com", "wrong password"),
+                              times=4)
+    # Without the decoy hash an unknown email answers about ten times faster.
+    assert known / 3 < unknown < known * 3, (unknown, known)
 
 
 def test_login_with_wrong_password_is_refused_without_saying_which_part(client, db):
