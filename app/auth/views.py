@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import services
+from app.auth import devices, services
 from app.auth.access import ANYONE, SIGNED_IN, access
 from app.auth.forms import ChangePasswordForm, LoginForm, SignUpForm
 from app.db import get_session
@@ -77,8 +77,13 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @access(ANYONE)
-@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"])
-@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], key_func=_login_email_key)
+# A browser trusted for the account (see app/auth/devices.py) is counted only
+# against its own device cookie; everyone else per address and per account.
+@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], exempt_when=devices.is_trusted)
+@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], key_func=_login_email_key,
+            exempt_when=devices.is_trusted)
+@rate_limit("LOGIN_DEVICE_RATE_LIMIT", methods=["POST"], key_func=devices.device_key,
+            exempt_when=devices.is_untrusted)
 def login():
     if current_user.is_authenticated:
         return redirect(_after_login_target(request.args.get("next")))
@@ -89,7 +94,9 @@ def login():
         user = services.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
             _sign_in(user, remember=form.remember.data)
-            return redirect(_after_login_target(form.next.data))
+            response = redirect(_after_login_target(form.next.data))
+            devices.remember_device(response, user.id)
+            return response
         error = "That email and password do not match an account."
     status = HTTPStatus.UNPROCESSABLE_ENTITY if (error or form.errors) else HTTPStatus.OK
     return render_template("auth/login.html", form=form, error=error), status
