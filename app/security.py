@@ -79,6 +79,11 @@ def safe_redirect_target(target: str | None) -> str:
     return target if target and is_safe_redirect(target) else ""
 
 
+# Responses that never depend on who asks; the health checks in particular must
+# not load the person (a database query) just to set a header.
+NO_PERSON_ENDPOINTS = frozenset({"static", "pages.health", "pages.ready"})
+
+
 def init_app(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
 
@@ -92,6 +97,7 @@ def init_app(app: Flask) -> None:
             )
         # Pages for a signed-in person hold private answers and scores: keep
         # them out of shared caches and the back-forward cache of other users.
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        if request.endpoint not in NO_PERSON_ENDPOINTS and current_user \
+                and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
