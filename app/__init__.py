@@ -49,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import db, errors, jobs, security
+    from app import db, errors, health, jobs, security
     from app.auth.services import load_signed_in_user
     from app.extensions import csrf, login_manager
 
@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
         return load_signed_in_user(db.get_session(), token)
 
     errors.init_app(app)
+    health.init_app(app)
     security.init_app(app)
 
     from app.content.render import render_markdown

@@ -116,7 +116,16 @@ SETTINGS: tuple[Setting, ...] = (
         "LOGIN_RATE_LIMIT",
         "10 per minute",
         _str,
-        "Login attempts allowed per client address (and per email) in a window.",
+        "Login attempts allowed per client address (and per email) in a window, from "
+        "browsers not trusted for the account.",
+    ),
+    Setting(
+        "LOGIN_DEVICE_RATE_LIMIT",
+        "20 per 10 minutes",
+        _str,
+        "Login attempts allowed from one browser that signed in to that account before "
+        "(it holds a device cookie), counted apart from the per-address and per-account "
+        "limits, so guessing elsewhere never locks the owner out.",
     ),
     Setting(
         "SIGNUP_RATE_LIMIT",

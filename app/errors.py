@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,9 @@ MESSAGES: dict[int, tuple[str, str]] = {
           "Wait a minute and try again."),
     500: ("Something went wrong", "An unexpected error stopped this page. It has been "
           "logged; try again in a moment."),
+    503: ("Archboard is having trouble", "Your work in the browser is kept: an answer you "
+          "were writing stays in this browser and is saved when Archboard is back. "
+          "Try again in a minute."),
 }
 
 
@@ -75,8 +78,16 @@ def error_response(status: int, detail: str | None = None) -> tuple[Response | s
     title, message = MESSAGES.get(status, (HTTPStatus(status).phrase, ""))
     if _wants_json():
         return jsonify(error=title, detail=detail or message, status=status), status
+    if status >= 500:
+        _show_signed_out()
     return render_template("errors/error.html", status=status, title=title,
                            message=message, detail=detail), status
+
+
+def _show_signed_out() -> None:
+    """Render this page as signed out: loading the person needs the database, which
+    may be what failed (Flask-Login keeps the request's user in ``g._login_user``)."""
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def init_app(app: Flask) -> None:

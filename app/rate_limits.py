@@ -29,14 +29,21 @@ class RateLimit:
     methods: tuple[str, ...] | None = None
     key_func: Callable[[], str] | None = None
     scope: str | None = None
+    exempt_when: Callable[[], bool] | None = None
 
 
 def rate_limit(setting: str, *, methods: list[str] | None = None,
-               key_func: Callable[[], str] | None = None) -> Callable[[F], F]:
-    """Declare a limit on a view; the limit's value is read from config ``setting``."""
+               key_func: Callable[[], str] | None = None,
+               exempt_when: Callable[[], bool] | None = None) -> Callable[[F], F]:
+    """Declare a limit on a view; the limit's value is read from config ``setting``.
+
+    ``key_func`` names the counter (default: the client's address);
+    ``exempt_when`` returns True for requests the limit does not count.
+    """
     def decorator(view: F) -> F:
         limits = [*getattr(view, "rate_limits", ()),
-                  RateLimit(setting, tuple(methods) if methods else None, key_func)]
+                  RateLimit(setting, tuple(methods) if methods else None, key_func,
+                            exempt_when=exempt_when)]
         view.rate_limits = limits  # type: ignore[attr-defined]
         return view
 
@@ -53,6 +60,7 @@ def init_app(app: Flask) -> None:
                 _limit_value(declared.setting),
                 methods=list(declared.methods) if declared.methods else None,
                 key_func=declared.key_func,
+                exempt_when=declared.exempt_when,
             )(view)
         app.view_functions[endpoint] = view
 

@@ -7,7 +7,8 @@ inline attributes because mermaid writes style attributes into its SVGs.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, request
 from flask_login import current_user
@@ -35,14 +36,52 @@ HEADERS = {
 }
 
 
+REDIRECT_MAX_LENGTH = 2000
+# Printable ASCII but the space and the backslash: browsers strip or rewrite
+# control characters and whitespace, and treat a backslash like "/".
+_REDIRECT_CHARS = re.compile(r"[!-\[\]-~]+")
+
+
 def is_safe_redirect(target: str | None) -> bool:
-    """True for a path on this site; false for other hosts, schemes and tricks like //x."""
-    if not target:
+    """True only for a path on this site, like ``/practice?kind=coding``.
+
+    False for other hosts and schemes and the tricks that reach them: ``//x``,
+    ``////x``, backslashes, control characters, and percent-encoded slashes,
+    backslashes or controls in the path (``/%2F%2Fx``, ``/%5Cx``), which some
+    servers and browsers decode before following.
+    """
+    if not target or len(target) > REDIRECT_MAX_LENGTH:
         return False
-    if any(ch in target for ch in ("\\", "\r", "\n", "\t")):
+    if not _REDIRECT_CHARS.fullmatch(target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/")
+    if not _is_single_slash_path(target) or parts.scheme or parts.netloc:
+        return False
+    # Decode the path as often as it decodes (double encoding included); every
+    # form must still be a plain path of this site.
+    path = parts.path
+    for _ in range(5):
+        decoded = unquote(path)
+        if decoded == path:
+            return True
+        if not _REDIRECT_CHARS.fullmatch(decoded) or not _is_single_slash_path(decoded):
+            return False
+        path = decoded
+    return False
+
+
+def _is_single_slash_path(path: str) -> bool:
+    return path.startswith("/") and not path.startswith("//")
+
+
+def safe_redirect_target(target: str | None) -> str:
+    """``target`` if it is a safe path on this site, else the empty string."""
+    return target if target and is_safe_redirect(target) else ""
+
+
+# Responses that never depend on who asks; the health checks in particular must
+# not load the person (a database query) just to set a header.
+NO_PERSON_ENDPOINTS = frozenset({"static", "pages.health", "pages.ready"})
 
 
 def init_app(app: Flask) -> None:
@@ -58,6 +97,7 @@ def init_app(app: Flask) -> None:
             )
         # Pages for a signed-in person hold private answers and scores: keep
         # them out of shared caches and the back-forward cache of other users.
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        if request.endpoint not in NO_PERSON_ENDPOINTS and current_user \
+                and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response

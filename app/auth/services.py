@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -48,6 +49,19 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def _check_profile(display_name: str, password: str) -> None:
+    check_password_rules(password)
+    if not display_name or len(display_name) > DISPLAY_NAME_MAX:
+        raise Invalid(f"Give a name of 1 to {DISPLAY_NAME_MAX} characters.", field="display_name")
+
+
+def _new_user(email: str, display_name: str, password_hash: str,
+              roles: tuple[Role, ...]) -> User:
+    user = User(email=email, display_name=display_name, password_hash=password_hash)
+    user.role_grants = [UserRole(role=role) for role in dict.fromkeys(roles)]
+    return user
+
+
 def sign_up(
     session: Session,
     *,
@@ -56,26 +70,46 @@ def sign_up(
     password: str,
     roles: tuple[Role, ...] = (Role.CANDIDATE,),
 ) -> User:
-    """Create an account holding ``roles``; raise Invalid if the email is taken."""
+    """Create an account holding ``roles``; raise Invalid if the email is taken (admin tools)."""
     email = normalise_email(email)
     display_name = display_name.strip()
-    check_password_rules(password)
-    if not display_name or len(display_name) > DISPLAY_NAME_MAX:
-        raise Invalid(f"Give a name of 1 to {DISPLAY_NAME_MAX} characters.", field="display_name")
+    _check_profile(display_name, password)
     with transaction(session):
         if find_user(session, email) is not None:
             raise Invalid("An account with this email already exists. Sign in instead.",
                           field="email")
-        user = User(email=email, display_name=display_name,
-                    password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
-        user.role_grants = [UserRole(role=role) for role in dict.fromkeys(roles)]
+        user = _new_user(email, display_name,
+                         generate_password_hash(password, method=PASSWORD_METHOD), roles)
         session.add(user)
     return user
 
 
+def register(session: Session, *, email: str, display_name: str, password: str) -> User | None:
+    """Create a candidate account for a new email; for a taken one change nothing, quietly.
+
+    The sign-up page must not tell anyone whether an email has an account, so
+    both cases hash the password (they take as long) and the caller answers
+    the same way. Returns the new account, or None when the email was taken.
+    """
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    _check_profile(display_name, password)
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    try:
+        with transaction(session):
+            if find_user(session, email) is not None:
+                return None
+            user = _new_user(email, display_name, password_hash, (Role.CANDIDATE,))
+            session.add(user)
+    except IntegrityError:
+        # The same email signed up at the same moment elsewhere: it is taken now.
+        return None
+    return user
+
+
 @cache
-def _decoy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16), method=PASSWORD_METHOD)
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -83,7 +117,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = find_user(session, email)
     if user is None:
         # Hash anyway so a missing account takes as long as a wrong password.
-        check_password_hash(_decoy_hash(), password)
+        check_password_hash(_decoy_hash(PASSWORD_METHOD), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None

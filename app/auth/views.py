@@ -17,15 +17,21 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import services
+from app.auth import devices, services
 from app.auth.access import ANYONE, SIGNED_IN, access
 from app.auth.forms import ChangePasswordForm, LoginForm, SignUpForm
 from app.db import get_session
 from app.errors import Invalid
 from app.rate_limits import rate_limit
-from app.security import is_safe_redirect
+from app.security import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
+
+SIGNED_UP = ("If that email was new, your account is ready: "
+             "sign in with the password you chose.")
+# The email a sign-up hands to the login form, kept in the session rather than
+# the URL so it stays out of access logs and browser history.
+PREFILL_EMAIL = "prefill_email"
 
 
 def _login_email_key() -> str:
@@ -42,7 +48,7 @@ def _sign_in(user, *, remember: bool) -> None:
 
 
 def _after_login_target(candidate: str | None) -> str:
-    return candidate if is_safe_redirect(candidate) else url_for("pages.home")
+    return safe_redirect_target(candidate) or url_for("pages.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -51,36 +57,46 @@ def _after_login_target(candidate: str | None) -> str:
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
-    form = SignUpForm(next=request.args.get("next", ""))
+    form = SignUpForm(next=safe_redirect_target(request.args.get("next")))
     if form.validate_on_submit():
         try:
-            user = services.sign_up(get_session(), email=form.email.data,
-                                    display_name=form.display_name.data,
-                                    password=form.password.data)
+            services.register(get_session(), email=form.email.data,
+                              display_name=form.display_name.data, password=form.password.data)
         except Invalid as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
-            _sign_in(user, remember=False)
-            flash(f"Welcome to Archboard, {user.display_name}.", "success")
-            return redirect(_after_login_target(form.next.data))
+            # The same answer whether the email was new or not, and no sign-in:
+            # the page must not tell anyone which emails have an account.
+            session[PREFILL_EMAIL] = form.email.data.strip()
+            flash(SIGNED_UP, "info")
+            return redirect(url_for("auth.login",
+                                    next=safe_redirect_target(form.next.data) or None))
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
     return render_template("auth/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @access(ANYONE)
-@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"])
-@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], key_func=_login_email_key)
+# A browser trusted for the account (see app/auth/devices.py) is counted only
+# against its own device cookie; everyone else per address and per account.
+@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], exempt_when=devices.is_trusted)
+@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"], key_func=_login_email_key,
+            exempt_when=devices.is_trusted)
+@rate_limit("LOGIN_DEVICE_RATE_LIMIT", methods=["POST"], key_func=devices.device_key,
+            exempt_when=devices.is_untrusted)
 def login():
     if current_user.is_authenticated:
         return redirect(_after_login_target(request.args.get("next")))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_redirect_target(request.args.get("next")),
+                     email=session.pop(PREFILL_EMAIL, None))
     error = None
     if form.validate_on_submit():
         user = services.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
             _sign_in(user, remember=form.remember.data)
-            return redirect(_after_login_target(form.next.data))
+            response = redirect(_after_login_target(form.next.data))
+            devices.remember_device(response, user.id)
+            return response
         error = "That email and password do not match an account."
     status = HTTPStatus.UNPROCESSABLE_ENTITY if (error or form.errors) else HTTPStatus.OK
     return render_template("auth/login.html", form=form, error=error), status

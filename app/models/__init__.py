@@ -16,6 +16,7 @@ from app.models.content import (
     Rubric,
     RubricRevision,
 )
+from app.models.health import Heartbeat
 from app.models.interviews import (
     AuditEvent,
     CriterionScore,
@@ -39,6 +40,7 @@ __all__ = [
     "CriterionScore",
     "Decision",
     "FeedbackItem",
+    "Heartbeat",
     "Interview",
     "InterviewItem",
     "InterviewMode",

@@ -1,15 +1,17 @@
-"""The home page, help pages, the shared markdown preview and the health check."""
+"""The home page, help pages, the shared markdown preview and the health checks."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
-from sqlalchemy import text
 
 from app.auth.access import ANYONE, access
 from app.content.render import render_markdown
 from app.db import get_session, utcnow
 from app.errors import Invalid
+from app.health import readiness_problem
 from app.rate_limits import rate_limit
 
 bp = Blueprint("pages", __name__)
@@ -65,5 +67,22 @@ def markdown_preview():
 @bp.get("/healthz")
 @access(ANYONE)
 def health():
-    get_session().execute(text("SELECT 1"))
-    return jsonify(status="ok", version=current_app.config["VERSION"])
+    """Liveness: the process answers. No database, so a struggling database never
+    gets a live process restarted; /readyz is the check that uses it."""
+    response = jsonify(status="ok", version=current_app.config["VERSION"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/readyz")
+@access(ANYONE)
+def ready():
+    """Readiness: 200 when a real database write commits and the limiter answers, else 503."""
+    problem = readiness_problem(get_session())
+    if problem is None:
+        response = jsonify(status="ready")
+    else:
+        response = jsonify(status="unavailable", reason=problem)
+        response.status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -48,7 +48,7 @@ PAGES = [
     ("interviews.candidate", "/my/interviews/{running}", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
-NOT_PAGES = {"static", "pages.health", "practice.draft", "practice.run_status",
+NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
              "interviews.live_json", "interviews.export"}
 
 

@@ -82,6 +82,10 @@ def test_an_interview_from_invitation_to_released_feedback(browser: Browser, ser
     candidate.get_by_label("Password", exact=True).fill("a long enough passphrase")
     candidate.get_by_label("Repeat password").fill("a long enough passphrase")
     candidate.get_by_role("button", name="Create account").click()
+    # Sign-up hands over to the login page, which returns to the invitation.
+    expect(candidate).to_have_title("Sign in · Archboard")
+    candidate.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    candidate.get_by_role("button", name="Sign in").click()
     candidate.get_by_role("button", name="Accept the invitation").click()
     candidate.get_by_role("button", name="Start").click()
     editor = candidate.get_by_label("Your answer, in markdown")

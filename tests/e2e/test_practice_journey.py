@@ -35,6 +35,10 @@ def test_a_candidate_practises_a_prompt_end_to_end(page: Page, server_url: str, 
     page.get_by_label("Password", exact=True).fill("a long enough passphrase")
     page.get_by_label("Repeat password").fill("a long enough passphrase")
     page.get_by_role("button", name="Create account").click()
+    # Signing up never signs in: the login page comes next, with the email filled in.
+    expect(page).to_have_title("Sign in · Archboard")
+    page.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    page.get_by_role("button", name="Sign in").click()
 
     # Filter the library.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Practice").click()

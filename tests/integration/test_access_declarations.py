@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from app.auth.access import ANYONE, SIGNED_IN, AccessRule, rule_for
@@ -22,6 +23,8 @@ def test_the_declarations_are_the_intended_ones(app):
     assert declared["auth.account"] == AccessRule(SIGNED_IN)
     assert declared["pages.home"] == AccessRule(ANYONE)
     assert declared["static"] == AccessRule(ANYONE)
+    assert declared["pages.health"] == AccessRule(ANYONE)
+    assert declared["pages.ready"] == AccessRule(ANYONE)
 
 
 def test_a_route_without_declaration_is_refused_at_request_time(database_url):
@@ -41,6 +44,8 @@ def test_flask_access_command_lists_every_route(app):
     assert result.exit_code == 0, result.output
     assert "UNDECLARED" not in result.output
     assert len(result.output.strip().splitlines()) == len(list(app.url_map.iter_rules()))
+    assert re.search(r"^/readyz +GET +anyone$", result.output, re.MULTILINE)
+    assert re.search(r"^/healthz +GET +anyone$", result.output, re.MULTILINE)
 
 
 def test_signed_out_get_of_a_private_page_redirects_to_login_with_next(client):

@@ -127,7 +127,7 @@ def test_preview_renders_hostile_markdown_inert(client):
     assert b"javascript:" not in response.data
 
 
-def test_health_check_reports_the_database_reachable(client):
+def test_health_check_reports_the_process_alive(client):
     response = client.get("/healthz")
     assert response.status_code == HTTPStatus.OK
     assert response.json["status"] == "ok"

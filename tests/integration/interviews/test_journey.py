@@ -79,7 +79,12 @@ def test_the_whole_interview_through_the_pages(client, db, library):
     signed_up = client.post(f"/signup?next=/join/{token}", {
         "display_name": "Casey", "email": "casey@example.com", "password": PASSWORD,
         "confirm": PASSWORD, "next": f"/join/{token}"})
-    assert signed_up.headers["Location"] == f"/join/{token}"
+    # Signing up never signs in: the login page comes next and keeps the way back.
+    assert signed_up.headers["Location"] == f"/login?next=/join/{token}"
+    login_form = client.get(signed_up.headers["Location"]).get_data(as_text=True)
+    assert f'name="next" type="hidden" value="/join/{token}"' in login_form
+    signed_in = client.login("casey@example.com", PASSWORD, next=f"/join/{token}")
+    assert signed_in.headers["Location"] == f"/join/{token}"
     joined = client.post(f"/join/{token}")
     assert joined.headers["Location"] == f"/my/interviews/{interview.id}"
     started = client.post(f"/my/interviews/{interview.id}/start")
