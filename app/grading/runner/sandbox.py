@@ -463,6 +463,14 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 20] + "\n… (trimmed)"
 
 
+_SECTION = re.compile(r"^-{3,} Captured (?:Log|Out|Err) -{3,}$", re.MULTILINE)
+
+
+def _without_empty_sections(text: str) -> str:
+    """pytest's captured log, stdout and stderr, without the headers of those that are empty."""
+    return "\n".join(part.strip("\n") for part in _SECTION.split(text) if part.strip())
+
+
 def _read_report(path: Path) -> tuple[TestOutcome, ...]:
     if not path.exists() or path.stat().st_size > 4 * 1024 * 1024:
         return ()
@@ -481,9 +489,9 @@ def _read_report(path: Path) -> tuple[TestOutcome, ...]:
                 outcome = "failed" if tag == "failure" else tag
                 message = (node.get("message") or "") + "\n" + (node.text or "")
                 break
-        output = "".join((node.text or "") for node in (case.find("system-out"),
-                                                        case.find("system-err"))
-                         if node is not None)
+        output = _without_empty_sections("".join(
+            (node.text or "") for node in (case.find("system-out"), case.find("system-err"))
+            if node is not None))
         outcomes.append(TestOutcome(
             name=case.get("name", "?"), file=(case.get("classname") or "").split(".")[-1],
             outcome=outcome, seconds=float(case.get("time") or 0),
