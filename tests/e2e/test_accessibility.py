@@ -110,7 +110,7 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     page.emulate_media(color_scheme=scheme)
     admin = make_user(db, *Role, email="axe-admin@example.com")
     make_user(db, email="someone@example.com")
-    load_library(db, tmp_path, extra_design_prompts=2)
+    load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True)
     open_attempt = make_attempt(db, admin,
                                 body="## Design\n- [x] cache\n\n| a | b |\n|--|--|\n| 1 | 2 |")
     services.reveal_hint(db, open_attempt)

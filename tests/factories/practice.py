@@ -9,18 +9,27 @@ from sqlalchemy.orm import Session
 from app.content.sync import sync_content
 from app.models import Attempt, User
 from app.practice import services
-from tests.factories.content import DESIGN_PROMPT, write_content
+from tests.factories.content import DESIGN_PROMPT, DESIGN_RUBRIC, write_content
 
 
-def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0) -> Path:
-    """Write the small valid content tree (plus copies of its design prompt) and sync it."""
+def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
+                 own_rubric: bool = False) -> Path:
+    """Write the small valid content tree (plus copies of its design prompt) and sync it.
+
+    The copies share the URL shortener's rubric, or with ``own_rubric`` one of
+    their own (``services``), so that an interview on them closes no other prompt.
+    """
     write_content(root)
+    rubric = "url-shortener"
+    if own_rubric and extra_design_prompts:
+        rubric = "services"
+        (root / "rubrics" / "services.md").write_text(DESIGN_RUBRIC)
     for n in range(extra_design_prompts):
         text = DESIGN_PROMPT.replace("title: Design a URL shortener",
                                      f"title: Design service number {n:02d}")
         (root / "prompts" / f"service-{n:02d}.md").write_text(
             text.replace("competencies: [api-design, scalability]",
-                         "competencies: [api-design, scalability]\nrubric: url-shortener"))
+                         f"competencies: [api-design, scalability]\nrubric: {rubric}"))
     sync_content(db, root)
     return root
 
