@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 # Two SQLite pages and more, and too random for PostgreSQL to compress.
 PROBE_BYTES = 8192
 PROBE_TIMEOUT_MS = 5000
+READY_FOR_SECONDS = 1.0
 # What the driver raises when the database cannot take the request: read-only,
 # disk full, connection lost (OperationalError), or a read-only transaction on
 # PostgreSQL (InternalError). Programming errors stay 500s.
@@ -68,14 +70,25 @@ def check_rate_limit_storage() -> bool:
 
 
 def readiness_problem(session: Session) -> str | None:
-    """The first failed check, named without details (they go to the log), or None."""
+    """The first failed check, named without details (they go to the log), or None.
+
+    A success holds for READY_FOR_SECONDS in this process, so a flood of
+    /readyz requests costs at most one database write a second; a failure is
+    checked again on every request, so recovery shows at once.
+    """
+    state = current_app.extensions.setdefault("archboard.readiness", {"ready_at": None})
+    ready_at = state["ready_at"]
+    if ready_at is not None and time.monotonic() - ready_at < READY_FOR_SECONDS:
+        return None
     checks: tuple[tuple[str, Callable[[], bool]], ...] = (
         ("database write failed", lambda: check_database(session)),
         ("rate-limit storage unreachable", check_rate_limit_storage),
     )
     for reason, check in checks:
         if not check():
+            state["ready_at"] = None
             return reason
+    state["ready_at"] = time.monotonic()
     return None
 
 

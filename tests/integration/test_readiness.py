@@ -8,6 +8,7 @@ unreachable), people get a friendly 503 page rendered without the database.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from http import HTTPStatus
@@ -53,6 +54,15 @@ def test_ready_when_the_database_takes_writes(client):
     assert response.json == {"status": "ready"}
     assert response.headers["Cache-Control"] == "no-store"
     assert client.get("/readyz").status_code == HTTPStatus.OK  # the heartbeat row is reused
+
+
+def test_a_flood_of_readiness_checks_writes_about_once_a_second(app, client, query_counter):
+    app.extensions.pop("archboard.readiness", None)  # forget an earlier test's success
+    started = time.monotonic()
+    assert {client.get("/readyz").status_code for _ in range(60)} == {HTTPStatus.OK}
+    seconds = time.monotonic() - started
+    writes = [s for s in query_counter if "heartbeat" in s.lower() and "insert" in s.lower()]
+    assert 1 <= len(writes) <= int(seconds) + 1, (len(writes), seconds)
 
 
 def test_health_and_readiness_are_not_rate_limited(client):
