@@ -28,6 +28,7 @@ def test_run_fix_run_submit(page: Page, server_url: str, db, tmp_path, worker):
 
     code = page.locator(".cm-content")
     expect(code).to_contain_text("raise NotImplementedError")  # the starter
+    expect(page.locator("#answer")).to_be_hidden()  # the editor stands in for the textarea
     expect(page.locator(".cm-editor .tok-keyword, .cm-editor span[class*='ͼ']").first) \
         .to_be_visible()  # highlighted as Python
 
