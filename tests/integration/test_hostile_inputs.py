@@ -329,3 +329,16 @@ def test_a_regrade_request_for_ids_that_are_not_plain_numbers_is_refused(client,
                             "reason": "Please look again at this one."})
     assert response.status_code == UNPROCESSABLE
     assert db.scalar(select(func.count(RegradeRequest.id))) == 0
+
+
+# Searches longer than any value they could match ---------------------------------------------
+
+
+def test_an_account_search_longer_than_any_email_or_name_is_422(client, db):
+    admin = make_user(db, Role.ADMIN)
+    client.login(admin.email, PASSWORD)
+    # SQLite refuses LIKE patterns over 50,000 bytes; no email or name is a tenth as long.
+    response = client.get("/admin/users", query_string={"q": "\u00e9" * 30_000})
+    assert response.status_code == UNPROCESSABLE
+    assert "at most 254 characters" in response.get_data(as_text=True)
+    assert client.get("/admin/users", query_string={"q": "x" * 254}).status_code == HTTPStatus.OK
