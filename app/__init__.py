@@ -49,11 +49,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import db, errors, health, jobs, security
+    from app import db, errors, health, inputs, jobs, security
     from app.auth.services import load_signed_in_user
     from app.extensions import csrf, login_manager
 
     db.init_app(app)
+    inputs.init_app(app)
     jobs.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

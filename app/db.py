@@ -29,6 +29,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value of an Integer column on PostgreSQL (SQLite's are wider). Every
+# id, revision number and level is one, so a larger number matches no row.
+INT_MAX = 2**31 - 1
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware.
 

@@ -6,16 +6,22 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import transaction
-from app.errors import NotAllowed, NotFound
+from app.errors import Invalid, NotAllowed, NotFound
 from app.models import Role, User, UserRole
 from app.pagination import Page, paginate
 
 USERS_PER_PAGE = 25
+# No email address is longer (RFC 5321 paths) and names are shorter still; SQLite
+# refuses LIKE patterns over 50,000 bytes, so a longer search is refused first.
+SEARCH_MAX_CHARS = 254
 
 
 def list_users(session: Session, *, search: str = "", page: int = 1) -> Page[User]:
     """Accounts matching ``search`` (email or name), oldest first, a page at a time."""
     stmt = select(User).order_by(User.id)
+    if len(search.strip()) > SEARCH_MAX_CHARS:
+        raise Invalid(f"Search for at most {SEARCH_MAX_CHARS} characters: no email address or "
+                      "name is longer.", field="q")
     if search.strip():
         term = search.strip().lower()
         stmt = stmt.where(or_(User.email.contains(term, autoescape=True),

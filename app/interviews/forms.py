@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -62,6 +62,12 @@ class InterviewForm(FlaskForm):
                               "the other reviewers until the decision")
 
     def deadline_utc(self) -> datetime | None:
+        """The deadline as an aware datetime, in UTC unless UTC cannot hold it.
+
+        At either end of the calendar (9999-12-31 in UTC-14) moving to UTC would
+        overflow; the deadline then keeps its own offset, and the service refuses
+        it as too late or too early like any other out-of-range deadline.
+        """
         if self.deadline.data is None:
             return None
         try:
@@ -69,4 +75,8 @@ class InterviewForm(FlaskForm):
         except ValueError:
             offset = 0
         offset = max(-14 * 60, min(14 * 60, offset))
-        return (self.deadline.data + timedelta(minutes=offset)).replace(tzinfo=UTC)
+        local = self.deadline.data.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+        try:
+            return local.astimezone(UTC)
+        except OverflowError:
+            return local

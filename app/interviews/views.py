@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from app.auth.access import ANYONE, SIGNED_IN, access
 from app.db import get_session, utcnow
 from app.errors import DomainError, Invalid
+from app.inputs import form_number, whole_number
 from app.interviews import reports, scoring, services
 from app.interviews.forms import InterviewForm
 from app.jobs import get_jobs
@@ -145,7 +146,7 @@ def add_reviewer(interview_id: int):
     interview = _panel(interview_id)
     try:
         services.add_reviewer(get_session(), interview, current_user,
-                              request.form.get("reviewer", type=int) or 0)
+                              _form_id("reviewer"))
     except Invalid as problem:
         return _overview(interview, reviewer_error=problem.message), problem.status
     flash("Reviewer added to the panel.", "success")
@@ -179,8 +180,9 @@ def live_json(interview_id: int):
     seen = {}
     for pair in request.args.get("seen", "").split(","):
         attempt_id, _, number = pair.partition(":")
-        if attempt_id.isdigit() and number.isdigit():
-            seen[int(attempt_id)] = int(number)
+        attempt, revision = whole_number(attempt_id), whole_number(number)
+        if attempt is not None and revision is not None:
+            seen[attempt] = revision
     answers = services.live_answers(get_session(), interview, seen)
     stage = interview.stage()
     return jsonify(
@@ -216,8 +218,13 @@ def scorecard(interview_id: int):
 
 
 def _form_level(name: str) -> int | None:
-    raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    """A level field: None when left empty, Invalid when it is not a plain number."""
+    return form_number(request.form.get(name), "Pick a level from the rubric's scale.")
+
+
+def _form_id(name: str) -> int:
+    """An id the form chose from a list (0, which no row has, when missing)."""
+    return form_number(request.form.get(name), "Choose from the list.") or 0
 
 
 def _criterion_fields(interview):
@@ -339,7 +346,7 @@ def answer_regrade(interview_id: int, request_id: int):
 def reassign_regrade(interview_id: int, request_id: int):
     interview = _panel(interview_id)
     scoring.reassign_regrade(get_session(), interview, current_user, request_id,
-                             request.form.get("reviewer", type=int) or 0)
+                             _form_id("reviewer"))
     flash("Request reassigned.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id,
                             _anchor="regrades"))
@@ -412,8 +419,8 @@ def request_regrade(interview_id: int):
     db = get_session()
     interview = services.candidate_interview(db, current_user, interview_id)
     scoring.request_regrade(db, interview, current_user,
-                            attempt_id=request.form.get("attempt", type=int) or 0,
-                            criterion_id=request.form.get("criterion", type=int) or 0,
+                            attempt_id=_form_id("attempt"),
+                            criterion_id=_form_id("criterion"),
                             reason=request.form.get("reason", ""))
     flash("Your request is with the interview team. Their answer will appear here.", "success")
     return redirect(url_for("interviews.candidate", interview_id=interview.id,

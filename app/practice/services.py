@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.render import render_answer
-from app.db import transaction, utcnow
+from app.db import INT_MAX, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import latest_run
 from app.grading.scoring import (
@@ -300,6 +300,8 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     Saving the text the newest revision already holds writes nothing.
     """
     _check_open(attempt, now)
+    if not 0 <= based_on <= INT_MAX:
+        raise Invalid("There is no such revision to build on. Reload the page.")
     size = len(body.encode("utf-8"))
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "

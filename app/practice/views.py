@@ -11,6 +11,7 @@ from app.auth.access import access
 from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.grading import runs
+from app.inputs import DB_INT_MAX, form_number
 from app.interviews.services import close_when_due
 from app.jobs import get_jobs
 from app.models import Role, RunKind
@@ -110,13 +111,19 @@ def draft(attempt_id: int):
 @access(CANDIDATE)
 def save_draft(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    data = request.get_json(silent=True) or {}
-    body, based_on = data.get("body"), data.get("based_on")
-    if not isinstance(body, str) or not isinstance(based_on, int):
-        raise Invalid("Send JSON with body (text) and based_on (a revision number).")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = {}
+    body, based_on, client_id = data.get("body"), data.get("based_on"), data.get("client_id", "")
+    # bool is an int to Python, but `true` is no revision number.
+    if (not isinstance(body, str) or not isinstance(client_id, str)
+            or not isinstance(based_on, int) or isinstance(based_on, bool)
+            or not 0 <= based_on <= DB_INT_MAX):
+        raise Invalid("Send JSON with body (text), based_on (a revision number) and "
+                      "optionally client_id (text).")
     try:
         revision = services.save_draft(get_session(), attempt, body=body, based_on=based_on,
-                                       client_id=str(data.get("client_id", ""))[:64])
+                                       client_id=client_id[:64])
     except StaleRevision as conflict:
         return jsonify(error="conflict", message=conflict.message,
                        current=_draft_json(conflict.current, conflict.number)), HTTPStatus.CONFLICT
@@ -183,7 +190,8 @@ def restore(attempt_id: int, number: int):
 def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     body = request.form.get("body")
-    based_on = request.form.get("based_on", type=int)
+    based_on = form_number(request.form.get("based_on"),
+                           "The form's revision number is garbled. Reload the page and submit.")
     try:
         services.submit_attempt(get_session(), attempt, body=body, based_on=based_on,
                                 client_id=request.form.get("client_id", "")[:64])
@@ -251,7 +259,8 @@ def self_assess(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     levels = {}
     for criterion in attempt.rubric_revision.criteria:
-        level = request.form.get(f"level-{criterion.id}", type=int)
+        level = form_number(request.form.get(f"level-{criterion.id}"),
+                            f"{criterion.name}: pick a level from the scale.")
         if level is not None:
             levels[criterion.id] = (level, request.form.get(f"note-{criterion.id}", ""))
     services.self_assess(get_session(), attempt, levels)

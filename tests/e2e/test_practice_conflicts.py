@@ -147,3 +147,35 @@ def test_closing_the_tab_with_unsaved_text_asks_first(context: BrowserContext, s
     assert not page.is_closed()
     stored = page.evaluate(f"localStorage.getItem('archboard:attempt:{attempt.id}')")
     assert "not saved yet" in stored
+
+
+def test_text_the_server_refuses_stays_in_the_editor_and_is_not_resent_in_a_loop(
+        page: Page, server_url: str, db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user, body="Saved start.")
+    sign_in(page, server_url, user.email, PASSWORD)
+    page.goto(f"{server_url}/practice/attempts/{attempt.id}")
+    saves = []
+    page.on("request", lambda request: saves.append(request.url)
+            if request.method == "POST" and request.url.endswith("/draft") else None)
+
+    # Pasted from a binary file: a NUL character, which PostgreSQL cannot store.
+    editor = page.get_by_label("Your answer, in markdown")
+    editor.focus()
+    editor.press("Control+End")
+    page.keyboard.insert_text(" pasted\u0000bytes")
+    expect(save_status(page)).to_contain_text("NUL character (U+0000, invisible) at line 1",
+                                              timeout=10_000)
+    expect(save_status(page)).to_contain_text("Your text is kept in the editor")
+    page.wait_for_timeout(7_000)  # a retry loop would have sent it again by now (2 s, 4 s)
+    assert len(saves) == 1
+    assert editor.input_value() == "Saved start. pasted\u0000bytes"
+    stored = page.evaluate(f"localStorage.getItem('archboard:attempt:{attempt.id}')")
+    assert "pasted\\u0000bytes" in stored
+    assert newest_body(db, attempt.id) == "Saved start."
+
+    # Removing the character is the next edit, and it saves.
+    editor.fill("Saved start. pasted bytes")
+    expect(save_status(page)).to_contain_text("All changes saved", timeout=10_000)
+    assert newest_body(db, attempt.id) == "Saved start. pasted bytes"

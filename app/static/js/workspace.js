@@ -148,22 +148,31 @@
       return;
     }
     keepLocally();
-    if (response.status === 409) {
-      const data = await response.json();
-      if (data.error === "time_up") {  // the interview's clock ran out: the server has the answer
-        state.saved = textarea.value;
-        setStatus(data.message, "error");
-        window.location.assign(data.url);
-        return;
-      }
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* not JSON: a proxy's page */ }
+    if (response.status === 409 && data.error === "time_up") {  // the interview's clock ran out: the server has the answer
+      state.saved = textarea.value;
+      setStatus(data.message, "error");
+      window.location.assign(data.url);
+    } else if (response.status === 409 && data.current) {
       showConflict(data.current);
     } else if (response.status === 413) {
       setStatus("Too long to save: shorten it. Your text is kept on this device.", "error");
     } else if (response.status === 401 || response.status === 400) {
       retryLater("Your session ended: sign in again in another tab. Your text is kept on this device");
-    } else {
+    } else if (response.status >= 500 || response.status === 408 || response.status === 429) {
       retryLater("The server could not save (" + response.status + "). Your text is kept on this device; retrying");
+    } else {
+      // Any other refusal (422: text the server cannot store, 404, a submitted
+      // attempt) would be refused again: say why and wait for the next edit.
+      refused(data.message || data.detail || "Not saved: the server refused this text (" + response.status + ").");
     }
+  }
+
+  function refused(reason) {
+    clearTimeout(state.retryTimer);
+    state.retryMs = 2000;
+    setStatus(reason + " Your text is kept in the editor and on this device.", "error");
   }
 
   function showConflict(current) {
