@@ -40,7 +40,6 @@ HOSTILE = [
     "/%09/evil.example",
     "/\r\nLocation: https://evil.example",
     "/\n/evil.example",
-    "/\x00//evil.example",
     "/%00//evil.example",
     "/\x0b/evil.example",
     "/\x7f/evil.example",
@@ -127,6 +126,22 @@ def test_hostile_next_targets_end_on_the_home_page(client, db, target):
     for location in seen.values():
         assert_same_site(location)
     assert seen == dict.fromkeys(seen, "/")
+
+
+def test_a_target_holding_a_nul_is_refused_before_any_redirect(client, db):
+    # NUL can be stored by no database: the edge refuses it (app/inputs.py), so
+    # no redirect is even considered.
+    user = make_user(db)
+    target = "/\x00//evil.example"
+    answers = [client.get("/login", query_string={"next": target}),
+               client.get("/signup", query_string={"next": target}),
+               client.post("/login", {"email": user.email, "password": PASSWORD,
+                                      "next": target}),
+               sign_up(client, target, in_query=False)]
+    assert client.login(user.email, PASSWORD).status_code == HTTPStatus.FOUND
+    answers.append(client.get("/login", query_string={"next": target}))
+    assert [a.status_code for a in answers] == [HTTPStatus.UNPROCESSABLE_ENTITY] * 5
+    assert all("Location" not in a.headers for a in answers)
 
 
 @pytest.mark.parametrize("target", LEGITIMATE)
