@@ -12,7 +12,6 @@ import html
 import logging
 import re
 import threading
-from functools import lru_cache
 
 import markdown
 import nh3
@@ -135,14 +134,3 @@ def sanitise(raw: str) -> str:
         set_tag_attribute_values=ADDED_ATTRIBUTES,
         strip_comments=True,
     )
-
-
-@lru_cache(maxsize=128)
-def render_answer(text: str) -> Markup:
-    """``render_markdown`` for candidates' answers, which pages show again and again.
-
-    A saved revision never changes, so the same text renders to the same HTML:
-    the newest 128 answers are kept per process, and the live view, the
-    scorecard and the result page render a revision once, not per view.
-    """
-    return render_markdown(text)
