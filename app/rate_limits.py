@@ -4,6 +4,8 @@ Views say ``@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"])``, naming a
 setting; ``init_app`` builds the app's Flask-Limiter (memory, or Redis when
 REDIS_URL is set) and applies the declared limits. One limiter per app keeps
 two apps in one process (tests, workers) from sharing counters by accident.
+A request counts one against its limit, or what ``cost`` says for requests
+whose work varies with their size.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ class RateLimit:
     methods: tuple[str, ...] | None = None
     key_func: Callable[[], str] | None = None
     scope: str | None = None
+    cost: Callable[[], int] | None = None  # what one request counts; one if None
 
 
 def rate_limit(setting: str, *, methods: list[str] | None = None,
-               key_func: Callable[[], str] | None = None) -> Callable[[F], F]:
+               key_func: Callable[[], str] | None = None,
+               cost: Callable[[], int] | None = None) -> Callable[[F], F]:
     """Declare a limit on a view; the limit's value is read from config ``setting``."""
     def decorator(view: F) -> F:
         limits = [*getattr(view, "rate_limits", ()),
-                  RateLimit(setting, tuple(methods) if methods else None, key_func)]
+                  RateLimit(setting, tuple(methods) if methods else None, key_func, cost=cost)]
         view.rate_limits = limits  # type: ignore[attr-defined]
         return view
 
@@ -53,6 +57,7 @@ def init_app(app: Flask) -> None:
                 _limit_value(declared.setting),
                 methods=list(declared.methods) if declared.methods else None,
                 key_func=declared.key_func,
+                cost=declared.cost or 1,
             )(view)
         app.view_functions[endpoint] = view
 
