@@ -199,7 +199,7 @@ class _BoundedBlockParser(BlockParser):
 
     def parseBlocks(self, parent: etree.Element, blocks: list[str]) -> None:  # noqa: N802
         if self.depth >= MAX_NESTING:
-            _as_source(parent, blocks)
+            self._as_source(parent, blocks)
             return
         self.depth += 1
         try:
@@ -210,7 +210,7 @@ class _BoundedBlockParser(BlockParser):
             # Python-Markdown's loop, counting the blocks.
             while blocks:
                 if self.blocks_left <= 0:
-                    _as_source(parent, blocks)
+                    self._as_source(parent, blocks)
                     return
                 self.blocks_left -= 1
                 for processor in self.blockprocessors:
@@ -221,15 +221,21 @@ class _BoundedBlockParser(BlockParser):
             self.depth -= 1
 
 
-def _as_source(parent: etree.Element, blocks: Any) -> None:
-    """Show the blocks left, unparsed, as their source text (the limits' way out)."""
-    left = []
-    while blocks:
-        left.append(blocks.pop(0))
-    text = "\n\n".join(left)
-    if text.strip():
-        source = etree.SubElement(parent, "pre")
-        source.text = util.AtomicString(text)
+    def _as_source(self, parent: etree.Element, blocks: Any) -> None:
+        """Show the blocks left, unparsed, as their source text (the limits' way out).
+
+        As the text of an empty container (a list item, a quote), else in a ``pre``.
+        """
+        left = []
+        while blocks:
+            left.append(blocks.pop(0))
+        text = "\n\n".join(left)
+        if not text.strip():
+            return
+        if parent is not self.root and not len(parent) and not parent.text:
+            parent.text = util.AtomicString(text)
+        else:
+            etree.SubElement(parent, "pre").text = util.AtomicString(text)
 
 
 class _BlockQueue:

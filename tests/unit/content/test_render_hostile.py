@@ -4,10 +4,10 @@ Python-Markdown spends time quadratic or worse in the size of some inputs (a
 200 KB answer of ``[`` took hours); ``app.content.bounds`` keeps every shape
 linear. Each case below is as large as an answer may be and must render
 within ``CPU_BOUND`` seconds of processor time, the work a worker does, which
-other processes on a shared machine do not inflate; the slowest case takes
-about 2 s on a slow 2-core machine and most a fraction of a second. A
-wall-clock bound four times as long backs it up. A render that runs past a
-bound is stopped there, so a regression fails in seconds instead of hanging.
+other processes on a shared machine do not inflate: twice what the slowest
+case takes on a slow 2-core machine (about 2 s; half the cases take under
+0.6 s). A wall-clock bound four times as long backs it up. A render that runs
+past a bound is stopped there, so a regression fails in seconds, not hours.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 
 import markdown
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.content import bounds
@@ -36,7 +36,7 @@ from app.pages.views import MARKDOWN_EXAMPLE
 from app.practice.services import ANSWER_MAX_BYTES
 
 SIZE = ANSWER_MAX_BYTES
-CPU_BOUND = 3.0  # seconds of processor time for one answer-sized render
+CPU_BOUND = 4.0  # seconds of processor time for one answer-sized render
 CPU_PER_KB = 0.04  # seconds per KB for the generated inputs (at least 1 KB)
 WALL_FACTOR = 4
 
@@ -225,13 +225,16 @@ def test_a_render_that_failed_half_way_does_not_spoil_the_next():
 
 
 # Random mixes of markdown's metacharacters, each piece repeated so that runs
-# (the shapes that blow up) are likely, ~20 KB each. Quick: 30 examples.
+# (the shapes that blow up) are likely, ~20 KB each. Quick: 30 examples. Timed
+# examples are not kept for the next run, nor replayed under Hypothesis's
+# tracer (which would slow them past their bound).
 METACHARACTERS = [*"[]()<>!*_`~\\&#|-=:^ \t\n\"'/", "\n\n", "    ", "- ", "1. ", "> ", "```",
                   "[^", "](", "<a ", "</", "<!--", "&amp;", "a", "x y"]
 UNITS = st.lists(st.sampled_from(METACHARACTERS), min_size=1, max_size=6).map("".join)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink])
 @given(st.lists(UNITS, min_size=1, max_size=3))
 def test_render_time_per_kb_stays_bounded_for_any_mix_of_metacharacters(units):
     share = 20_000 // len(units)
