@@ -137,7 +137,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PREVIEW_RATE_LIMIT",
         "120 per minute",
         _str,
-        "Markdown previews allowed per client address in a window.",
+        "Markdown previews allowed per client address in a window. A preview counts one, "
+        "plus one per 10 KB of markdown, so only a few answer-sized ones render a minute.",
     ),
     Setting(
         "RUN_RATE_LIMIT",

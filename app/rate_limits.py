@@ -4,6 +4,8 @@ Views say ``@rate_limit("LOGIN_RATE_LIMIT", methods=["POST"])``, naming a
 setting; ``init_app`` builds the app's Flask-Limiter (memory, or Redis when
 REDIS_URL is set) and applies the declared limits. One limiter per app keeps
 two apps in one process (tests, workers) from sharing counters by accident.
+A request counts one against its limit, or what ``cost`` says for requests
+whose work varies with their size.
 """
 
 from __future__ import annotations
@@ -30,20 +32,23 @@ class RateLimit:
     key_func: Callable[[], str] | None = None
     scope: str | None = None
     exempt_when: Callable[[], bool] | None = None
+    cost: Callable[[], int] | None = None  # what one request counts; one if None
 
 
 def rate_limit(setting: str, *, methods: list[str] | None = None,
                key_func: Callable[[], str] | None = None,
-               exempt_when: Callable[[], bool] | None = None) -> Callable[[F], F]:
+               exempt_when: Callable[[], bool] | None = None,
+               cost: Callable[[], int] | None = None) -> Callable[[F], F]:
     """Declare a limit on a view; the limit's value is read from config ``setting``.
 
     ``key_func`` names the counter (default: the client's address);
-    ``exempt_when`` returns True for requests the limit does not count.
+    ``exempt_when`` returns True for requests the limit does not count;
+    ``cost`` says what one request counts (one if None).
     """
     def decorator(view: F) -> F:
         limits = [*getattr(view, "rate_limits", ()),
                   RateLimit(setting, tuple(methods) if methods else None, key_func,
-                            exempt_when=exempt_when)]
+                            exempt_when=exempt_when, cost=cost)]
         view.rate_limits = limits  # type: ignore[attr-defined]
         return view
 
@@ -61,6 +66,7 @@ def init_app(app: Flask) -> None:
                 methods=list(declared.methods) if declared.methods else None,
                 key_func=declared.key_func,
                 exempt_when=declared.exempt_when,
+                cost=declared.cost or 1,
             )(view)
         app.view_functions[endpoint] = view
 

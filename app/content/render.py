@@ -9,14 +9,18 @@ source; the browser draws them with mermaid's strict security level.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
-from functools import lru_cache
 
 import markdown
 import nh3
 from markupsafe import Markup
 from pymdownx import superfences
+
+from app.content.bounds import BoundedWork, bounded_html
+
+log = logging.getLogger(__name__)
 
 EXTENSIONS = [
     "tables",
@@ -85,25 +89,42 @@ _local = threading.local()
 def _parser() -> markdown.Markdown:
     # Building a parser loads every extension, which costs more than most
     # renders; parsers are not thread-safe, so each thread keeps its own.
+    # BoundedWork comes last: it adjusts the other extensions' processors.
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                                   output_format="html")
+        parser = markdown.Markdown(extensions=[*EXTENSIONS, BoundedWork()],
+                                   extension_configs=EXTENSION_CONFIGS, output_format="html")
         _local.parser = parser
     return parser
 
 
 def render_markdown(text: str) -> Markup:
-    """Render untrusted markdown to HTML that is safe to put in any page."""
+    """Render untrusted markdown to HTML that is safe to put in any page.
+
+    The parser's work is bounded (``app.content.bounds``): its time grows about
+    linearly with the size of the text, whatever the text's shape. It never
+    raises: answers are saved with their HTML, and no answer may fail to save
+    because of what it says.
+    """
     parser = _parser()
     try:
         raw = parser.reset().convert(text)
-    except RecursionError:
-        parser.reset()
-        # Pathologically nested input: show it as text rather than fail the page.
+    except Exception:
+        # A conversion that failed half-way leaves the parser's state broken:
+        # never reuse it. Show the text as it is rather than fail the page.
+        _local.parser = None
+        log.exception("markdown could not be rendered; showing it as text")
         raw = f"<pre>{html.escape(text)}</pre>"
-    clean = nh3.clean(
-        raw,
+    except BaseException:
+        _local.parser = None
+        raise
+    return Markup(sanitise(raw))  # noqa: S704 - sanitised
+
+
+def sanitise(raw: str) -> str:
+    """``raw`` HTML cleaned by nh3 with the allow-list above (nesting bounded first)."""
+    return nh3.clean(
+        bounded_html(raw),
         tags=TAGS,
         attributes=ATTRIBUTES,
         allowed_classes=CLASSES,
@@ -113,15 +134,3 @@ def render_markdown(text: str) -> Markup:
         set_tag_attribute_values=ADDED_ATTRIBUTES,
         strip_comments=True,
     )
-    return Markup(clean)  # noqa: S704 - nh3 has just sanitised it
-
-
-@lru_cache(maxsize=128)
-def render_answer(text: str) -> Markup:
-    """``render_markdown`` for candidates' answers, which pages show again and again.
-
-    A saved revision never changes, so the same text renders to the same HTML:
-    the newest 128 answers are kept per process, and the live view, the
-    scorecard and the result page render a revision once, not per view.
-    """
-    return render_markdown(text)

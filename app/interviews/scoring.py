@@ -34,6 +34,7 @@ from app.interviews.services import (
     may_see_scores,
     own_scorecard,
     require_owner,
+    shows_html,
 )
 from app.models import (
     AnswerRevision,
@@ -116,7 +117,8 @@ class ItemView:
         return self.item.attempt
 
 
-def _items(session: Session, interview: Interview) -> list[ItemView]:
+def _items(session: Session, interview: Interview, *, answers: bool = True) -> list[ItemView]:
+    """Each item with its newest answer, shown as stored (``answers``) or not loaded at all."""
     views = []
     current = dict(session.execute(
         select(Rubric.id, Rubric.current_revision_id)
@@ -125,11 +127,13 @@ def _items(session: Session, interview: Interview) -> list[ItemView]:
         rubric = item.rubric_revision
         scale = rubric_scale(rubric)
         attempt = item.attempt
-        answer = latest_revision(session, attempt) if attempt else None
+        kind = item.prompt_revision.kind
+        answer = (latest_revision(session, attempt, html=answers and shows_html(kind))
+                  if attempt else None)
         body = answer.body if answer else ""
         suggestions = auto_suggestions(session, attempt, body) if attempt else None
         view = ItemView(
-            item=item, answer=answer, html=answer_html(item.prompt_revision.kind, body),
+            item=item, answer=answer, html=answer_html(kind, answer) if answers else "",
             criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None)
                       for c in rubric.criteria],
             scale=scale, bar=bar_for(rubric.bar, interview.target_level, list(scale)),
@@ -352,15 +356,19 @@ class Comparison:
         return sum(1 for row in self.rows if row.disagree)
 
 
-def comparison(session: Session, interview: Interview, user: User) -> Comparison:
-    """Submitted scorecards side by side; only for a reviewer who has submitted their own."""
+def comparison(session: Session, interview: Interview, user: User, *,
+               answers: bool = True) -> Comparison:
+    """Submitted scorecards side by side; only for a reviewer who has submitted their own.
+
+    ``answers`` False leaves the answers' HTML unloaded, for pages that show only scores.
+    """
     if not may_see_scores(interview, user):
         raise NotAllowed("Submit your own scorecard first: scoring is blind until then.")
     load_rubrics(session, interview)
     cards = [c for c in interview.scorecards if c.submitted_at is not None]
     pending = [c for c in interview.scorecards if c.submitted_at is None]
     scores = scores_by_card(session, cards)
-    items = _items(session, interview)
+    items = _items(session, interview, answers=answers)
     rows, totals = [], {}
     for view in items:
         if view.attempt is None:

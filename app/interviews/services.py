@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import hash_token, normalise_email
-from app.content.render import render_answer
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.models import (
@@ -488,13 +488,20 @@ class LiveAnswer:
     html: str | None  # None when unchanged since the revision the page has
 
 
-def answer_html(kind: str, body: str) -> str:
-    """An answer as the panel reads it: rendered markdown, or code as text."""
-    if kind == "coding":
-        from markupsafe import escape
+def answer_html(kind: str, revision: AnswerRevision | None) -> str:
+    """An answer as the panel reads it: the HTML stored with the revision, or code as text.
 
-        return f'<pre class="code-answer"><code>{escape(body)}</code></pre>'
-    return str(render_answer(body))
+    Load the revision with ``latest_revision(..., html=shows_html(kind))``.
+    """
+    if not shows_html(kind):
+        code = escape(revision.body if revision else "")
+        return f'<pre class="code-answer"><code>{code}</code></pre>'
+    return revision.html if revision else ""
+
+
+def shows_html(kind: str) -> bool:
+    """Whether answers to prompts of ``kind`` are shown as their stored HTML (not as code)."""
+    return kind != "coding"
 
 
 def live_answers(session: Session, interview: Interview,
@@ -506,11 +513,10 @@ def live_answers(session: Session, interview: Interview,
         attempt = item.attempt
         if attempt is None:
             continue
-        revision = latest_revision(session, attempt)
-        html = None
-        if seen.get(attempt.id) != attempt.revision_number:
-            html = answer_html(item.prompt_revision.kind, revision.body if revision else "")
-        out.append(LiveAnswer(attempt, revision, html))
+        changed = seen.get(attempt.id) != attempt.revision_number
+        kind = item.prompt_revision.kind
+        revision = latest_revision(session, attempt, html=changed and shows_html(kind))
+        out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None))
     return out
 
 

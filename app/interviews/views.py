@@ -305,8 +305,8 @@ def release_form(interview_id: int):
     services.require_owner(interview, current_user)
     result = None
     if interview.decision is not None and interview.released_at is None:
-        # The comparison's medians are the default levels of the form.
-        result = scoring.comparison(get_session(), interview, current_user)
+        # The comparison's medians are the default levels of the form; no answers shown.
+        result = scoring.comparison(get_session(), interview, current_user, answers=False)
     return render_template("interviews/release.html", interview=interview, result=result,
                            candidate=services.candidate_label(interview, current_user))
 

@@ -101,6 +101,10 @@ class AnswerRevision(Base):
     number: Mapped[int]
     based_on: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
+    # The body rendered by render_markdown when it was saved: pages show this
+    # and never render an answer on a GET. Deferred: most reads need only the
+    # text, and the HTML can be several times its size.
+    html: Mapped[str] = mapped_column(Text, deferred=True)
     size: Mapped[int]  # bytes of UTF-8
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The editor (one page load) that saved it: saves from the same editor

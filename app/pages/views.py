@@ -12,11 +12,17 @@ from app.content.render import render_markdown
 from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.health import readiness_problem
+from app.practice.services import ANSWER_MAX_BYTES
 from app.rate_limits import rate_limit
 
 bp = Blueprint("pages", __name__)
 
-PREVIEW_MAX_CHARS = 200_000
+# Anyone may preview, up to the size of an answer. Rendering costs about its
+# size, so a preview counts against PREVIEW_RATE_LIMIT one, plus one for
+# every PREVIEW_COST_BYTES: small previews as you type count one each, while
+# an address can have only a few answer-sized ones rendered a minute.
+PREVIEW_MAX_BYTES = ANSWER_MAX_BYTES
+PREVIEW_COST_BYTES = 10_000
 MARKDOWN_EXAMPLE = """\
 ## Requirements
 - 10k writes per second at peak, reads 20x writes
@@ -54,14 +60,31 @@ def markdown_help():
                            rendered=render_markdown(MARKDOWN_EXAMPLE))
 
 
+class PreviewTooLarge(Invalid):
+    """Markdown over the preview's size limit; nothing was rendered."""
+
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+def _preview_bytes() -> int:
+    return len(request.form.get("markdown", "").encode("utf-8"))
+
+
+def _preview_cost() -> int:
+    """What a preview counts against PREVIEW_RATE_LIMIT: one, plus one per PREVIEW_COST_BYTES."""
+    return 1 + _preview_bytes() // PREVIEW_COST_BYTES
+
+
 @bp.post("/markdown/preview")
 @access(ANYONE)
-@rate_limit("PREVIEW_RATE_LIMIT")
+@rate_limit("PREVIEW_RATE_LIMIT", cost=_preview_cost)
 def markdown_preview():
-    source = request.form.get("markdown", "")
-    if len(source) > PREVIEW_MAX_CHARS:
-        raise Invalid(f"Preview is limited to {PREVIEW_MAX_CHARS:,} characters.")
-    return render_template("pages/_preview.html", rendered=render_markdown(source))
+    size = _preview_bytes()
+    if size > PREVIEW_MAX_BYTES:
+        raise PreviewTooLarge(f"This is {size:,} bytes; a preview, like an answer, is limited "
+                              f"to {PREVIEW_MAX_BYTES:,}.")
+    return render_template("pages/_preview.html",
+                           rendered=render_markdown(request.form.get("markdown", "")))
 
 
 @bp.get("/healthz")

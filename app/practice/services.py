@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
-from app.content.render import render_answer
+from app.content.render import render_markdown
 from app.db import INT_MAX, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import latest_run
@@ -273,10 +273,18 @@ def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
     return attempt
 
 
-def latest_revision(session: Session, attempt: Attempt) -> AnswerRevision | None:
+def _revision_query(html: bool):
+    """Answer revisions, with their stored HTML loaded too if ``html`` (it is deferred)."""
+    query = select(AnswerRevision)
+    return query.options(undefer(AnswerRevision.html)) if html else query
+
+
+def latest_revision(session: Session, attempt: Attempt, *,
+                    html: bool = False) -> AnswerRevision | None:
+    """The attempt's newest revision; ``html`` loads its stored HTML in the same query."""
     if attempt.revision_number == 0:
         return None
-    return session.scalar(select(AnswerRevision).where(
+    return session.scalar(_revision_query(html).where(
         AnswerRevision.attempt_id == attempt.id,
         AnswerRevision.number == attempt.revision_number))
 
@@ -306,9 +314,12 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
+    # Rendered once, here, and stored with the revision: pages only read it.
+    # Before the transaction, so no lock is held while it renders.
+    html = str(render_markdown(body))
     for _ in range(3):  # a unique-number race with another save: re-check and retry
         try:
-            return _save_once(session, attempt, body, based_on, client_id, size)
+            return _save_once(session, attempt, body, html, based_on, client_id, size)
         except IntegrityError:
             session.rollback()
             session.refresh(attempt)
@@ -334,8 +345,8 @@ def _claim(session: Session, attempt: Attempt) -> int:
     return session.scalar(select(Attempt.revision_number).where(Attempt.id == attempt.id))
 
 
-def _save_once(session: Session, attempt: Attempt, body: str, based_on: int, client_id: str,
-               size: int) -> AnswerRevision:
+def _save_once(session: Session, attempt: Attempt, body: str, html: str, based_on: int,
+               client_id: str, size: int) -> AnswerRevision:
     with transaction(session):
         current = _claim(session, attempt)
         newest = None
@@ -353,7 +364,7 @@ def _save_once(session: Session, attempt: Attempt, body: str, based_on: int, cli
         if newest is not None and newest.body == body:
             return newest
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=based_on,
-                                  body=body, size=size, client_id=client_id[:64])
+                                  body=body, html=html, size=size, client_id=client_id[:64])
         session.add(revision)
         attempt.revision_number = current + 1
         session.flush()
@@ -366,8 +377,10 @@ def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page
     return paginate(session, stmt, number=page, per_page=REVISIONS_PER_PAGE)
 
 
-def get_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevision:
-    revision = session.scalar(select(AnswerRevision).where(
+def get_revision(session: Session, attempt: Attempt, number: int, *,
+                 html: bool = False) -> AnswerRevision:
+    """One revision of the attempt; ``html`` loads its stored HTML in the same query."""
+    revision = session.scalar(_revision_query(html).where(
         AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == number))
     if revision is None:
         raise NotFound("There is no such revision.")
@@ -377,12 +390,12 @@ def get_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevis
 def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevision:
     """Make an earlier revision's text the newest, as a new revision (history is kept)."""
     _check_open(attempt)
-    old = get_revision(session, attempt, number)
+    old = get_revision(session, attempt, number, html=True)
     with transaction(session):
         current = _claim(session, attempt)
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
-                                  body=old.body, size=old.size, client_id="restore",
-                                  restored_from=old.number)
+                                  body=old.body, html=old.html, size=old.size,
+                                  client_id="restore", restored_from=old.number)
         session.add(revision)
         attempt.revision_number = current + 1
     return revision
@@ -474,7 +487,7 @@ class CriterionResult:
 class AttemptResult:
     attempt: Attempt
     answer: AnswerRevision | None
-    answer_html: str  # rendered, sanitised, signals highlighted
+    answer_html: str  # the stored HTML, signals highlighted
     criteria: list[CriterionResult]
     scale: dict[int, str]
     bar: float
@@ -520,7 +533,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
     _check_practice_open(session, attempt)
-    answer = latest_revision(session, attempt)
+    answer = latest_revision(session, attempt, html=True)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision
     scale = rubric_scale(rubric)
@@ -542,7 +555,8 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
               for r in results]
     return AttemptResult(
         attempt=attempt, answer=answer,
-        answer_html=highlight_html(str(render_answer(body)), list(dict.fromkeys(all_signals))),
+        answer_html=highlight_html(answer.html if answer else "",
+                                   list(dict.fromkeys(all_signals))),
         criteria=results, scale=scale, bar=bar, score=score(levels, bar),
         hints_used=len(attempt.hint_reveals), hidden_run=hidden_run,
     )

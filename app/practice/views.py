@@ -91,7 +91,9 @@ def workspace(attempt_id: int):
         return _interview_page(attempt)
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
-    draft = services.latest_revision(session, attempt)
+    # The preview starts from the draft's stored HTML (a design answer has a preview).
+    draft = services.latest_revision(session, attempt,
+                                     html=attempt.prompt_revision.kind != "coding")
     return render_template("practice/workspace.html", attempt=attempt, draft=draft,
                            interview=attempt.interview, now=utcnow(),
                            revision=attempt.prompt_revision,
@@ -173,7 +175,7 @@ def revisions(attempt_id: int):
 @access(CANDIDATE)
 def revision(attempt_id: int, number: int):
     attempt = _own_attempt(attempt_id)
-    answer = services.get_revision(get_session(), attempt, number)
+    answer = services.get_revision(get_session(), attempt, number, html=True)
     return render_template("practice/revision.html", attempt=attempt, answer=answer)
 
 

@@ -62,10 +62,17 @@ def test_a_candidate_practises_a_prompt_end_to_end(page: Page, server_url: str, 
     status = page.get_by_role("status").filter(has_text=re.compile("saved|Saving|Unsaved"))
     expect(status).to_contain_text("All changes saved", timeout=10_000)
 
-    # Reload: the text is on the server.
+    # Reload: the text is on the server, and so is its HTML: the preview shows it
+    # without asking the server to render the answer again.
+    previews = []
+    page.on("request", lambda request: previews.append(request)
+            if request.url.endswith("/markdown/preview") else None)
     page.reload()
     expect(page.get_by_label("Your answer, in markdown")).to_have_value(
         ANSWER + "\nCaching hot codes at the edge.")
+    expect(preview.locator(".mermaid svg")).to_be_visible()
+    expect(preview).to_contain_text("Caching hot codes at the edge.")
+    assert previews == []
     saved = db.scalars(select(AnswerRevision).order_by(AnswerRevision.number.desc())).first()
     assert saved.body.endswith("Caching hot codes at the edge.")
 

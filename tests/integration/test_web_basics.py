@@ -11,6 +11,7 @@ from app.models import Role
 from tests.conftest import make_test_app
 from tests.factories.users import PASSWORD, make_user
 from tests.integration.routes import urls
+from tests.support.web import WebClient
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
@@ -113,10 +114,32 @@ def test_500_page_hides_the_error_and_logs_it(database_url, caplog):
     assert "internal detail" in caplog.text
 
 
-def test_preview_over_the_character_limit_is_a_clear_422(client):
+def test_preview_over_the_answer_size_limit_is_a_clear_413(client):
     response = client.post("/markdown/preview", {"markdown": "y" * 200_001})
-    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert b"limited to 200,000 characters" in response.data
+    assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert b"limited to 200,000" in response.data
+
+
+def test_signed_out_the_help_page_renders_its_example_and_previews(client):
+    page = client.get("/help/markdown")
+    assert page.status_code == HTTPStatus.OK
+    assert b'<div class="mermaid">' in page.data
+    response = client.post("/markdown/preview", {"markdown": "| a | b |\n|---|---|\n| 1 | 2 |"})
+    assert response.status_code == HTTPStatus.OK
+    assert b"<td>1</td>" in response.data
+
+
+def test_previews_count_against_the_rate_limit_by_their_size(database_url, db):
+    app = make_test_app(database_url, PREVIEW_RATE_LIMIT="30 per minute")
+    large = WebClient(app.test_client())  # 100 KB counts 1 + 10
+    statuses = [large.post("/markdown/preview", {"markdown": "x" * 100_000}).status_code
+                for _ in range(3)]
+    assert statuses == [HTTPStatus.OK, HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS]
+    small = WebClient(app.test_client())  # another address, typing: each counts 1
+    small.raw.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    statuses = [small.post("/markdown/preview", {"markdown": "*typing*"}).status_code
+                for _ in range(31)]
+    assert statuses == [HTTPStatus.OK] * 30 + [HTTPStatus.TOO_MANY_REQUESTS]
 
 
 def test_preview_renders_hostile_markdown_inert(client):

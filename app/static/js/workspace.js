@@ -453,5 +453,9 @@
     setStatus("Unsaved changes", "dirty");
     scheduleSave(SAVE_DELAY_MS);
   }
-  updatePreview();
+  // The page came with the saved draft's HTML (its diagrams are drawn with the
+  // rest of the page): ask the server for a preview only of other text.
+  if (!(preview && preview.hasAttribute("data-preview-of-draft") && textarea.value === state.saved)) {
+    updatePreview();
+  }
 })();

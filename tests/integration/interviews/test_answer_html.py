@@ -1,0 +1,81 @@
+"""The panel's pages show each answer as the HTML stored with its revision, never a new render.
+
+As in ``tests/integration/practice/test_answer_html.py``, the stored HTML is
+replaced by a marker no render of the answer could produce before a page is
+read.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from sqlalchemy import update
+
+from app.interviews import scoring
+from app.models import AnswerRevision, Decision
+from tests.factories.interviews import score_all
+from tests.factories.practice import load_library
+from tests.integration.interviews.test_scoring import login, saved_scores, set_up
+
+STORED = '<p class="stored">From the database: the mapping is a key-value store.</p>'
+
+
+@pytest.fixture
+def library(db, tmp_path):
+    return load_library(db, tmp_path)
+
+
+@pytest.fixture
+def panel(db, library):
+    panel = set_up(db)
+    db.execute(update(AnswerRevision).values(html=STORED))
+    db.commit()
+    return panel
+
+
+def test_the_live_view_and_its_polls_show_the_stored_html(client, db, panel):
+    login(client, panel.reviewer)
+    interview, attempt = panel.interview, panel.interview.items[0].attempt
+    assert STORED in client.get(f"/interviews/{interview.id}/live").get_data(as_text=True)
+    poll = client.get(f"/interviews/{interview.id}/live.json?seen={attempt.id}:0").json
+    assert [answer["html"] for answer in poll["answers"]] == [STORED]
+
+
+def test_the_scorecard_and_the_comparison_show_the_stored_html(client, db, panel):
+    login(client, panel.reviewer)
+    interview = panel.interview
+    assert STORED in client.get(f"/interviews/{interview.id}/scorecard").get_data(as_text=True)
+    score_all(db, interview, panel.reviewer, 3)
+    page = client.get(f"/interviews/{interview.id}/comparison").get_data(as_text=True)
+    assert STORED in page
+
+
+def test_evidence_may_quote_the_answer_as_it_is_shown(db, panel):
+    # A quote is text selected on the page: text of the stored HTML.
+    quote = "the mapping is a key-value store"
+    interview = panel.interview
+    item = interview.items[0]
+    criteria = {(item.attempt_id, c.id): scoring.CriterionInput(level=3, evidence=(quote,))
+                for c in item.rubric_revision.criteria}
+    scoring.save_scorecard(db, interview, panel.reviewer, scoring.ScorecardInput(
+        criteria=criteria, recommendation="yes", summary="ok"))
+    scores = saved_scores(db, interview, panel.reviewer)
+    assert {s.evidence[0]["quote"] for s in scores.values()} == {quote}
+
+
+def test_polls_with_nothing_new_and_the_release_form_do_not_load_the_html(client, db, panel,
+                                                                         query_counter):
+    interview = panel.interview
+    attempt = interview.items[0].attempt
+    score_all(db, interview, panel.owner, 3)
+    score_all(db, interview, panel.reviewer, 3)
+    scoring.decide(db, interview, panel.owner, Decision.ADVANCE.value, "")
+    login(client, panel.owner)
+    query_counter.clear()
+    poll = client.get(f"/interviews/{interview.id}/live.json"
+                      f"?seen={attempt.id}:{attempt.revision_number}").json
+    assert [answer["html"] for answer in poll["answers"]] == [None]
+    assert client.get(f"/interviews/{interview.id}/release").status_code == HTTPStatus.OK
+    reads = [q for q in query_counter if q.startswith("SELECT answer_revisions.")]
+    assert reads and not any("answer_revisions.html" in q for q in reads)

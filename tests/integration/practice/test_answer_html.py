@@ -1,0 +1,111 @@
+"""Answers are rendered once, when a revision is saved; pages show the HTML stored with it.
+
+To tell a page that shows the stored HTML from one that renders the body
+again, a test replaces the stored HTML with a marker no render of the body
+could produce, then reads the page.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from sqlalchemy import select, update
+
+from app.content.render import render_markdown
+from app.models import AnswerRevision
+from tests.factories.practice import load_library
+from tests.factories.users import PASSWORD, make_user
+from tests.integration.practice.test_attempts import save, start
+
+BODY = "## Storage\n\nA **key-value** store, sharded by code.\n\n- [x] cache\n"
+STORED = '<p class="stored">From the database: key-value store</p>'
+
+
+@pytest.fixture
+def library(db, tmp_path):
+    return load_library(db, tmp_path)
+
+
+@pytest.fixture
+def candidate(client, db):
+    user = make_user(db)
+    client.login(user.email, PASSWORD)
+    return user
+
+
+def stored(db, attempt_id: int) -> dict[int, str]:
+    db.expire_all()
+    return dict(db.execute(select(AnswerRevision.number, AnswerRevision.html)
+                           .where(AnswerRevision.attempt_id == attempt_id)).all())
+
+
+def replace_stored_html(db, attempt_id: int, html: str = STORED) -> None:
+    db.execute(update(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id)
+               .values(html=html))
+    db.commit()
+
+
+def test_a_save_stores_the_html_its_body_renders_to(client, db, library, candidate):
+    attempt_id = start(client)
+    assert save(client, attempt_id, BODY, 0).status_code == HTTPStatus.OK
+    assert save(client, attempt_id, BODY + "\nMore.", 1).status_code == HTTPStatus.OK
+    assert stored(db, attempt_id) == {1: str(render_markdown(BODY)),
+                                      2: str(render_markdown(BODY + "\nMore."))}
+    assert "<strong>key-value</strong>" in stored(db, attempt_id)[1]
+
+
+def test_the_revision_page_shows_the_stored_html(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    replace_stored_html(db, attempt_id)
+    page = client.get(f"/practice/attempts/{attempt_id}/revisions/1").get_data(as_text=True)
+    assert STORED in page
+    assert "<strong>key-value</strong>" not in page
+
+
+def test_the_workspace_preview_starts_from_the_stored_html(client, db, library, candidate):
+    attempt_id = start(client)
+    assert "data-preview-of-draft" not in client.get(f"/practice/attempts/{attempt_id}").text
+    save(client, attempt_id, BODY, 0)
+    replace_stored_html(db, attempt_id)
+    page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "data-preview-of-draft" in page
+    assert STORED in page
+
+
+def test_the_result_page_highlights_signals_in_the_stored_html(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    assert client.post(f"/practice/attempts/{attempt_id}/submit",
+                       {"body": BODY, "based_on": "1"}).status_code == HTTPStatus.FOUND
+    replace_stored_html(db, attempt_id)
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert ('From the database: <mark class="signal" data-signal="key-value">key-value</mark>'
+            in page)
+    assert "<strong>key-value</strong>" not in page
+
+
+def test_restoring_a_revision_copies_its_stored_html(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    save(client, attempt_id, "Second thoughts.", 1)
+    db.execute(update(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id,
+                                            AnswerRevision.number == 1).values(html=STORED))
+    db.commit()
+    response = client.post(f"/practice/attempts/{attempt_id}/revisions/1/restore")
+    assert response.status_code == HTTPStatus.FOUND
+    assert stored(db, attempt_id)[3] == STORED
+
+
+def test_pages_that_need_only_the_text_do_not_load_the_html(client, db, library, candidate,
+                                                            query_counter):
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    query_counter.clear()
+    assert client.get(f"/practice/attempts/{attempt_id}/draft").json["body"] == BODY
+    assert client.get(f"/practice/attempts/{attempt_id}/revisions").status_code == HTTPStatus.OK
+    # Rows read (a count's subquery names every column, but reads none).
+    reads = [q for q in query_counter if q.startswith("SELECT answer_revisions.")]
+    assert len(reads) == 2
+    assert not any("answer_revisions.html" in q for q in reads)
