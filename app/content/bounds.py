@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import functools
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -63,6 +64,7 @@ from markdown.extensions.footnotes import RE_REF_ID, FootnoteExtension, Footnote
 from markdown.extensions.tables import TableProcessor
 from markdown.htmlparser import HTMLExtractor, inner_blank_line_re
 from markdown.preprocessors import HtmlBlockPreprocessor
+from pymdownx.delimiterprocessor import DelimiterProcessor as PymdownxDelimiterProcessor
 from pymdownx.superfences import SuperFencesBlockPreprocessor, SuperFencesCodeExtension
 
 # Containers (list items, block quotes) nested deeper than this are not parsed:
@@ -110,6 +112,15 @@ MAX_HTML_ATTRIBUTES = 64
 MAX_BLOCKS = 15_000
 MAX_INLINE = 15_000
 
+# Emphasis, strikethrough and subscript pair a delimiter (``*``, ``_``, ``~``)
+# by walking the delimiters after it until its stack empties; one that never
+# pairs (a subscript may not span a space, so ``a a~a a~...``) walks to the end
+# of the text, and so does the next. The walks in one text may visit at most
+# this many delimiters for each delimiter in it (plus a few hundred); past
+# that, its remaining delimiters stay as they are written. An opener that
+# pairs visits little more than its closer.
+DELIMITER_VISITS = 2
+
 # Fenced code blocks are syntax-highlighted until a document has used either
 # budget; later blocks are shown as plain code. Pygments builds a formatter per
 # block (about 1 ms) and some lexers take ~15 µs per character.
@@ -148,6 +159,10 @@ class BoundedWork(Extension):
             old = md.inlinePatterns[name]
             _replace(md.inlinePatterns, name, _bounded_link_class(type(old))(old.pattern, md))
         _replace(md.inlinePatterns, "backtick", _CodeSpans(md.inlinePatterns["backtick"].pattern))
+        for pattern in md.inlinePatterns:
+            for subclass in (_BoundedEmphasis, _BoundedTildes):
+                if type(pattern) is subclass.__bases__[-1]:
+                    _extend(pattern, subclass)
         inline = _BoundedInline(md)
         _replace(md.treeprocessors, "inline", inline)
         md.preprocessors.register(_ChooseMark(md, inline), "bounded_mark", 40)
@@ -175,12 +190,13 @@ def _replace(registry: util.Registry, name: str, item: Any) -> None:
 
 
 def _extend(item: Any, subclass: type) -> None:
-    """Give ``item`` (an instance of ``subclass``'s base) the subclass's methods, keeping its state.
+    """Give ``item``, an instance of ``subclass``'s last base, the subclass's methods.
 
-    For processors that other objects hold on to, so cannot be replaced.
+    Its state stays: for processors that other objects hold on to, so cannot be replaced.
     """
-    if type(item) is not subclass.__base__:
-        raise TypeError(f"expected a {subclass.__base__.__name__}, got {type(item).__name__}")
+    base = subclass.__bases__[-1]
+    if type(item) is not base:
+        raise TypeError(f"expected a {base.__name__}, got {type(item).__name__}")
     item.__class__ = subclass
 
 
@@ -655,6 +671,60 @@ class _CodeSpans(inlinepatterns.BacktickInlineProcessor):
             self.longest[index] = best
 
 
+# Emphasis and tildes ---------------------------------------------------------------------
+
+
+class _BoundedDelimiters:
+    """Delimiter pairing that visits at most DELIMITER_VISITS times the delimiters of a text.
+
+    The processor's ``search`` walks the text one character at a time to the
+    next delimiter; here a regular expression jumps there, and every visit
+    spends from the text's allowance (set by ``_BoundedInline`` for each text).
+    Spent, ``search`` finds nothing more, as at the end of the text.
+    """
+
+    visits_left = 0
+
+    def allow(self, text: str) -> None:
+        found = sum(text.count(delimiter) for delimiter in self.delimiters)  # type: ignore[attr-defined]
+        self.visits_left = DELIMITER_VISITS * found + 256
+
+    def search(self, data: str, start: int) -> re.Match[str] | None:
+        delimiters = "".join(self.delimiters)  # type: ignore[attr-defined]
+        for found in _delimiter_pattern(delimiters).finditer(data, start):
+            if self.visits_left <= 0:
+                return None
+            self.visits_left -= 1
+            position = found.start()
+            self._visited(position)
+            delimiter = self.delimiters[data[position]]  # type: ignore[attr-defined]
+            match = delimiter.boundary.match(data, position)
+            if match is not None:
+                if not delimiter.stack and match.lastgroup[0] == "e":
+                    continue  # a closer with nothing open
+                return match
+        return None
+
+    def _visited(self, position: int) -> None:
+        pass
+
+
+class _BoundedEmphasis(_BoundedDelimiters, inlinepatterns.DelimiterProcessor):
+    """Python-Markdown's emphasis (``*``, ``_``), bounded."""
+
+
+class _BoundedTildes(_BoundedDelimiters, PymdownxDelimiterProcessor):
+    """pymdownx's strikethrough and subscript (``~``), bounded; it records where delimiters are."""
+
+    def _visited(self, position: int) -> None:
+        self.positions.append(position)
+
+
+@functools.lru_cache(maxsize=8)
+def _delimiter_pattern(delimiters: str) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(delimiters)}]")
+
+
 # Inline text -----------------------------------------------------------------------------
 
 
@@ -673,12 +743,14 @@ class _BoundedInline(treeprocessors.InlineProcessor):
     mark = f"{util.STX}{ord('[')}{util.ETX}"  # set per document by _ChooseMark
     patterns: list[inlinepatterns.Pattern] = []
     searches: list[Callable[..., re.Match[str] | None]] = []
+    delimiters: list[_BoundedDelimiters] = []
     links = 0  # the index of the first pattern after code spans and escapes
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         self.patterns = list(self.inlinePatterns)
         self.searches = [pattern.getCompiledRegExp().search for pattern in self.patterns]
         self.links = self.inlinePatterns.get_index_for_name("escape") + 1
+        self.delimiters = [p for p in self.patterns if isinstance(p, _BoundedDelimiters)]
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802,N803
@@ -688,6 +760,9 @@ class _BoundedInline(treeprocessors.InlineProcessor):
             return util.AtomicString(data)  # shown as it is
         if patternIndex == 0 and len(data) > INLINE_PIECE:
             return "".join(self._InlineProcessor__handleInline(piece, 0) for piece in _pieces(data))
+        if patternIndex == 0:  # a text of the document (not one inside an inline element)
+            for processor in self.delimiters:
+                processor.allow(data)
         if patternIndex < self.links:
             start = 0
             while patternIndex < self.links:  # code spans and escapes, as the original does
@@ -786,10 +861,16 @@ class _Footnotes(FootnoteExtension):
 
     Python-Markdown gives the n-th reference to one footnote the id
     ``fnref<n>:`` by trying ``fnref:``, ``fnref2:`` ... in turn: quadratic in
-    the number of references. This starts from the last id it gave.
+    the number of references. This starts from the last id it gave. And each
+    definition counts as a block against MAX_BLOCKS: it becomes a list item
+    with a link back besides its own text.
     """
 
     last_refs: dict[str, str]  # a first reference id -> the last id given for it; per document
+
+    def setFootnote(self, id: str, text: str) -> None:  # noqa: A002, N802 - Python-Markdown's API
+        self.parser.blocks_left -= 1
+        super().setFootnote(id, text)
 
     def unique_ref(self, reference: str, found: bool = False) -> str:
         if not found:

@@ -169,6 +169,8 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "dense emphasis": repeat("*a* "),
     "*_ mixed": repeat("*_"),
     "~~a runs": repeat("~~a"),
+    "subscripts that cannot close": repeat("a a~"),
+    "*a* back to back": repeat("*a*"),
     "a run of backticks": repeat("`"),
     "unpaired backtick runs": repeat("``a`"),
     "dense code spans": repeat("`a` "),
