@@ -9,29 +9,14 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-import pytest
 from sqlalchemy import select, update
 
 from app.content.render import render_markdown
 from app.models import AnswerRevision
-from tests.factories.practice import load_library
-from tests.factories.users import PASSWORD, make_user
 from tests.integration.practice.test_attempts import save, start
 
 BODY = "## Storage\n\nA **key-value** store, sharded by code.\n\n- [x] cache\n"
 STORED = '<p class="stored">From the database: key-value store</p>'
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
-
-
-@pytest.fixture
-def candidate(client, db):
-    user = make_user(db)
-    client.login(user.email, PASSWORD)
-    return user
 
 
 def stored(db, attempt_id: int) -> dict[int, str]:

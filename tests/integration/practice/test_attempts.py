@@ -13,21 +13,9 @@ from app.db import utcnow
 from app.models import AnswerRevision, Attempt, AttemptStatus, HintReveal
 from app.practice import services
 from tests.factories.content import replace_in
-from tests.factories.practice import load_library, make_attempt
-from tests.factories.users import PASSWORD, make_user
+from tests.factories.practice import make_attempt
+from tests.factories.users import make_user
 from tests.support.web import WebClient
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
-
-
-@pytest.fixture
-def candidate(client, db):
-    user = make_user(db)
-    client.login(user.email, PASSWORD)
-    return user
 
 
 def save(client: WebClient, attempt_id: int, body: str, based_on: int, client_id: str = "tab-a"):

@@ -14,13 +14,6 @@ from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
 
 
-@pytest.fixture
-def candidate(client, db):
-    user = make_user(db)
-    client.login(user.email, PASSWORD)
-    return user
-
-
 def titles(response) -> list[str]:
     return re.findall(r'class="prompt-card-title"><a [^>]*>([^<]+)</a>',
                       response.get_data(as_text=True))
