@@ -29,7 +29,7 @@ run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 wit
 	@$(FLASK) users demo
 	@echo
 	@# The worker runs candidates' code beside the web server; both stop together.
-	@trap 'kill 0' EXIT INT TERM; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
+	@bash scripts/serve.sh $(HOST) $(PORT)
 
 test: setup-test ## Set up, install test tools, lint, run the whole suite (SQLite and PostgreSQL)
 	bash scripts/install-tools.sh test
