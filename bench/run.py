@@ -123,11 +123,11 @@ def scored_interview(app, *, reviewers: int) -> tuple[int, int]:
                                           display_name="Candidate", password="bench-password-1")
         services.join(db, interview, candidate)
         services.start(db, interview, candidate)
-        from app.practice import services as practice
+        from app.attempts import lifecycle
 
         attempt = interview.items[0].attempt
-        practice.save_draft(db, attempt, body=ANSWER, based_on=0)
-        practice.submit_attempt(db, attempt)
+        lifecycle.save_draft(db, attempt, body=ANSWER, based_on=0)
+        lifecycle.submit_attempt(db, attempt)
         services.after_attempt_submitted(db, attempt)
         for n, reviewer in enumerate([owner, *panel]):
             levels = {(attempt.id, c.id): scoring.CriterionInput(

@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.attempts.lifecycle import latest_revision
+from app.attempts.suggestions import auto_suggestions, rubric_scale
 from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -53,7 +55,6 @@ from app.models import (
     TestRun,
     User,
 )
-from app.practice.services import auto_suggestions, latest_revision, rubric_scale
 
 COMMENT_MAX_CHARS = 4_000
 SUMMARY_MAX_CHARS = 4_000

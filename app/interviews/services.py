@@ -18,6 +18,7 @@ from markupsafe import escape
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.attempts.lifecycle import latest_revision, published, submit_attempt
 from app.auth.services import hash_token, normalise_email
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -40,7 +41,7 @@ from app.models import (
     User,
     UserRole,
 )
-from app.practice.services import LEVELS, latest_revision, published, submit_attempt
+from app.practice.services import LEVELS
 
 # 32 bytes from the OS's CSPRNG: 256 bits, far beyond guessing.
 INVITE_TOKEN_BYTES = 32

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from app.attempts import lifecycle
 from app.interviews import scoring
 from app.interviews import services as interviews
 from app.models import Role
@@ -113,7 +114,7 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True)
     open_attempt = make_attempt(db, admin,
                                 body="## Design\n- [x] cache\n\n| a | b |\n|--|--|\n| 1 | 2 |")
-    services.reveal_hint(db, open_attempt)
+    lifecycle.reveal_hint(db, open_attempt)
     done = make_attempt(db, admin, "url-shortener", body="Key-value store, base62.",
                         submitted=True)
     services.self_assess(db, done, {c.id: (3, "ok") for c in done.rubric_revision.criteria})

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.attempts import lifecycle
 from app.db import utcnow
 from app.interviews import scoring, services
 from app.models import Interview, InterviewMode, Role, User
-from app.practice import services as practice
 from tests.factories.users import make_user
 
 
@@ -47,9 +47,9 @@ def join_and_start(db: Session, interview: Interview, candidate: User | None = N
 
 def answer_and_submit(db: Session, interview: Interview, body: str) -> None:
     for attempt in services.attempts(interview):
-        practice.save_draft(db, attempt, body=body, based_on=attempt.revision_number,
-                            client_id="factory")
-        practice.submit_attempt(db, attempt)
+        lifecycle.save_draft(db, attempt, body=body, based_on=attempt.revision_number,
+                             client_id="factory")
+        lifecycle.submit_attempt(db, attempt)
         services.after_attempt_submitted(db, attempt)
 
 

@@ -40,10 +40,10 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy.orm import Session
 
+from app.attempts import lifecycle
 from app.grading import runs
 from app.interviews import scoring
 from app.models import RegradeRequest, RegradeStatus, Role, RunKind, Scorecard, User
-from app.practice import services as practice
 from tests.factories.interviews import (
     answer_and_submit,
     join_and_start,
@@ -249,10 +249,10 @@ def build_world(db: Session, root: Path) -> World:
 
     # A's practice comes first: during an interview its prompts are closed to practice.
     opened = make_attempt(db, a, body="A first draft.")
-    practice.save_draft(db, opened, body="A second draft.", based_on=1, client_id="factory")
+    lifecycle.save_draft(db, opened, body="A second draft.", based_on=1, client_id="factory")
     code = make_attempt(db, a, "sum-two", body=CODE)
     done = make_attempt(db, a, "sum-two", body=CODE)
-    practice.submit_attempt(db, done)
+    lifecycle.submit_attempt(db, done)
     hidden_run = runs.request_run(db, done, RunKind.HIDDEN)
 
     interview, token = make_interview(db, owner, [reviewer])

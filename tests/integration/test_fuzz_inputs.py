@@ -46,12 +46,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from app.attempts import lifecycle
 from app.auth.access import SIGNED_IN, access
 from app.db import Base, get_database, utcnow
 from app.interviews import scoring
 from app.interviews import services as interview_services
 from app.models import AnswerRevision, Attempt, Interview, Recommendation, RegradeRequest, Role
-from app.practice import services as practice
 from app.rate_limits import get_limiter
 from tests.conftest import make_test_app
 from tests.factories.interviews import answer_and_submit, join_and_start, make_interview, score_all
@@ -192,7 +192,7 @@ class World:
         if "started" in reached:
             join_and_start(db, interview, self.interviewee)
             for item in interview.items:
-                practice.save_draft(db, item.attempt, body=ANSWER, based_on=0, client_id="w")
+                lifecycle.save_draft(db, item.attempt, body=ANSWER, based_on=0, client_id="w")
         if "submitted" in reached:
             answer_and_submit(db, interview, ANSWER + " Final.")
         if "scored" in reached:

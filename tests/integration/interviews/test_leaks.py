@@ -16,6 +16,7 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import func, select
 
+from app.attempts import lifecycle
 from app.db import utcnow
 from app.errors import Invalid, NotAllowed
 from app.grading.runner.sandbox import sandbox_problem
@@ -76,7 +77,7 @@ def practised(db, tmp_path) -> Practised:
     interview, token = make_interview(db, owner, prompts=("url-shortener", "sum-two"))
     candidate = make_user(db, name="Casey Candidate", email="casey@example.com")
     opened = make_attempt(db, candidate, body="A first draft.")
-    practice.reveal_hint(db, opened)
+    lifecycle.reveal_hint(db, opened)
     done = make_attempt(db, candidate, body="A finished answer.", submitted=True)
     code = make_attempt(db, candidate, "sum-two", body=CODE)
     return Practised(owner, candidate, interview, token, opened.id, done.id, code.id)
@@ -143,10 +144,10 @@ def test_a_practice_attempt_from_before_the_interview_shows_no_hints_during_it(
     p = practised
     join_and_start(db, p.interview, p.candidate)  # hints are off in this interview
     with pytest.raises(NotAllowed):
-        practice.get_own_attempt(db, p.candidate, p.open_id)
+        lifecycle.get_own_attempt(db, p.candidate, p.open_id)
     attempt = db.get(Attempt, p.open_id)
     with pytest.raises(NotAllowed):
-        practice.reveal_hint(db, attempt)
+        lifecycle.reveal_hint(db, attempt)
     with pytest.raises(NotAllowed):
         practice.attempt_result(db, db.get(Attempt, p.done_id))
     login(client, p.candidate)
@@ -230,7 +231,7 @@ def test_hidden_test_results_reach_the_candidate_only_with_the_feedback(client, 
     interview, _ = make_interview(db, owner, prompts=("sum-two",))
     candidate = join_and_start(db, interview)
     attempt = interview.items[0].attempt
-    practice.save_draft(db, attempt, body=CODE, based_on=0, client_id="tab")
+    lifecycle.save_draft(db, attempt, body=CODE, based_on=0, client_id="tab")
     login(client, candidate)
     public_id = client.post(f"/practice/attempts/{attempt.id}/runs").json["id"]
     assert execute_run(db).id == public_id  # the only queued run is the next one
