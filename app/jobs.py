@@ -87,7 +87,7 @@ class Jobs:
     def close_interviews(self) -> None:
         """Submit interviews past their deadline, and queue their hidden tests."""
         from app.db import get_session
-        from app.interviews.services import close_overdue
+        from app.interviews.clock import close_overdue
 
         self.enqueue_runs(close_overdue(get_session()))
 

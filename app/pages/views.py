@@ -47,7 +47,7 @@ flowchart LR
 def home():
     interviews = []
     if current_user.is_authenticated:
-        from app.interviews.services import candidate_interviews
+        from app.interviews.invitations import candidate_interviews
 
         interviews = candidate_interviews(get_session(), current_user)
     return render_template("pages/home.html", interviews=interviews, now=utcnow())

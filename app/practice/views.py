@@ -14,7 +14,7 @@ from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.grading import runs
 from app.inputs import DB_INT_MAX, form_number
-from app.interviews.services import close_when_due
+from app.interviews.clock import close_when_due
 from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
@@ -209,7 +209,7 @@ def submit(attempt_id: int):
         run = runs.request_run(get_session(), attempt, RunKind.HIDDEN)
         get_jobs().enqueue_run(run.id)
     if attempt.interview is not None:
-        from app.interviews.services import after_attempt_submitted
+        from app.interviews.clock import after_attempt_submitted
 
         after_attempt_submitted(get_session(), attempt)
         return _interview_page(attempt)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.attempts import lifecycle
 from app.attempts.lifecycle import AttemptClosed, TimeUp
 from app.db import get_database, utcnow
-from app.interviews import services
+from app.interviews import clock
 from app.jobs import get_jobs
 from app.models import (
     AnswerRevision,
@@ -65,10 +65,10 @@ def test_a_take_home_past_its_deadline_is_submitted_with_everything_saved_before
     # A save typed before the deadline may arrive during the grace period.
     lifecycle.save_draft(db, attempt, body="first thoughts, then the whole design.", based_on=2,
                          now=deadline + timedelta(seconds=GRACE - 1))
-    assert services.close_overdue(db, now=deadline + timedelta(seconds=GRACE - 1)) == []
+    assert clock.close_overdue(db, now=deadline + timedelta(seconds=GRACE - 1)) == []
     assert attempt.is_open
 
-    services.close_overdue(db, now=deadline + timedelta(seconds=GRACE))
+    clock.close_overdue(db, now=deadline + timedelta(seconds=GRACE))
     db.expire_all()
     attempt = db.get(Attempt, attempt.id)
     interview = db.get(Interview, interview.id)
@@ -215,7 +215,7 @@ def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, lib
         time.sleep(0.01)
     closer = get_database(app).sessionmaker()
     try:
-        services.close_overdue(closer, now=closes + timedelta(seconds=1))
+        clock.close_overdue(closer, now=closes + timedelta(seconds=1))
     finally:
         closer.close()
     saver.join(timeout=60)
