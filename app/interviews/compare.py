@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.errors import NotAllowed
-from app.grading.agreement import Agreement, disagrees, panel_agreement, quadratic_weighted_kappa
+from app.grading.agreement import Agreement, disagrees, pairwise_kappas, panel_agreement
 from app.grading.scoring import CriterionLevel, Score, score
 from app.interviews.permissions import may_see_scores
 from app.interviews.scorecards import ItemView, item_views, load_rubrics, scores_by_card
@@ -95,12 +95,7 @@ def comparison(session: Session, interview: Interview, user: User, *,
     matrix = [[s.level for s in row.scores] for row in rows
               if all(s is not None and s.level is not None for s in row.scores)]
     levels = [level for view in items for level in view.scale]
-    pairs = []
-    for i, first in enumerate(cards):
-        for j in range(i + 1, len(cards)):
-            both = [(row[i], row[j]) for row in matrix]
-            kappa = (quadratic_weighted_kappa([a for a, _ in both], [b for _, b in both],
-                                              min(levels), max(levels)) if both else None)
-            pairs.append((first, cards[j], kappa))
+    pairs = [(cards[i], cards[j], kappa)
+             for i, j, kappa in pairwise_kappas(matrix, len(cards), levels)]
     return Comparison(interview, cards, pending, items, rows,
                       panel_agreement(matrix), totals, pairs)
