@@ -128,7 +128,6 @@ def scored_interview(app, *, reviewers: int) -> tuple[int, int]:
         attempt = interview.items[0].attempt
         lifecycle.save_draft(db, attempt, body=ANSWER, based_on=0)
         lifecycle.submit_attempt(db, attempt)
-        clock.after_attempt_submitted(db, attempt)
         for n, reviewer in enumerate([owner, *panel]):
             levels = {(attempt.id, c.id): scorecards.CriterionInput(
                 level=1 + (n + c.position) % 4, comment="Because.")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
 from app.db import INT_MAX, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -23,8 +24,6 @@ from app.models import (
     Attempt,
     AttemptStatus,
     HintReveal,
-    Interview,
-    InterviewItem,
     Prompt,
     PromptRevision,
     RubricRevision,
@@ -59,51 +58,12 @@ class TimeUp(AttemptClosed):
     """An interview's deadline (plus its grace) has passed: the server takes no more saves."""
 
 
+# Starting and opening ------------------------------------------------------------
+
+
 def published():
     """Prompts a candidate may start: on disk, published, with a current revision."""
     return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")
-
-
-# Who may work on an attempt -----------------------------------------------------
-
-
-def practice_locked(session: Session, user_id: int, prompt_id: int, rubric_id: int | None, *,
-                    now: datetime | None = None) -> bool:
-    """True while the prompt, or the rubric it is judged by, is in the user's pending interview.
-
-    From the moment the candidate's account is tied to an interview until its
-    answers are in, practice on its prompts would show their hints, rubrics and
-    reference answers; so would practice on another prompt scored with one of
-    its rubrics. An interview whose deadline passed before it started will not
-    happen, so it closes nothing.
-    """
-    now = now or utcnow()
-    same = InterviewItem.prompt_id == prompt_id
-    if rubric_id is not None:
-        same = or_(same, RubricRevision.rubric_id == rubric_id)
-    return session.scalar(
-        select(InterviewItem.id)
-        .join(Interview, InterviewItem.interview_id == Interview.id)
-        .join(RubricRevision, InterviewItem.rubric_revision_id == RubricRevision.id)
-        .where(same, Interview.candidate_id == user_id, Interview.submitted_at.is_(None),
-               or_(Interview.started_at.is_not(None), Interview.deadline_at.is_(None),
-                   Interview.deadline_at > now))
-        .limit(1)) is not None
-
-
-IN_INTERVIEW = ("This prompt, or the rubric it is judged by, is part of your interview. "
-                "Practice on it, its hints, its rubric and its reference answer open again "
-                "once the interview is submitted.")
-
-
-def check_practice_open(session: Session, attempt: Attempt) -> None:
-    """Refuse a practice attempt whose prompt or rubric is in its owner's pending interview."""
-    if attempt.interview_id is None and practice_locked(
-            session, attempt.user_id, attempt.prompt_id, attempt.rubric_revision.rubric_id):
-        raise NotAllowed(IN_INTERVIEW)
-
-
-# Writing the answer --------------------------------------------------------------
 
 
 def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
@@ -117,9 +77,9 @@ def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
     )
     if attempt is None:  # someone else's attempt is reported as missing, not forbidden
         raise NotFound("There is no such attempt.")
-    # Every page and action of a practice attempt goes through here, so an
-    # attempt begun before the interview cannot show its hints during it.
-    check_practice_open(session, attempt)
+    # Every page and action of an attempt goes through here, so a practice
+    # attempt begun before an interview cannot show its hints during it.
+    attempt_policy().check_access(session, attempt)
     return attempt
 
 
@@ -142,10 +102,7 @@ def latest_revision(session: Session, attempt: Attempt, *,
 def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
     if not attempt.is_open:
         raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
-    interview = attempt.interview
-    if interview is not None and interview.overdue(now or utcnow()):
-        raise TimeUp("The interview's time is up: the server has taken your answer as it was "
-                     "at the deadline.")
+    attempt_policy().check_open(attempt, now or utcnow())
 
 
 def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
@@ -254,9 +211,9 @@ def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerR
 def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = None) -> HintReveal:
     """Reveal the next hint and record when (wall clock and timer)."""
     _check_open(attempt)
-    if attempt.interview is not None and not attempt.interview.hints_allowed:
-        raise NotAllowed("Hints are off in this interview.")
-    check_practice_open(session, attempt)
+    policy = attempt_policy()
+    policy.check_hints(attempt)
+    policy.check_access(session, attempt)
     hints = attempt.prompt_revision.hints
     shown = len(attempt.hint_reveals)
     if shown >= len(hints):
@@ -273,8 +230,7 @@ def set_timer(session: Session, attempt: Attempt, *, running: bool,
               now: datetime | None = None) -> Attempt:
     """Pause or resume the attempt's timer. Time running out never changes the answer."""
     _check_open(attempt)
-    if attempt.interview is not None:
-        raise NotAllowed("An interview's clock keeps running; it cannot be paused.")
+    attempt_policy().check_timer(attempt)
     now = now or utcnow()
     with transaction(session):
         if running and attempt.timer_started_at is None:
@@ -291,7 +247,9 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
     """Save the final text (if given), stop the timer and freeze the answer.
 
     ``by_server`` is the interview clock closing the attempt: no deadline check
-    and an empty answer is allowed (the candidate wrote nothing).
+    and an empty answer is allowed (the candidate wrote nothing). A submission
+    by the candidate is followed by what the attempt's policy says (an
+    interview is submitted once every one of its attempts is).
     """
     now = now or utcnow()
     if by_server:
@@ -318,4 +276,6 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
                     timer_seconds=attempt.elapsed_seconds(now))
             .execution_options(synchronize_session=False))
         session.refresh(attempt)
+    if not by_server:
+        attempt_policy().after_submit(session, attempt, now=now)
     return attempt

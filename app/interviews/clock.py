@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attempts.lifecycle import submit_attempt
-from app.db import transaction, utcnow
+from app.db import get_session, transaction, utcnow
 from app.errors import Conflict, NotFound
 from app.grading.runs import latest_run, request_run
 from app.interviews.audit import audit
 from app.interviews.permissions import load_interview
+from app.jobs import Jobs
 from app.models import (
     Attempt,
     AttemptStatus,
@@ -134,3 +135,9 @@ def after_attempt_submitted(session: Session, attempt: Attempt, *,
             interview.submitted_at = now or utcnow()
             interview.closed_by = "candidate"
             audit(session, interview, attempt.user, "submitted")
+
+
+def close_overdue_interviews(jobs: Jobs) -> None:
+    """Submit interviews past their deadline, and queue their hidden tests (the worker's
+    task, once a minute)."""
+    jobs.enqueue_runs(close_overdue(get_session()))

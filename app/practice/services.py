@@ -15,13 +15,8 @@ from datetime import datetime
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.attempts.lifecycle import (
-    IN_INTERVIEW,
-    check_practice_open,
-    latest_revision,
-    practice_locked,
-    published,
-)
+from app.attempts.lifecycle import latest_revision, published
+from app.attempts.policy import attempt_policy
 from app.attempts.suggestions import auto_suggestions, rubric_scale
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -164,8 +159,7 @@ def open_practice_prompt(session: Session, user: User, slug: str,
     """A published prompt ``user`` may practise now; NotAllowed while their interview holds it."""
     prompt, revision = get_practice_prompt(session, slug)
     rubric_id = session.scalar(select(Rubric.id).where(Rubric.slug == revision.rubric_slug))
-    if practice_locked(session, user.id, prompt.id, rubric_id):
-        raise NotAllowed(IN_INTERVIEW)
+    attempt_policy().check_practice(session, user.id, prompt.id, rubric_id)
     return prompt, revision
 
 
@@ -219,7 +213,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     """Everything the result page shows: rubric, signals found, self-assessment and score."""
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
-    check_practice_open(session, attempt)
+    attempt_policy().check_access(session, attempt)
     answer = latest_revision(session, attempt, html=True)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision

@@ -9,12 +9,12 @@ from flask_login import current_user
 
 from app.attempts import lifecycle
 from app.attempts.lifecycle import AnswerTooLarge, StaleRevision, TimeUp
+from app.attempts.policy import attempt_policy
 from app.auth.access import access
 from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.grading import runs
 from app.inputs import DB_INT_MAX, form_number
-from app.interviews.clock import close_when_due
 from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
@@ -35,8 +35,7 @@ def _interview_page(attempt):
 
 def _close_interview_if_overdue(attempt) -> None:
     """For an interview attempt: submit it if the interview's clock ran out."""
-    if attempt.interview is not None:
-        get_jobs().enqueue_runs(close_when_due(get_session(), attempt.interview))
+    get_jobs().enqueue_runs(attempt_policy().close_when_due(get_session(), attempt))
 
 
 def _draft_json(revision, number: int) -> dict:
@@ -209,9 +208,6 @@ def submit(attempt_id: int):
         run = runs.request_run(get_session(), attempt, RunKind.HIDDEN)
         get_jobs().enqueue_run(run.id)
     if attempt.interview is not None:
-        from app.interviews.clock import after_attempt_submitted
-
-        after_attempt_submitted(get_session(), attempt)
         return _interview_page(attempt)
     return redirect(url_for("practice.result", attempt_id=attempt.id))
 

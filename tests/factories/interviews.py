@@ -50,7 +50,6 @@ def answer_and_submit(db: Session, interview: Interview, body: str) -> None:
         lifecycle.save_draft(db, attempt, body=body, based_on=attempt.revision_number,
                              client_id="factory")
         lifecycle.submit_attempt(db, attempt)
-        clock.after_attempt_submitted(db, attempt)
 
 
 def score_all(db: Session, interview: Interview, reviewer: User, level: int, *,

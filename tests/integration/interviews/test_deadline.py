@@ -126,7 +126,7 @@ def test_the_worker_task_closes_overdue_interviews_and_queues_hidden_tests(app, 
     jobs.enqueue_run = queued.append
     try:
         with app.app_context():
-            jobs.close_interviews()
+            clock.close_overdue_interviews(jobs)
     finally:
         jobs.enqueue_run = original
     db.expire_all()
