@@ -104,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app import migrations_cli
-    from app.auth import cli as users_cli
+    from app.admin import cli as users_cli
     from app.content import cli as content_cli
 
     migrations_cli.init_app(app)
