@@ -58,9 +58,6 @@ class TimeUp(AttemptClosed):
     """An interview's deadline (plus its grace) has passed: the server takes no more saves."""
 
 
-# Starting and opening ------------------------------------------------------------
-
-
 def published():
     """Prompts a candidate may start: on disk, published, with a current revision."""
     return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")

@@ -259,7 +259,6 @@ def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], lo: int, hi: in
     return float(2 * cov / expected)
 
 
-
 def pairwise_kappas(ratings: Sequence[Sequence[int]], raters: int,
                     scale: Sequence[int]) -> list[tuple[int, int, float | None]]:
     """Quadratic weighted kappa of each pair of raters ``(i, j)``, ``i < j``, in order.

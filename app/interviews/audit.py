@@ -17,7 +17,6 @@ def audit(session: Session, interview: Interview, actor: User | None, action: st
                            action=action, detail=detail))
 
 
-
 def audit_trail(session: Session, interview: Interview) -> list[AuditEvent]:
     return list(session.scalars(
         select(AuditEvent).where(AuditEvent.interview_id == interview.id)

@@ -18,9 +18,6 @@ from app.models import Criterion, CriterionScore, Interview, Scorecard, User
 DISAGREEMENT_LEVELS = 2
 
 
-# The comparison ------------------------------------------------------------------------------
-
-
 @dataclass
 class ComparisonRow:
     view: ItemView

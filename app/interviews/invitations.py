@@ -180,7 +180,6 @@ _IS_CANDIDATE = ("{name} is the candidate of this interview (the account that ac
                  "own panel: choose another reviewer.")
 
 
-
 def _hold(session: Session, interview: Interview) -> int | None:
     """Take the interview's row for this transaction; return its candidate as stored now.
 
@@ -232,7 +231,6 @@ def remove_reviewer(session: Session, interview: Interview, actor: User,
         interview.scorecards.remove(card)
 
 
-
 # The candidate's side -------------------------------------------------------------------------
 
 
@@ -277,8 +275,6 @@ def join(session: Session, interview: Interview, user: User, *,
         audit(session, interview, user, "joined", email_matches=(
             normalise_email(user.email) == interview.candidate_email))
     return interview
-
-
 
 
 def candidate_interviews(session: Session, user: User) -> list[Interview]:

@@ -16,8 +16,6 @@ from app.auth.services import normalise_email
 from app.errors import NotAllowed, NotFound
 from app.models import Interview, InterviewItem, Scorecard, User
 
-# Who sees what ---------------------------------------------------------------------------
-
 
 def load_interview(session: Session, *where: Any) -> Interview | None:
     """The interview matching ``where``, with its items, attempts and panel loaded."""
@@ -77,8 +75,6 @@ def candidate_hidden(interview: Interview, user: User) -> bool:
 def candidate_label(interview: Interview, user: User) -> str:
     return (f"Candidate #{interview.id}" if candidate_hidden(interview, user)
             else interview.candidate_name)
-
-
 
 
 def is_candidate(interview: Interview, user: User) -> bool:
