@@ -8,6 +8,7 @@ the tasks on it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -22,6 +23,7 @@ class Jobs:
 
     def __init__(self, app: Flask) -> None:
         config = app.config
+        self.app = app
         self.huey: Huey
         if config.get("REDIS_URL"):
             self.huey = RedisHuey("archboard", url=config["REDIS_URL"])
@@ -48,11 +50,6 @@ class Jobs:
         def recover_task() -> None:
             with app.app_context():
                 self.recover()
-
-        @self.huey.periodic_task(crontab(minute="*"), name="close_overdue_interviews")
-        def close_interviews_task() -> None:
-            with app.app_context():
-                self.close_interviews()
 
         self.run_tests = run_tests_task
 
@@ -84,12 +81,18 @@ class Jobs:
         for _ in range(claimable_people(session, per_user=per_user) - len(requeued)):
             self.wake_up()
 
-    def close_interviews(self) -> None:
-        """Submit interviews past their deadline, and queue their hidden tests."""
-        from app.db import get_session
-        from app.interviews.services import close_overdue
+    def every_minute(self, name: str, task: Callable[[Jobs], None]) -> None:
+        """Have the worker run ``task(self)`` once a minute, inside the app's context.
 
-        self.enqueue_runs(close_overdue(get_session()))
+        Features register their own periodic work here (interviews close the
+        overdue ones), so this module imports none of them.
+        """
+        app = self.app
+
+        @self.huey.periodic_task(crontab(minute="*"), name=name)
+        def periodic_task() -> None:
+            with app.app_context():
+                task(self)
 
 
 def get_jobs(app: Flask | None = None) -> Jobs:

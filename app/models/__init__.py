@@ -1,5 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 
+from sqlalchemy.orm import configure_mappers
+
 from app.models.attempts import (
     AnswerRevision,
     Attempt,
@@ -34,6 +36,11 @@ from app.models.interviews import (
 )
 from app.models.runs import RunKind, RunStatus, TestRun
 from app.models.users import Role, User, UserRole, UserSession
+
+# Every model is imported: set the relationships up now, so those declared from
+# the other side (``Attempt.interview``, a backref of ``Interview.attempts``)
+# exist before the first query names them.
+configure_mappers()
 
 __all__ = [
     "AuditEvent",

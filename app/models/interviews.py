@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import Base, enum_by_value, utcnow
 from app.models.attempts import Attempt
@@ -124,6 +124,11 @@ class Interview(Base):
     scorecards: Mapped[list[Scorecard]] = relationship(
         back_populates="interview", order_by="Scorecard.id",
         cascade="all, delete-orphan", passive_deletes=True,
+    )
+    # Also gives every Attempt its ``interview`` (None for practice). The
+    # database deletes an interview's attempts with it (ON DELETE CASCADE).
+    attempts: Mapped[list[Attempt]] = relationship(
+        backref=backref("interview"), order_by="Attempt.id", passive_deletes=True,
     )
 
     @property
