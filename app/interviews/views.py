@@ -27,7 +27,6 @@ from app.errors import DomainError, Invalid
 from app.inputs import form_number, whole_number
 from app.interviews import reports, scoring, services
 from app.interviews.forms import InterviewForm
-from app.jobs import get_jobs
 from app.models import Decision, InterviewMode, InterviewStage, Recommendation, Role
 
 bp = Blueprint("interviews", __name__)
@@ -35,10 +34,15 @@ INTERVIEWER = Role.INTERVIEWER
 
 
 def _panel(interview_id: int):
-    """The interview for a panel member, closed first if its clock ran out."""
+    """The interview for a panel member; an action on it first closes it if its clock ran out.
+
+    A page only shows an overdue interview as over (``Interview.answers_in``):
+    a GET never writes, and the worker closes it within a minute.
+    """
     db = get_session()
     interview = services.panel_interview(db, current_user, interview_id)
-    get_jobs().enqueue_runs(services.close_when_due(db, interview))
+    if request.method != "GET":
+        services.close_when_due(db, interview)
     return interview
 
 
@@ -397,7 +401,6 @@ def accept(token: str):
 def candidate(interview_id: int):
     db = get_session()
     interview = services.candidate_interview(db, current_user, interview_id)
-    get_jobs().enqueue_runs(services.close_when_due(db, interview))
     return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
                            feedback=scoring.candidate_feedback(db, interview),
                            Stage=InterviewStage)
