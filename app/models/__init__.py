@@ -16,7 +16,6 @@ from app.models.content import (
     Rubric,
     RubricRevision,
 )
-from app.models.health import Heartbeat
 from app.models.interviews import (
     AuditEvent,
     CriterionScore,
@@ -40,7 +39,6 @@ __all__ = [
     "CriterionScore",
     "Decision",
     "FeedbackItem",
-    "Heartbeat",
     "Interview",
     "InterviewItem",
     "InterviewMode",
