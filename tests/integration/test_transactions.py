@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from app.auth.services import change_password, start_session
 from app.db import after_commit, get_database, transaction
-from app.models import User
+from app.models import User, UserSession
+from tests.factories.users import PASSWORD, make_user
 
 
 class Boom(Exception):
@@ -155,3 +157,17 @@ def test_a_failing_callback_does_not_undo_the_commit_or_stop_the_others(db, read
     assert committed_names(reader) == ["kept"]
     assert ran == ["second"]
     assert "the queue is down" in caplog.text
+
+
+def test_changing_a_password_is_one_transaction(db, reader, commits):
+    user = make_user(db)
+    old_token = start_session(db, user, days=1)
+    commits.clear()
+    new_token = change_password(db, user, current=PASSWORD, new="a brand new passphrase",
+                                days=1)
+    # The new password, the old sign-ins ended and the new one started: one commit.
+    assert len(commits) == 1
+    reader.rollback()
+    live = reader.scalars(select(UserSession.token_hash)
+                          .where(UserSession.ended_at.is_(None))).all()
+    assert len(live) == 1 and new_token != old_token
