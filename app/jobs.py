@@ -2,7 +2,10 @@
 
 The web process only enqueues; ``flask worker`` runs the consumer. Each app
 builds its own Huey instance (settings come from its config) and registers
-the tasks on it.
+the tasks on it. Nothing calls the queue in the middle of a transaction: the
+app puts its queue on every database session, and the services that create
+runs hand them over once their transaction commits
+(``app.grading.runs.queue_run``), so a request that rolls back queues nothing.
 """
 
 from __future__ import annotations
@@ -56,10 +59,6 @@ class Jobs:
     def enqueue_run(self, run_id: int) -> None:
         self.run_tests(run_id)
 
-    def enqueue_runs(self, run_ids: list[int]) -> None:
-        for run_id in run_ids:
-            self.enqueue_run(run_id)
-
     def wake_up(self) -> None:
         """Send a worker thread to claim the fairest queued run, whichever it is."""
         self.run_tests(None)
@@ -70,10 +69,9 @@ class Jobs:
         from app.grading.runs import claimable_people, recover_stuck_runs
 
         session = get_session()
-        requeued = recover_stuck_runs(session)
+        requeued = recover_stuck_runs(session)  # each goes back on the queue as it commits
         for run_id in requeued:
             log.warning("requeued run %s left running by a stopped worker", run_id)
-            self.enqueue_run(run_id)
         # A worker stopped between ending a run and passing its wake-up on (or holding a
         # message it had not acted on) leaves queued runs that no message will reach.
         # One wake-up per person who could run now; a spare one costs a single query.
@@ -123,5 +121,13 @@ def worker_command(threads: int | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["archboard.jobs"] = Jobs(app)
+    from app.db import get_database
+    from app.grading.runs import RUN_QUEUE
+
+    jobs = Jobs(app)
+    app.extensions["archboard.jobs"] = jobs
+    # Every session of this app carries its queue, so services can queue a run for
+    # after their commit without knowing about Flask (app.grading.runs.queue_run).
+    maker = get_database(app).sessionmaker
+    maker.configure(info={**maker.kw.get("info", {}), RUN_QUEUE: jobs})
     app.cli.add_command(worker_command)

@@ -125,7 +125,8 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
         try:
             return _save_once(session, attempt, body, html, based_on, client_id, size)
         except IntegrityError:
-            session.rollback()
+            # transaction() has rolled the save back (only its savepoint, when a
+            # caller's transaction holds this one): re-read and try again.
             session.refresh(attempt)
     raise StaleRevision(latest_revision(session, attempt), attempt.revision_number)
 

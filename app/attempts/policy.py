@@ -43,7 +43,7 @@ class AttemptPolicy(Protocol):
         """Raise ``NotAllowed`` while ``user_id`` may not start practice on this prompt."""
 
     def close_when_due(self, session: Session, attempt: Attempt) -> list[int]:
-        """Submit the attempt (and what it belongs to) if its time is up; runs to queue."""
+        """Submit the attempt (and what it belongs to) if its time is up; the runs it requested."""
 
     def after_submit(self, session: Session, attempt: Attempt, *, now: datetime) -> None:
         """What follows the candidate submitting the attempt."""

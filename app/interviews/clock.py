@@ -81,7 +81,7 @@ def close_if_overdue(session: Session, interview: Interview, *,
 
 
 def request_hidden_runs(session: Session, interview: Interview) -> list[int]:
-    """Queue the hidden tests of submitted coding attempts that have none yet; run ids."""
+    """Request the hidden tests of submitted coding attempts that have none yet; run ids."""
     queued = []
     for attempt in attempts(interview):
         if (attempt.prompt_revision.kind == "coding" and not attempt.is_open
@@ -93,21 +93,23 @@ def request_hidden_runs(session: Session, interview: Interview) -> list[int]:
 
 def close_when_due(session: Session, interview: Interview, *,
                    now: datetime | None = None) -> list[int]:
-    """Close the interview if its time is up; the ids of the hidden-test runs to queue.
+    """Close the interview if its time is up, in one transaction; the hidden-test runs requested.
 
-    Pages call this before showing an interview, the worker for every overdue
-    one; either way the answers are submitted and their hidden tests requested
-    once.
+    The worker calls this for every overdue interview, and the write paths that
+    meet one; either way the answers are submitted and their hidden tests
+    requested once, and the runs go to the queue when the transaction commits.
     """
-    if not close_if_overdue(session, interview, now=now):
-        return []
-    return request_hidden_runs(session, interview)
+    with transaction(session):
+        if not close_if_overdue(session, interview, now=now):
+            return []
+        return request_hidden_runs(session, interview)
 
 
 def close_overdue(session: Session, *, now: datetime | None = None) -> list[int]:
     """Close every interview past its deadline and grace; the worker calls this each minute.
 
-    Returns the ids of the hidden-test runs to queue for the attempts it closed.
+    Each interview is closed in a transaction of its own. Returns the ids of the
+    hidden-test runs requested for the attempts it closed (queued as each commits).
     """
     now = now or utcnow()
     candidates = session.scalars(
@@ -138,6 +140,10 @@ def after_attempt_submitted(session: Session, attempt: Attempt, *,
 
 
 def close_overdue_interviews(jobs: Jobs) -> None:
-    """Submit interviews past their deadline, and queue their hidden tests (the worker's
-    task, once a minute)."""
-    jobs.enqueue_runs(close_overdue(get_session()))
+    """Submit interviews past their deadline (the worker's task, once a minute).
+
+    Their hidden tests are queued as each commits. Only the worker closes an
+    interview whose clock ran out unattended: pages show it as over from the
+    deadline without writing anything.
+    """
+    close_overdue(get_session())

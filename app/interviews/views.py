@@ -38,7 +38,6 @@ from app.interviews import (
     scorecards,
 )
 from app.interviews.forms import InterviewForm
-from app.jobs import get_jobs
 from app.models import Decision, InterviewMode, InterviewStage, Recommendation, Role
 
 bp = Blueprint("interviews", __name__)
@@ -46,10 +45,15 @@ INTERVIEWER = Role.INTERVIEWER
 
 
 def _panel(interview_id: int):
-    """The interview for a panel member, closed first if its clock ran out."""
+    """The interview for a panel member; an action on it first closes it if its clock ran out.
+
+    A page only shows an overdue interview as over (``Interview.answers_in``):
+    a GET never writes, and the worker closes it within a minute.
+    """
     db = get_session()
     interview = permissions.panel_interview(db, current_user, interview_id)
-    get_jobs().enqueue_runs(clock.close_when_due(db, interview))
+    if request.method != "GET":
+        clock.close_when_due(db, interview)
     return interview
 
 
@@ -408,7 +412,6 @@ def accept(token: str):
 def candidate(interview_id: int):
     db = get_session()
     interview = permissions.candidate_interview(db, current_user, interview_id)
-    get_jobs().enqueue_runs(clock.close_when_due(db, interview))
     return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
                            feedback=feedback.candidate_feedback(db, interview),
                            Stage=InterviewStage)

@@ -18,7 +18,6 @@ from app.models.content import (
     Rubric,
     RubricRevision,
 )
-from app.models.health import Heartbeat
 from app.models.interviews import (
     AuditEvent,
     CriterionScore,
@@ -47,7 +46,6 @@ __all__ = [
     "CriterionScore",
     "Decision",
     "FeedbackItem",
-    "Heartbeat",
     "Interview",
     "InterviewItem",
     "InterviewMode",

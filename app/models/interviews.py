@@ -153,13 +153,22 @@ class Interview(Base):
         closes = self.closes_at
         return closes is not None and now >= closes and self.submitted_at is None
 
+    def answers_in(self, now: datetime | None = None) -> bool:
+        """Submitted, or started and past the deadline's grace: the answers are what was saved.
+
+        The worker closes an overdue interview within a minute; pages derive it
+        from the clock meanwhile, since a page view never writes.
+        """
+        return self.submitted_at is not None or (
+            self.started_at is not None and self.overdue(now or utcnow()))
+
     def stage(self, now: datetime | None = None) -> InterviewStage:
         now = now or utcnow()
         if self.released_at is not None:
             return InterviewStage.RELEASED
         if self.decision is not None:
             return InterviewStage.DECIDED
-        if self.submitted_at is not None:
+        if self.answers_in(now):
             if self.scorecards and all(card.submitted_at for card in self.scorecards):
                 return InterviewStage.DEBRIEF
             return InterviewStage.SCORING

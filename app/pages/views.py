@@ -99,7 +99,7 @@ def health():
 @bp.get("/readyz")
 @access(ANYONE)
 def ready():
-    """Readiness: 200 when a real database write commits and the limiter answers, else 503."""
+    """Readiness: 200 when the database would take a write and the limiter answers, else 503."""
     problem = readiness_problem(get_session())
     if problem is None:
         response = jsonify(status="ready")

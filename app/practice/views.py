@@ -15,7 +15,6 @@ from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.grading import runs
 from app.inputs import DB_INT_MAX, form_number
-from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
 from app.practice.services import LibraryFilters
@@ -34,8 +33,8 @@ def _interview_page(attempt):
 
 
 def _close_interview_if_overdue(attempt) -> None:
-    """For an interview attempt: submit it if the interview's clock ran out."""
-    get_jobs().enqueue_runs(attempt_policy().close_when_due(get_session(), attempt))
+    """For an interview attempt refused a write: submit it if the interview's clock ran out."""
+    attempt_policy().close_when_due(get_session(), attempt)
 
 
 def _draft_json(revision, number: int) -> dict:
@@ -87,8 +86,10 @@ def start(slug: str):
 def workspace(attempt_id: int):
     session = get_session()
     attempt = _own_attempt(attempt_id)
-    _close_interview_if_overdue(attempt)
-    if attempt.interview is not None and not attempt.is_open:
+    # An interview past its deadline is over whether or not the worker has closed it
+    # yet: its page says so, and this GET writes nothing.
+    if attempt.interview is not None and (not attempt.is_open
+                                          or attempt.interview.overdue(utcnow())):
         return _interview_page(attempt)
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
@@ -205,8 +206,7 @@ def submit(attempt_id: int):
         _close_interview_if_overdue(attempt)
         return _interview_page(attempt)
     if attempt.prompt_revision.kind == "coding":
-        run = runs.request_run(get_session(), attempt, RunKind.HIDDEN)
-        get_jobs().enqueue_run(run.id)
+        runs.request_run(get_session(), attempt, RunKind.HIDDEN)
     if attempt.interview is not None:
         return _interview_page(attempt)
     return redirect(url_for("practice.result", attempt_id=attempt.id))
@@ -230,7 +230,6 @@ def run_json(run) -> dict:
 def request_run(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     run = runs.request_run(get_session(), attempt, RunKind.PUBLIC)
-    get_jobs().enqueue_run(run.id)
     return jsonify(run_json(run)), HTTPStatus.ACCEPTED
 
 
