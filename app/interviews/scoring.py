@@ -54,6 +54,7 @@ from app.models import (
     User,
 )
 from app.practice.services import auto_suggestions, latest_revision, rubric_scale
+from app.vocabulary import AuditAction
 
 COMMENT_MAX_CHARS = 4_000
 SUMMARY_MAX_CHARS = 4_000
@@ -259,7 +260,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
                                          criterion_id=criterion_id)
                 session.add(current)
             elif was_submitted and current.level != given.level:
-                audit(session, interview, user, "score_changed",
+                audit(session, interview, user, AuditAction.SCORE_CHANGED,
                       prompt=view.item.prompt_revision.title, criterion=row.criterion.name,
                       old=current.level, new=given.level)
             current.level = given.level
@@ -269,7 +270,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
                                  "revision": view.answer.number if view.answer else 0}
                                 for q in dict.fromkeys(given.evidence) if squash(q)]
         if was_submitted and card.recommendation is not recommendation:
-            audit(session, interview, user, "recommendation_changed",
+            audit(session, interview, user, AuditAction.RECOMMENDATION_CHANGED,
                   old=card.recommendation.value if card.recommendation else None,
                   new=recommendation.value if recommendation else None)
         card.recommendation = recommendation
@@ -277,7 +278,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
         card.updated_at = now
         if submit and not was_submitted:
             card.submitted_at = now
-            audit(session, interview, user, "scorecard_submitted",
+            audit(session, interview, user, AuditAction.SCORECARD_SUBMITTED,
                   recommendation=recommendation.value if recommendation else None)
     return card
 
@@ -423,7 +424,8 @@ def decide(session: Session, interview: Interview, user: User, decision: str, no
     if len(note) > SUMMARY_MAX_CHARS:
         raise Invalid(f"Keep the note under {SUMMARY_MAX_CHARS:,} characters.", field="note")
     with transaction(session):
-        action = "decision_changed" if interview.decision is not None else "decided"
+        action = (AuditAction.DECISION_CHANGED if interview.decision is not None
+                  else AuditAction.DECIDED)
         audit(session, interview, user, action, decision=chosen.value,
               old=interview.decision.value if interview.decision else None)
         interview.decision = chosen
@@ -479,7 +481,7 @@ def release(session: Session, interview: Interview, user: User,
         interview.release_message = message.strip()
         interview.release_decision = show_decision
         interview.released_at = now or utcnow()
-        audit(session, interview, user, "released",
+        audit(session, interview, user, AuditAction.RELEASED,
               levels_shown=sum(1 for c in choices.values() if c.show_level),
               comments_shown=sum(1 for c in choices.values()
                                  if c.show_comment and c.comment.strip()),
@@ -560,7 +562,8 @@ def request_regrade(session: Session, interview: Interview, user: User, *, attem
                                  created_at=now or utcnow(), assignee_id=interview.owner_id,
                                  old_level=shown.level)
         session.add(request)
-        audit(session, interview, user, "regrade_requested", criterion=shown.criterion.name)
+        audit(session, interview, user, AuditAction.REGRADE_REQUESTED,
+              criterion=shown.criterion.name)
     return request
 
 
@@ -590,7 +593,7 @@ def reassign_regrade(session: Session, interview: Interview, user: User, request
         raise Invalid("Reassign to a reviewer on the panel.", field="reviewer")
     with transaction(session):
         request.assignee_id = reviewer_id
-        audit(session, interview, user, "regrade_reassigned",
+        audit(session, interview, user, AuditAction.REGRADE_REASSIGNED,
               criterion=request.criterion.name, to=card.reviewer.display_name)
     return request
 
@@ -625,6 +628,6 @@ def answer_regrade(session: Session, interview: Interview, user: User, request_i
             request.new_level = new_level
             shown.level = new_level
             shown.show_level = True
-        audit(session, interview, user, "regrade_answered", criterion=request.criterion.name,
-              old=request.old_level, new=request.new_level)
+        audit(session, interview, user, AuditAction.REGRADE_ANSWERED,
+              criterion=request.criterion.name, old=request.old_level, new=request.new_level)
     return request

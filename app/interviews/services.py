@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import hash_token, normalise_email
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.kinds import get_kind, kind_order
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -40,17 +40,17 @@ from app.models import (
     User,
     UserRole,
 )
-from app.practice.services import LEVELS, latest_revision, published, submit_attempt
+from app.practice.services import latest_revision, published, submit_attempt
+from app.vocabulary import LEVELS, LIVE_MINUTES, AuditAction
 
 # 32 bytes from the OS's CSPRNG: 256 bits, far beyond guessing.
 INVITE_TOKEN_BYTES = 32
 NOTE_MAX_CHARS = 2_000
 MAX_PROMPTS = 5
 MAX_REVIEWERS = 8
-MINUTES_RANGE = (10, 480)
 
 
-def audit(session: Session, interview: Interview, actor: User | None, action: str,
+def audit(session: Session, interview: Interview, actor: User | None, action: AuditAction,
           **detail: Any) -> None:
     """Record an event in the interview's trail (inside the caller's transaction)."""
     session.add(AuditEvent(interview_id=interview.id, actor_id=actor.id if actor else None,
@@ -93,7 +93,8 @@ def interview_prompts(session: Session) -> list[tuple[Prompt, PromptRevision]]:
         select(Prompt, PromptRevision)
         .join(PromptRevision, Prompt.current_revision_id == PromptRevision.id)
         .where(published())
-        .order_by(PromptRevision.kind.desc(), PromptRevision.title)).all()
+        .order_by(case(kind_order(), value=PromptRevision.kind, else_=len(kind_order())),
+                  PromptRevision.title)).all()
     return [(prompt, revision) for prompt, revision in rows]
 
 
@@ -133,7 +134,7 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
 
     if spec.mode is InterviewMode.LIVE:
         minutes = spec.minutes or sum(r.minutes for _, r in chosen)
-        low, high = MINUTES_RANGE
+        low, high = LIVE_MINUTES
         if not low <= minutes <= high:
             raise Invalid(f"A live time box is {low} to {high} minutes.", field="minutes")
         deadline = None
@@ -175,7 +176,7 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
             interview.scorecards.append(Scorecard(reviewer_id=reviewer_id, added_at=now))
         session.add(interview)
         session.flush()
-        audit(session, interview, owner, "created", mode=spec.mode.value,
+        audit(session, interview, owner, AuditAction.CREATED, mode=spec.mode.value,
               prompts=slugs, reviewers=len(panel_ids))
     return interview, token
 
@@ -188,7 +189,7 @@ def new_invite_link(session: Session, interview: Interview, actor: User) -> str:
     token = new_invite_token()
     with transaction(session):
         interview.invite_token_hash = hash_token(token)
-        audit(session, interview, actor, "invite_replaced")
+        audit(session, interview, actor, AuditAction.INVITE_REPLACED)
     return token
 
 
@@ -233,7 +234,8 @@ def add_reviewer(session: Session, interview: Interview, actor: User, reviewer_i
         if _hold(session, interview) == reviewer.id:  # joined meanwhile
             raise Invalid(_IS_CANDIDATE.format(name=reviewer.display_name), field="reviewer")
         interview.scorecards.append(Scorecard(reviewer_id=reviewer.id))
-        audit(session, interview, actor, "reviewer_added", reviewer=reviewer.display_name)
+        audit(session, interview, actor, AuditAction.REVIEWER_ADDED,
+              reviewer=reviewer.display_name)
 
 
 def remove_reviewer(session: Session, interview: Interview, actor: User,
@@ -250,7 +252,8 @@ def remove_reviewer(session: Session, interview: Interview, actor: User,
     if interview.decision is not None:
         raise Conflict("The decision is recorded; the panel is closed.")
     with transaction(session):
-        audit(session, interview, actor, "reviewer_removed", reviewer=card.reviewer.display_name)
+        audit(session, interview, actor, AuditAction.REVIEWER_REMOVED,
+              reviewer=card.reviewer.display_name)
         interview.scorecards.remove(card)
 
 
@@ -356,7 +359,7 @@ def join(session: Session, interview: Interview, user: User, *,
         interview.joined_at = now
         if not user.has_role(Role.CANDIDATE):  # the workspace is the candidates' one
             user.role_grants.append(UserRole(role=Role.CANDIDATE))
-        audit(session, interview, user, "joined", email_matches=(
+        audit(session, interview, user, AuditAction.JOINED, email_matches=(
             normalise_email(user.email) == interview.candidate_email))
     return interview
 
@@ -384,7 +387,7 @@ def start(session: Session, interview: Interview, user: User, *,
                 started_at=now, timer_started_at=now)
             session.add(attempt)
             item.attempt = attempt
-        audit(session, interview, user, "started")
+        audit(session, interview, user, AuditAction.STARTED)
     return interview
 
 
@@ -407,18 +410,18 @@ def close_if_overdue(session: Session, interview: Interview, *,
     with transaction(session):
         interview.submitted_at = now
         interview.closed_by = "deadline"
-        audit(session, interview, None, "submitted_at_deadline",
+        audit(session, interview, None, AuditAction.SUBMITTED_AT_DEADLINE,
               revisions={str(a.id): a.revision_number for a in attempts(interview)})
     return True
 
 
 def request_hidden_runs(session: Session, interview: Interview) -> list[int]:
-    """Queue the hidden tests of submitted coding attempts that have none yet; run ids."""
+    """Queue the hidden tests of submitted attempts with tests that have none yet; run ids."""
     from app.grading.runs import latest_run, request_run
 
     queued = []
     for attempt in attempts(interview):
-        if (attempt.prompt_revision.kind == "coding" and not attempt.is_open
+        if (get_kind(attempt.prompt_revision.kind).runs_tests and not attempt.is_open
                 and attempt.revision_number > 0
                 and latest_run(session, attempt, RunKind.HIDDEN) is None):
             queued.append(request_run(session, attempt, RunKind.HIDDEN).id)
@@ -468,7 +471,7 @@ def after_attempt_submitted(session: Session, attempt: Attempt, *,
         with transaction(session):
             interview.submitted_at = now or utcnow()
             interview.closed_by = "candidate"
-            audit(session, interview, attempt.user, "submitted")
+            audit(session, interview, attempt.user, AuditAction.SUBMITTED)
 
 
 def candidate_interviews(session: Session, user: User) -> list[Interview]:
@@ -489,19 +492,16 @@ class LiveAnswer:
 
 
 def answer_html(kind: str, revision: AnswerRevision | None) -> str:
-    """An answer as the panel reads it: the HTML stored with the revision, or code as text.
+    """An answer as the panel reads it: as its prompt's kind shows it (app.kinds).
 
     Load the revision with ``latest_revision(..., html=shows_html(kind))``.
     """
-    if not shows_html(kind):
-        code = escape(revision.body if revision else "")
-        return f'<pre class="code-answer"><code>{code}</code></pre>'
-    return revision.html if revision else ""
+    return get_kind(kind).answer_html(revision)
 
 
 def shows_html(kind: str) -> bool:
     """Whether answers to prompts of ``kind`` are shown as their stored HTML (not as code)."""
-    return kind != "coding"
+    return get_kind(kind).renders_html
 
 
 def live_answers(session: Session, interview: Interview,

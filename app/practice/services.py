@@ -28,6 +28,7 @@ from app.grading.scoring import (
     score,
 )
 from app.grading.signals import highlight_html, signals_found, suggested_level
+from app.kinds import get_kind, kind_names, kind_order
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -49,18 +50,12 @@ from app.models import (
     User,
 )
 from app.pagination import Page, paginate
+from app.vocabulary import LEVELS, TIME_BOXES, AutoScorer, PromptStatus
 
 ANSWER_MAX_BYTES = 200_000
 NOTE_MAX_CHARS = 2_000
 LIBRARY_PER_PAGE = 12
 REVISIONS_PER_PAGE = 25
-TIME_BOXES = {  # filter name -> (label, lowest minutes, highest minutes)
-    "short": ("Up to 30 minutes", 0, 30),
-    "medium": ("31 to 45 minutes", 31, 45),
-    "long": ("Over 45 minutes", 46, 10_000),
-}
-LEVELS = ("mid", "senior", "staff")
-KINDS = {"system-design": "System design", "coding": "Coding"}
 
 
 class AnswerTooLarge(Invalid):
@@ -112,7 +107,7 @@ class LibraryEntry:
 
 def published():
     """Prompts a candidate may start: on disk, published, with a current revision."""
-    return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")
+    return and_(Prompt.retired_at.is_(None), PromptRevision.status == PromptStatus.PUBLISHED)
 
 
 def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[LibraryEntry]:
@@ -129,7 +124,7 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
         select(Prompt.slug, PromptRevision, latest_status)
         .join(PromptRevision, Prompt.current_revision_id == PromptRevision.id)
         .where(published())
-        .order_by(case((PromptRevision.kind == "system-design", 0), else_=1),
+        .order_by(case(kind_order(), value=PromptRevision.kind, else_=len(kind_order())),
                   PromptRevision.title)
     )
     if filters.competency:
@@ -138,7 +133,7 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
             PromptRevisionCompetency.competency_id == Competency.id,
             Competency.slug == filters.competency,
         ))
-    if filters.kind in KINDS:
+    if filters.kind in kind_names():
         stmt = stmt.where(PromptRevision.kind == filters.kind)
     if filters.level in LEVELS:
         stmt = stmt.where(PromptRevision.level == filters.level)
@@ -314,9 +309,10 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
-    # Rendered once, here, and stored with the revision: pages only read it.
-    # Before the transaction, so no lock is held while it renders.
-    html = str(render_markdown(body))
+    # Rendered once, here, and stored with the revision: pages only read it
+    # (code is shown as text and stores none). Before the transaction, so no
+    # lock is held while it renders.
+    html = get_kind(attempt.prompt_revision.kind).stored_html(body, render_markdown)
     for _ in range(3):  # a unique-number race with another save: re-check and retry
         try:
             return _save_once(session, attempt, body, html, based_on, client_id, size)
@@ -515,15 +511,15 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str) -> AutoSugge
     scale = rubric_scale(rubric)
     lo, hi = min(scale), max(scale)
     hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
-                  if attempt.prompt_revision.kind == "coding" else None)
+                  if get_kind(attempt.prompt_revision.kind).runs_tests else None)
     tests_level = None
     if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
         tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
     levels: dict[int, int | None] = {}
     for criterion in rubric.criteria:
-        if criterion.auto == "signals":
+        if criterion.auto == AutoScorer.SIGNALS:
             levels[criterion.id] = suggested_level(body, criterion.signals, lo, hi)
-        elif criterion.auto == "tests":
+        elif criterion.auto == AutoScorer.TESTS:
             levels[criterion.id] = tests_level
     return AutoSuggestions(levels=levels, hidden_run=hidden_run)
 
@@ -533,7 +529,8 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
     _check_practice_open(session, attempt)
-    answer = latest_revision(session, attempt, html=True)
+    kind = get_kind(attempt.prompt_revision.kind)
+    answer = latest_revision(session, attempt, html=kind.renders_html)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision
     scale = rubric_scale(rubric)
@@ -555,8 +552,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
               for r in results]
     return AttemptResult(
         attempt=attempt, answer=answer,
-        answer_html=highlight_html(answer.html if answer else "",
-                                   list(dict.fromkeys(all_signals))),
+        answer_html=highlight_html(kind.answer_html(answer), list(dict.fromkeys(all_signals))),
         criteria=results, scale=scale, bar=bar, score=score(levels, bar),
         hints_used=len(attempt.hint_reveals), hidden_run=hidden_run,
     )
