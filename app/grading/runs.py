@@ -155,7 +155,6 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
         with transaction(session):
             run.status, run.verdict = RunStatus.FAILED, RunVerdict.REFUSED
             run.detail = f"The code was not run: {error}"
-            run.finished_at = utcnow()
         return run
     with transaction(session):
         run.status = RunStatus.DONE
@@ -164,7 +163,6 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
         run.passed = result.passed
         run.total = result.total or _count_tests(tests)
         run.sandboxed = result.sandboxed
-        run.finished_at = utcnow()
     return run
 
 
@@ -185,7 +183,6 @@ def recover_stuck_runs(session: Session, *, now: datetime | None = None) -> list
                 run.status, run.verdict = RunStatus.FAILED, RunVerdict.WORKER_LOST
                 run.detail = (f"The worker running this stopped {run.tries} times before "
                               f"finishing; run the tests again.")
-                run.finished_at = now
             else:
                 run.status, run.started_at = RunStatus.QUEUED, None
                 requeued.append(run.id)

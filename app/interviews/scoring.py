@@ -622,8 +622,6 @@ def answer_regrade(session: Session, interview: Interview, user: User, request_i
     with transaction(session):
         request.response = response
         request.status = RegradeStatus.ANSWERED
-        request.answered_by_id = user.id
-        request.answered_at = now or utcnow()
         if new_level is not None and shown is not None and new_level != shown.level:
             request.new_level = new_level
             shown.level = new_level

@@ -173,7 +173,7 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
                 position=position, prompt_id=prompt.id, prompt_revision_id=revision.id,
                 rubric_revision_id=rubric_ids[revision.rubric_slug]))
         for reviewer_id in panel_ids:
-            interview.scorecards.append(Scorecard(reviewer_id=reviewer_id, added_at=now))
+            interview.scorecards.append(Scorecard(reviewer_id=reviewer_id))
         session.add(interview)
         session.flush()
         audit(session, interview, owner, AuditAction.CREATED, mode=spec.mode.value,
@@ -382,7 +382,7 @@ def start(session: Session, interview: Interview, user: User, *,
             attempt = Attempt(
                 user_id=user.id, prompt_id=item.prompt_id,
                 prompt_revision_id=item.prompt_revision_id,
-                rubric_revision_id=item.rubric_revision_id, mode="interview",
+                rubric_revision_id=item.rubric_revision_id,
                 interview_id=interview.id, target_level=interview.target_level,
                 started_at=now, timer_started_at=now)
             session.add(attempt)

@@ -49,7 +49,6 @@ class TestRun(Base):
     sandboxed: Mapped[bool] = mapped_column(default=True)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
     attempt: Mapped[Attempt] = relationship()
 

@@ -409,7 +409,7 @@ def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = No
         raise NotAllowed("Every hint for this prompt is already shown.")
     now = now or utcnow()
     with transaction(session):
-        reveal = HintReveal(attempt_id=attempt.id, hint_index=shown, revealed_at=now,
+        reveal = HintReveal(attempt_id=attempt.id, hint_index=shown,
                             elapsed_seconds=attempt.elapsed_seconds(now))
         attempt.hint_reveals.append(reveal)
     return reveal
@@ -598,7 +598,6 @@ def self_assess(session: Session, attempt: Attempt,
         attempt.met_bar = result.meets_bar
         if result.complete:
             attempt.status = AttemptStatus.REVIEWED
-            attempt.self_assessed_at = utcnow()
     return result
 
 
