@@ -80,6 +80,15 @@ def _init_extensions(app: Flask) -> None:
     from app.models import Role
 
     app.jinja_env.globals["Role"] = Role
+    # Templates ask a prompt's kind for its label and its page pieces
+    # (templates/kinds/<name>/) rather than naming a kind.
+    from app.kinds import all_kinds, get_kind
+    from app.vocabulary import AuditAction, AutoScorer, RunVerdict
+
+    app.jinja_env.globals["prompt_kind"] = get_kind
+    app.jinja_env.globals["prompt_kinds"] = all_kinds
+    app.jinja_env.globals.update(AuditAction=AuditAction, AutoScorer=AutoScorer,
+                                 RunVerdict=RunVerdict)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -19,6 +19,7 @@ from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
 from app.db import INT_MAX, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.kinds import get_kind
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -30,6 +31,7 @@ from app.models import (
     User,
 )
 from app.pagination import Page, paginate
+from app.vocabulary import PromptStatus
 
 ANSWER_MAX_BYTES = 200_000
 REVISIONS_PER_PAGE = 25
@@ -60,7 +62,7 @@ class TimeUp(AttemptClosed):
 
 def published():
     """Prompts a candidate may start: on disk, published, with a current revision."""
-    return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")
+    return and_(Prompt.retired_at.is_(None), PromptRevision.status == PromptStatus.PUBLISHED)
 
 
 def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
@@ -118,9 +120,10 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
-    # Rendered once, here, and stored with the revision: pages only read it.
-    # Before the transaction, so no lock is held while it renders.
-    html = str(render_markdown(body))
+    # Rendered once, here, and stored with the revision: pages only read it
+    # (code is shown as text and stores none). Before the transaction, so no
+    # lock is held while it renders.
+    html = get_kind(attempt.prompt_revision.kind).stored_html(body, render_markdown)
     for _ in range(3):  # a unique-number race with another save: re-check and retry
         try:
             return _save_once(session, attempt, body, html, based_on, client_id, size)
@@ -218,7 +221,7 @@ def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = No
         raise NotAllowed("Every hint for this prompt is already shown.")
     now = now or utcnow()
     with transaction(session):
-        reveal = HintReveal(attempt_id=attempt.id, hint_index=shown, revealed_at=now,
+        reveal = HintReveal(attempt_id=attempt.id, hint_index=shown,
                             elapsed_seconds=attempt.elapsed_seconds(now))
         attempt.hint_reveals.append(reveal)
     return reveal

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from app.grading.runs import latest_run
 from app.grading.scoring import auto_level_from_counts
 from app.grading.signals import suggested_level
+from app.kinds import get_kind
 from app.models import Attempt, RubricRevision, RunKind, RunStatus, TestRun
+from app.vocabulary import AutoScorer
 
 
 def rubric_scale(rubric: RubricRevision) -> dict[int, str]:
@@ -32,14 +34,14 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str) -> AutoSugge
     scale = rubric_scale(rubric)
     lo, hi = min(scale), max(scale)
     hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
-                  if attempt.prompt_revision.kind == "coding" else None)
+                  if get_kind(attempt.prompt_revision.kind).runs_tests else None)
     tests_level = None
     if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
         tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
     levels: dict[int, int | None] = {}
     for criterion in rubric.criteria:
-        if criterion.auto == "signals":
+        if criterion.auto == AutoScorer.SIGNALS:
             levels[criterion.id] = suggested_level(body, criterion.signals, lo, hi)
-        elif criterion.auto == "tests":
+        elif criterion.auto == AutoScorer.TESTS:
             levels[criterion.id] = tests_level
     return AutoSuggestions(levels=levels, hidden_run=hidden_run)

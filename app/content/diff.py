@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.content.model import LEVELS
+from app.vocabulary import LEVELS, AutoScorer
 
 ARROW = "→"
 
@@ -346,7 +346,7 @@ def _match(old: tuple[CriterionSnapshot, ...],
     return pairs, renamed
 
 
-_SUGGESTION = {"tests": "hidden tests", "signals": "signals found"}
+_SUGGESTION = {AutoScorer.TESTS: "hidden tests", AutoScorer.SIGNALS: "signals found"}
 
 
 def _suggestion(auto: str | None) -> str:

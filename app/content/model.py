@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Literal
 
-LEVELS = ("mid", "senior", "staff")
-KINDS = ("system-design", "coding")
-STATUSES = ("published", "draft")
-AUTO_KINDS = ("tests", "signals")
 DEFAULT_SCALE = {1: "Weak", 2: "Mixed", 3: "Solid", 4: "Strong"}
 
 
@@ -51,7 +46,7 @@ class Prompt:
     slug: str
     path: str  # prompts/<slug>.md or prompts/<slug>/prompt.md
     title: str
-    kind: Literal["system-design", "coding"]
+    kind: str  # a registered kind's name (app.kinds)
     level: str
     minutes: int
     competencies: tuple[str, ...]

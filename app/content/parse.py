@@ -16,14 +16,20 @@ from typing import Any
 import yaml
 
 from app.content.model import (
-    AUTO_KINDS,
     DEFAULT_SCALE,
-    LEVELS,
     Competency,
     Criterion,
     Problem,
     Severity,
     default_bar,
+)
+from app.kinds import kind_names
+from app.vocabulary import (
+    DEFAULT_LEVEL,
+    LEVELS,
+    PROMPT_MINUTES,
+    AutoScorer,
+    PromptStatus,
 )
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -341,12 +347,14 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
                 elif key == "signals":
                     signals = _parse_signals(path, number, value, problems)
                 else:
-                    if value not in AUTO_KINDS:
-                        problems.append(Problem(path, number, f'auto must be "tests" or '
-                                                              f'"signals", got {value!r}'
-                                                              f'{did_you_mean(value, AUTO_KINDS)}'))
+                    if value not in tuple(AutoScorer):
+                        scorers = tuple(AutoScorer)
+                        choices = " or ".join(f'"{a}"' for a in scorers)
+                        problems.append(Problem(path, number, f'auto must be {choices}, got '
+                                                              f'{value!r}'
+                                                              f'{did_you_mean(value, scorers)}'))
                     else:
-                        auto = value
+                        auto = AutoScorer(value)
                 continue
             in_keys = False
         descriptor = DESCRIPTOR.match(line)
@@ -381,7 +389,7 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
         if level not in descriptors:
             problems.append(Problem(path, section.line, f'criterion "{name}" has no descriptor '
                                                         f'for level {level}'))
-    if auto == "signals" and not signals:
+    if auto is AutoScorer.SIGNALS and not signals:
         problems.append(Problem(path, key_lines["auto"], f'criterion "{name}" is auto: signals '
                                                          f'but lists no signals'))
     return Criterion(
@@ -457,7 +465,6 @@ def parse_competencies(path: str, text: str, problems: list[Problem]) -> dict[st
 PROMPT_KEYS = ("title", "kind", "level", "minutes", "competencies", "rubric", "tags", "status")
 RUBRIC_KEYS = ("title", "scale", "bar")
 RESERVED_SECTIONS = {"hints": "Hints", "follow-ups": "Follow-ups", "reference": "Reference"}
-MINUTES_RANGE = (5, 240)
 TAG_MAX = 30
 
 
@@ -474,25 +481,26 @@ def _choice(path: str, front: FrontMatter, key: str, choices: tuple[str, ...],
                                 f"{key} must be {quoted}, got {value!r}"
                                 f"{did_you_mean(str(value), choices)}"))
         return str(value)
-    return value
+    return str(value)  # a default is an enum member; the prompt holds its plain value
 
 
 def parse_prompt(path: str, slug: str, text: str, files: dict[str, str], content_hash: str,
                  problems: list[Problem]):
     """Parse a prompt file (``files``: the rest of its folder); None if unreadable."""
-    from app.content.model import KINDS, STATUSES, Prompt
+    from app.content.model import Prompt
 
     front = split_front_matter(path, text, problems)
     if front is None:
         return None
     warn_unknown_keys(path, front, PROMPT_KEYS, problems)
     title = read_title(path, front, problems)
-    kind = _choice(path, front, "kind", KINDS, None, problems)
-    level = _choice(path, front, "level", LEVELS, "senior", problems)
-    status = _choice(path, front, "status", STATUSES, "published", problems)
+    kind = _choice(path, front, "kind", kind_names(), None, problems)
+    level = _choice(path, front, "level", LEVELS, DEFAULT_LEVEL, problems)
+    status = _choice(path, front, "status", tuple(PromptStatus), PromptStatus.PUBLISHED,
+                     problems)
 
     minutes = front.data.get("minutes")
-    low, high = MINUTES_RANGE
+    low, high = PROMPT_MINUTES
     if minutes is None:
         problems.append(Problem(path, 1, 'front matter has no "minutes" (the time box, '
                                          f'{low} to {high})'))

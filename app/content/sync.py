@@ -77,9 +77,7 @@ def _sync_competencies(session: Session, content: doc.Content) -> dict[str, Comp
     existing = {c.slug: c for c in session.scalars(select(Competency))}
     for position, parsed in enumerate(content.competencies.values()):
         row = existing.get(parsed.slug)
-        values = {"title": parsed.title, "keywords": list(parsed.keywords),
-                  "description_html": str(render_markdown(parsed.description)),
-                  "position": position, "retired_at": None}
+        values = {"title": parsed.title, "position": position, "retired_at": None}
         if row is None:
             row = Competency(slug=parsed.slug, **values)
             session.add(row)

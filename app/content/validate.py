@@ -1,7 +1,7 @@
 """Loading a content folder from disk and checking it as a whole.
 
 ``load_content(root)`` reads ``root/prompts`` and ``root/rubrics``, parses
-every file, cross-checks them (competencies, rubrics, coding prompt files) and
+every file, cross-checks them (competencies, rubrics, each kind's prompt files) and
 returns a ``Content`` holding what loaded and every problem found. It never
 raises for bad content; it reports.
 """
@@ -19,6 +19,8 @@ from app.content.parse import (
     parse_prompt,
     parse_rubric,
 )
+from app.kinds import all_kinds, get_kind, kind_names
+from app.vocabulary import AutoScorer
 
 COMPETENCIES_FILE = "competencies.md"
 MAX_FILE_BYTES = 1_000_000
@@ -158,7 +160,7 @@ def _load_prompts(root: Path, prompts_dir: Path, content: Content) -> None:
 
 
 def check_references(content: Content) -> None:
-    """Cross-file rules: competencies and rubrics exist, coding prompts have their files."""
+    """Cross-file rules: competencies and rubrics exist, prompts have their kind's files."""
     problems = content.problems
     known = set(content.competencies)
     used_competencies: set[str] = set()
@@ -178,21 +180,28 @@ def check_references(content: Content) -> None:
                                                               f"not exist{hint}"))
         else:
             used_rubrics.setdefault(prompt.rubric, []).append(prompt.slug)
-        if prompt.kind == "coding":
-            _check_coding_prompt(content, prompt)
+        if prompt.kind in kind_names():
+            for found in get_kind(prompt.kind).check(prompt, content.rubrics.get(prompt.rubric)):
+                problems.append(Problem(prompt.path, found.line, found.message,
+                                        Severity.WARNING if found.warning else Severity.ERROR))
 
     for slug, rubric in content.rubrics.items():
         users = used_rubrics.get(slug, [])
         if not users:
             problems.append(Problem(rubric.path, 1, "rubric is not used by any prompt",
                                     Severity.WARNING))
-        design_users = [s for s in users if content.prompts[s].kind == "system-design"]
         for criterion in rubric.criteria:
-            if criterion.auto == "tests" and design_users:
+            # A criterion scored automatically needs that scorer in every kind using it.
+            unable = [s for s in users if criterion.auto
+                      and criterion.auto not in _scorers(content.prompts[s].kind)]
+            if unable:
+                able = [k.name for k in all_kinds() if criterion.auto in k.auto_scorers]
+                kind = content.prompts[unable[0]].kind
                 problems.append(Problem(rubric.path, criterion.key_lines["auto"],
-                                        f'criterion "{criterion.name}" is auto: tests, but '
-                                        f'system-design prompt "{design_users[0]}" uses this '
-                                        f'rubric; only coding prompts have tests'))
+                                        f'criterion "{criterion.name}" is auto: '
+                                        f'{criterion.auto}, but {kind} prompt "{unable[0]}" '
+                                        f'uses this rubric; only {" and ".join(able)} prompts '
+                                        f'have {criterion.auto}'))
     for slug, competency in content.competencies.items():
         if content.prompts and slug not in used_competencies:
             problems.append(Problem(competency.path, competency.line, f'competency "{slug}" is '
@@ -200,28 +209,7 @@ def check_references(content: Content) -> None:
                                     Severity.WARNING))
 
 
-def _check_coding_prompt(content: Content, prompt) -> None:
-    problems = content.problems
-    if not prompt.is_folder:
-        problems.append(Problem(prompt.path, prompt.lines.get("kind", 1),
-                                f"a coding prompt must be a folder: prompts/{prompt.slug}/"
-                                f"prompt.md with starter.py, solution.py and tests/"))
-        return
-    for required in ("starter.py", "solution.py"):
-        if required not in prompt.files:
-            problems.append(Problem(prompt.path, 1, f"coding prompt has no {required}"))
-    if not any(name.startswith("tests/") for name in prompt.files):
-        problems.append(Problem(prompt.path, 1, "coding prompt has no tests/ folder"))
-        return
-    if not prompt.hidden_tests:
-        problems.append(Problem(prompt.path, 1, "coding prompt has no hidden tests: add "
-                                                "tests/test_hidden.py"))
-    if not prompt.public_tests:
-        problems.append(Problem(prompt.path, 1, "coding prompt has no public tests "
-                                                "(tests/test_public*.py) for candidates to run",
-                                Severity.WARNING))
-    rubric = content.rubrics.get(prompt.rubric)
-    if rubric is not None and not any(c.auto == "tests" for c in rubric.criteria):
-        problems.append(Problem(prompt.path, prompt.lines.get("rubric", 1),
-                                f'rubric "{rubric.slug}" has no auto: tests criterion, so the '
-                                f'hidden tests will not feed a score', Severity.WARNING))
+def _scorers(kind: str) -> frozenset[AutoScorer]:
+    """The automatic scorers of a kind; every one for a kind that is not registered,
+    which is reported once already, where its prompt names it."""
+    return get_kind(kind).auto_scorers if kind in kind_names() else frozenset(AutoScorer)

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, aliased
 from app.db import after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable, run_tests
+from app.kinds import get_kind
 from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun, User
+from app.vocabulary import RunVerdict
 
 RUN_LIMITS = Limits()
 # A run still "running" this long after it started belongs to a worker that died.
@@ -48,8 +50,8 @@ def queue_run(session: Session, run_id: int) -> None:
 
 def request_run(session: Session, attempt: Attempt, kind: RunKind) -> TestRun:
     """Queue a run of the attempt's newest saved code against its public or hidden tests."""
-    if attempt.prompt_revision.kind != "coding":
-        raise Invalid("Only coding prompts have tests to run.")
+    if not get_kind(attempt.prompt_revision.kind).runs_tests:
+        raise Invalid("This prompt has no tests to run.")
     if attempt.revision_number == 0:
         raise Invalid("Save some code before running the tests.")
     if kind is RunKind.PUBLIC and not attempt.is_open:
@@ -167,9 +169,8 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
         result = run_tests(code_from_answer(body), tests, limits=limits, unsafe=unsafe)
     except SandboxUnavailable as error:
         with transaction(session):
-            run.status, run.verdict = RunStatus.FAILED, "refused"
+            run.status, run.verdict = RunStatus.FAILED, RunVerdict.REFUSED
             run.detail = f"The code was not run: {error}"
-            run.finished_at = utcnow()
         return run
     with transaction(session):
         run.status = RunStatus.DONE
@@ -178,7 +179,6 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
         run.passed = result.passed
         run.total = result.total or _count_tests(tests)
         run.sandboxed = result.sandboxed
-        run.finished_at = utcnow()
     return run
 
 
@@ -196,10 +196,9 @@ def recover_stuck_runs(session: Session, *, now: datetime | None = None) -> list
     with transaction(session):
         for run in stuck:
             if run.tries >= MAX_TRIES:
-                run.status, run.verdict = RunStatus.FAILED, "worker_lost"
+                run.status, run.verdict = RunStatus.FAILED, RunVerdict.WORKER_LOST
                 run.detail = (f"The worker running this stopped {run.tries} times before "
                               f"finishing; run the tests again.")
-                run.finished_at = now
             else:
                 run.status, run.started_at = RunStatus.QUEUED, None
                 requeued.append(run.id)

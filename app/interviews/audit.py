@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import AuditEvent, Interview, User
+from app.vocabulary import AuditAction
 
 
-def audit(session: Session, interview: Interview, actor: User | None, action: str,
+def audit(session: Session, interview: Interview, actor: User | None, action: AuditAction,
           **detail: Any) -> None:
     """Record an event in the interview's trail (inside the caller's transaction)."""
     session.add(AuditEvent(interview_id=interview.id, actor_id=actor.id if actor else None,

@@ -18,6 +18,7 @@ from app.grading.runs import latest_run, request_run
 from app.interviews.audit import audit
 from app.interviews.permissions import load_interview
 from app.jobs import Jobs
+from app.kinds import get_kind
 from app.models import (
     Attempt,
     AttemptStatus,
@@ -27,6 +28,7 @@ from app.models import (
     RunKind,
     User,
 )
+from app.vocabulary import AuditAction
 
 
 def start(session: Session, interview: Interview, user: User, *,
@@ -47,12 +49,12 @@ def start(session: Session, interview: Interview, user: User, *,
             attempt = Attempt(
                 user_id=user.id, prompt_id=item.prompt_id,
                 prompt_revision_id=item.prompt_revision_id,
-                rubric_revision_id=item.rubric_revision_id, mode="interview",
+                rubric_revision_id=item.rubric_revision_id,
                 interview_id=interview.id, target_level=interview.target_level,
                 started_at=now, timer_started_at=now)
             session.add(attempt)
             item.attempt = attempt
-        audit(session, interview, user, "started")
+        audit(session, interview, user, AuditAction.STARTED)
     return interview
 
 
@@ -75,16 +77,16 @@ def close_if_overdue(session: Session, interview: Interview, *,
     with transaction(session):
         interview.submitted_at = now
         interview.closed_by = "deadline"
-        audit(session, interview, None, "submitted_at_deadline",
+        audit(session, interview, None, AuditAction.SUBMITTED_AT_DEADLINE,
               revisions={str(a.id): a.revision_number for a in attempts(interview)})
     return True
 
 
 def request_hidden_runs(session: Session, interview: Interview) -> list[int]:
-    """Request the hidden tests of submitted coding attempts that have none yet; run ids."""
+    """Request the hidden tests of submitted attempts with tests that have none yet; run ids."""
     queued = []
     for attempt in attempts(interview):
-        if (attempt.prompt_revision.kind == "coding" and not attempt.is_open
+        if (get_kind(attempt.prompt_revision.kind).runs_tests and not attempt.is_open
                 and attempt.revision_number > 0
                 and latest_run(session, attempt, RunKind.HIDDEN) is None):
             queued.append(request_run(session, attempt, RunKind.HIDDEN).id)
@@ -136,7 +138,7 @@ def after_attempt_submitted(session: Session, attempt: Attempt, *,
         with transaction(session):
             interview.submitted_at = now or utcnow()
             interview.closed_by = "candidate"
-            audit(session, interview, attempt.user, "submitted")
+            audit(session, interview, attempt.user, AuditAction.SUBMITTED)
 
 
 def close_overdue_interviews(jobs: Jobs) -> None:

@@ -26,6 +26,7 @@ from app.models import (
     RegradeRequest,
     User,
 )
+from app.vocabulary import AuditAction
 
 # Decision and release ---------------------------------------------------------------------------
 
@@ -49,7 +50,8 @@ def decide(session: Session, interview: Interview, user: User, decision: str, no
     if len(note) > SUMMARY_MAX_CHARS:
         raise Invalid(f"Keep the note under {SUMMARY_MAX_CHARS:,} characters.", field="note")
     with transaction(session):
-        action = "decision_changed" if interview.decision is not None else "decided"
+        action = (AuditAction.DECISION_CHANGED if interview.decision is not None
+                  else AuditAction.DECIDED)
         audit(session, interview, user, action, decision=chosen.value,
               old=interview.decision.value if interview.decision else None)
         interview.decision = chosen
@@ -105,7 +107,7 @@ def release(session: Session, interview: Interview, user: User,
         interview.release_message = message.strip()
         interview.release_decision = show_decision
         interview.released_at = now or utcnow()
-        audit(session, interview, user, "released",
+        audit(session, interview, user, AuditAction.RELEASED,
               levels_shown=sum(1 for c in choices.values() if c.show_level),
               comments_shown=sum(1 for c in choices.values()
                                  if c.show_comment and c.comment.strip()),

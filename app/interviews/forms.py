@@ -20,8 +20,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.forms import email_format
-from app.interviews.invitations import MINUTES_RANGE
 from app.models import InterviewMode
+from app.vocabulary import LIVE_MINUTES
 
 
 class CheckboxList(SelectMultipleField):
@@ -48,7 +48,7 @@ class InterviewForm(FlaskForm):
         SelectChoice(InterviewMode.TAKE_HOME.value, "Take-home: a fixed deadline")],
         default=InterviewMode.LIVE.value)
     minutes = IntegerField(
-        "Live time box, in minutes", validators=[Optional(), NumberRange(*MINUTES_RANGE)],
+        "Live time box, in minutes", validators=[Optional(), NumberRange(*LIVE_MINUTES)],
         description="Optional. By default: the prompts' own time boxes added up.")
     deadline = DateTimeLocalField("Take-home deadline", validators=[Optional()],
                                   format="%Y-%m-%dT%H:%M",

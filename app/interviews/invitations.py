@@ -9,16 +9,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.attempts.lifecycle import published
 from app.auth.services import hash_token, normalise_email
-from app.content.model import LEVELS
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.interviews.audit import audit
 from app.interviews.permissions import is_candidate, load_interview, on_panel, require_owner
+from app.kinds import kind_order
 from app.models import (
     Interview,
     InterviewItem,
@@ -32,12 +32,12 @@ from app.models import (
     User,
     UserRole,
 )
+from app.vocabulary import LEVELS, LIVE_MINUTES, AuditAction
 
 # 32 bytes from the OS's CSPRNG: 256 bits, far beyond guessing.
 INVITE_TOKEN_BYTES = 32
 MAX_PROMPTS = 5
 MAX_REVIEWERS = 8
-MINUTES_RANGE = (10, 480)
 
 
 def new_invite_token() -> str:
@@ -76,7 +76,8 @@ def interview_prompts(session: Session) -> list[tuple[Prompt, PromptRevision]]:
         select(Prompt, PromptRevision)
         .join(PromptRevision, Prompt.current_revision_id == PromptRevision.id)
         .where(published())
-        .order_by(PromptRevision.kind.desc(), PromptRevision.title)).all()
+        .order_by(case(kind_order(), value=PromptRevision.kind, else_=len(kind_order())),
+                  PromptRevision.title)).all()
     return [(prompt, revision) for prompt, revision in rows]
 
 
@@ -116,7 +117,7 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
 
     if spec.mode is InterviewMode.LIVE:
         minutes = spec.minutes or sum(r.minutes for _, r in chosen)
-        low, high = MINUTES_RANGE
+        low, high = LIVE_MINUTES
         if not low <= minutes <= high:
             raise Invalid(f"A live time box is {low} to {high} minutes.", field="minutes")
         deadline = None
@@ -155,10 +156,10 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
                 position=position, prompt_id=prompt.id, prompt_revision_id=revision.id,
                 rubric_revision_id=rubric_ids[revision.rubric_slug]))
         for reviewer_id in panel_ids:
-            interview.scorecards.append(Scorecard(reviewer_id=reviewer_id, added_at=now))
+            interview.scorecards.append(Scorecard(reviewer_id=reviewer_id))
         session.add(interview)
         session.flush()
-        audit(session, interview, owner, "created", mode=spec.mode.value,
+        audit(session, interview, owner, AuditAction.CREATED, mode=spec.mode.value,
               prompts=slugs, reviewers=len(panel_ids))
     return interview, token
 
@@ -171,7 +172,7 @@ def new_invite_link(session: Session, interview: Interview, actor: User) -> str:
     token = new_invite_token()
     with transaction(session):
         interview.invite_token_hash = hash_token(token)
-        audit(session, interview, actor, "invite_replaced")
+        audit(session, interview, actor, AuditAction.INVITE_REPLACED)
     return token
 
 
@@ -210,7 +211,7 @@ def add_reviewer(session: Session, interview: Interview, actor: User, reviewer_i
         if _hold(session, interview) == reviewer.id:  # joined meanwhile
             raise Invalid(_IS_CANDIDATE.format(name=reviewer.display_name), field="reviewer")
         interview.scorecards.append(Scorecard(reviewer_id=reviewer.id))
-        audit(session, interview, actor, "reviewer_added", reviewer=reviewer.display_name)
+        audit(session, interview, actor, AuditAction.REVIEWER_ADDED, reviewer=reviewer.display_name)
 
 
 def remove_reviewer(session: Session, interview: Interview, actor: User,
@@ -227,7 +228,8 @@ def remove_reviewer(session: Session, interview: Interview, actor: User,
     if interview.decision is not None:
         raise Conflict("The decision is recorded; the panel is closed.")
     with transaction(session):
-        audit(session, interview, actor, "reviewer_removed", reviewer=card.reviewer.display_name)
+        audit(session, interview, actor, AuditAction.REVIEWER_REMOVED,
+              reviewer=card.reviewer.display_name)
         interview.scorecards.remove(card)
 
 
@@ -272,7 +274,7 @@ def join(session: Session, interview: Interview, user: User, *,
         interview.joined_at = now
         if not user.has_role(Role.CANDIDATE):  # the workspace is the candidates' one
             user.role_grants.append(UserRole(role=Role.CANDIDATE))
-        audit(session, interview, user, "joined", email_matches=(
+        audit(session, interview, user, AuditAction.JOINED, email_matches=(
             normalise_email(user.email) == interview.candidate_email))
     return interview
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attempts.lifecycle import latest_revision
 from app.db import transaction, utcnow
 from app.errors import Invalid
+from app.kinds import get_kind
 from app.models import AnswerRevision, Attempt, Interview, InterviewNote, User
 
 NOTE_MAX_CHARS = 2_000
@@ -25,19 +25,16 @@ class LiveAnswer:
 
 
 def answer_html(kind: str, revision: AnswerRevision | None) -> str:
-    """An answer as the panel reads it: the HTML stored with the revision, or code as text.
+    """An answer as the panel reads it: as its prompt's kind shows it (app.kinds).
 
     Load the revision with ``latest_revision(..., html=shows_html(kind))``.
     """
-    if not shows_html(kind):
-        code = escape(revision.body if revision else "")
-        return f'<pre class="code-answer"><code>{code}</code></pre>'
-    return revision.html if revision else ""
+    return get_kind(kind).answer_html(revision)
 
 
 def shows_html(kind: str) -> bool:
     """Whether answers to prompts of ``kind`` are shown as their stored HTML (not as code)."""
-    return kind != "coding"
+    return get_kind(kind).renders_html
 
 
 def live_answers(session: Session, interview: Interview,

@@ -14,6 +14,7 @@ from app.interviews.audit import audit
 from app.interviews.permissions import require_owner
 from app.interviews.scorecards import COMMENT_MAX_CHARS
 from app.models import FeedbackItem, Interview, RegradeRequest, RegradeStatus, User
+from app.vocabulary import AuditAction
 
 
 def request_regrade(session: Session, interview: Interview, user: User, *, attempt_id: int,
@@ -45,7 +46,8 @@ def request_regrade(session: Session, interview: Interview, user: User, *, attem
                                  created_at=now or utcnow(), assignee_id=interview.owner_id,
                                  old_level=shown.level)
         session.add(request)
-        audit(session, interview, user, "regrade_requested", criterion=shown.criterion.name)
+        audit(session, interview, user, AuditAction.REGRADE_REQUESTED,
+              criterion=shown.criterion.name)
     return request
 
 
@@ -75,7 +77,7 @@ def reassign_regrade(session: Session, interview: Interview, user: User, request
         raise Invalid("Reassign to a reviewer on the panel.", field="reviewer")
     with transaction(session):
         request.assignee_id = reviewer_id
-        audit(session, interview, user, "regrade_reassigned",
+        audit(session, interview, user, AuditAction.REGRADE_REASSIGNED,
               criterion=request.criterion.name, to=card.reviewer.display_name)
     return request
 
@@ -104,12 +106,10 @@ def answer_regrade(session: Session, interview: Interview, user: User, request_i
     with transaction(session):
         request.response = response
         request.status = RegradeStatus.ANSWERED
-        request.answered_by_id = user.id
-        request.answered_at = now or utcnow()
         if new_level is not None and shown is not None and new_level != shown.level:
             request.new_level = new_level
             shown.level = new_level
             shown.show_level = True
-        audit(session, interview, user, "regrade_answered", criterion=request.criterion.name,
-              old=request.old_level, new=request.new_level)
+        audit(session, interview, user, AuditAction.REGRADE_ANSWERED,
+              criterion=request.criterion.name, old=request.old_level, new=request.new_level)
     return request

@@ -35,6 +35,7 @@ from app.models import (
     TestRun,
     User,
 )
+from app.vocabulary import AuditAction
 
 COMMENT_MAX_CHARS = 4_000
 SUMMARY_MAX_CHARS = 4_000
@@ -213,7 +214,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
                                          criterion_id=criterion_id)
                 session.add(current)
             elif was_submitted and current.level != given.level:
-                audit(session, interview, user, "score_changed",
+                audit(session, interview, user, AuditAction.SCORE_CHANGED,
                       prompt=view.item.prompt_revision.title, criterion=row.criterion.name,
                       old=current.level, new=given.level)
             current.level = given.level
@@ -223,7 +224,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
                                  "revision": view.answer.number if view.answer else 0}
                                 for q in dict.fromkeys(given.evidence) if squash(q)]
         if was_submitted and card.recommendation is not recommendation:
-            audit(session, interview, user, "recommendation_changed",
+            audit(session, interview, user, AuditAction.RECOMMENDATION_CHANGED,
                   old=card.recommendation.value if card.recommendation else None,
                   new=recommendation.value if recommendation else None)
         card.recommendation = recommendation
@@ -231,7 +232,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
         card.updated_at = now
         if submit and not was_submitted:
             card.submitted_at = now
-            audit(session, interview, user, "scorecard_submitted",
+            audit(session, interview, user, AuditAction.SCORECARD_SUBMITTED,
                   recommendation=recommendation.value if recommendation else None)
     return card
 

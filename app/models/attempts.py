@@ -37,7 +37,6 @@ class Attempt(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
     prompt_revision_id: Mapped[int] = mapped_column(ForeignKey("prompt_revisions.id"))
     rubric_revision_id: Mapped[int] = mapped_column(ForeignKey("rubric_revisions.id"))
-    mode: Mapped[str] = mapped_column(String(20), default="practice")
     # Set for an attempt made in an interview: its clock, hints and feedback follow the interview.
     interview_id: Mapped[int | None] = mapped_column(
         ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
@@ -46,7 +45,6 @@ class Attempt(Base):
                                                   default=AttemptStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
-    self_assessed_at: Mapped[datetime | None]
     # The number of the newest AnswerRevision (0 before the first save).
     revision_number: Mapped[int] = mapped_column(Integer, default=0)
     # The timer: seconds counted while running, plus the running period since
@@ -119,7 +117,6 @@ class HintReveal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
     hint_index: Mapped[int]
-    revealed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Timer seconds at the reveal: how far into the time box the hint was needed.
     elapsed_seconds: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -23,8 +23,6 @@ class Competency(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    description_html: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired_at: Mapped[datetime | None]
 

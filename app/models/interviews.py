@@ -212,7 +212,6 @@ class Scorecard(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     recommendation: Mapped[Recommendation | None] = mapped_column(enum_by_value(Recommendation))
     summary: Mapped[str] = mapped_column(Text, default="")
-    added_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
 
@@ -298,12 +297,9 @@ class RegradeRequest(Base):
     response: Mapped[str] = mapped_column(Text, default="")
     old_level: Mapped[int | None]
     new_level: Mapped[int | None]
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    answered_at: Mapped[datetime | None]
 
     criterion: Mapped[Criterion] = relationship()
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
-    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
 class AuditEvent(Base):

@@ -38,6 +38,7 @@ class TestRun(Base):
     kind: Mapped[RunKind] = mapped_column(enum_by_value(RunKind))
     status: Mapped[RunStatus] = mapped_column(enum_by_value(RunStatus), default=RunStatus.QUEUED,
                                               index=True)
+    # A RunVerdict (app.vocabulary) once it ran; empty while queued or running.
     verdict: Mapped[str] = mapped_column(String(20), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     # [{"name", "file", "outcome", "seconds", "message", "output"}, ...]
@@ -48,7 +49,6 @@ class TestRun(Base):
     sandboxed: Mapped[bool] = mapped_column(default=True)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
     attempt: Mapped[Attempt] = relationship()
 

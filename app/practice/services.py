@@ -28,6 +28,7 @@ from app.grading.scoring import (
     score,
 )
 from app.grading.signals import highlight_html, signals_found
+from app.kinds import get_kind, kind_names, kind_order
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -44,16 +45,10 @@ from app.models import (
     User,
 )
 from app.pagination import Page
+from app.vocabulary import LEVELS, TIME_BOXES
 
 NOTE_MAX_CHARS = 2_000
 LIBRARY_PER_PAGE = 12
-TIME_BOXES = {  # filter name -> (label, lowest minutes, highest minutes)
-    "short": ("Up to 30 minutes", 0, 30),
-    "medium": ("31 to 45 minutes", 31, 45),
-    "long": ("Over 45 minutes", 46, 10_000),
-}
-LEVELS = ("mid", "senior", "staff")
-KINDS = {"system-design": "System design", "coding": "Coding"}
 
 
 # The library -------------------------------------------------------------------
@@ -94,7 +89,7 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
         select(Prompt.slug, PromptRevision, latest_status)
         .join(PromptRevision, Prompt.current_revision_id == PromptRevision.id)
         .where(published())
-        .order_by(case((PromptRevision.kind == "system-design", 0), else_=1),
+        .order_by(case(kind_order(), value=PromptRevision.kind, else_=len(kind_order())),
                   PromptRevision.title)
     )
     if filters.competency:
@@ -103,7 +98,7 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
             PromptRevisionCompetency.competency_id == Competency.id,
             Competency.slug == filters.competency,
         ))
-    if filters.kind in KINDS:
+    if filters.kind in kind_names():
         stmt = stmt.where(PromptRevision.kind == filters.kind)
     if filters.level in LEVELS:
         stmt = stmt.where(PromptRevision.level == filters.level)
@@ -214,7 +209,8 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
     attempt_policy().check_access(session, attempt)
-    answer = latest_revision(session, attempt, html=True)
+    kind = get_kind(attempt.prompt_revision.kind)
+    answer = latest_revision(session, attempt, html=kind.renders_html)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision
     scale = rubric_scale(rubric)
@@ -236,8 +232,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
               for r in results]
     return AttemptResult(
         attempt=attempt, answer=answer,
-        answer_html=highlight_html(answer.html if answer else "",
-                                   list(dict.fromkeys(all_signals))),
+        answer_html=highlight_html(kind.answer_html(answer), list(dict.fromkeys(all_signals))),
         criteria=results, scale=scale, bar=bar, score=score(levels, bar),
         hints_used=len(attempt.hint_reveals), hidden_run=hidden_run,
     )
@@ -283,7 +278,6 @@ def self_assess(session: Session, attempt: Attempt,
         attempt.met_bar = result.meets_bar
         if result.complete:
             attempt.status = AttemptStatus.REVIEWED
-            attempt.self_assessed_at = utcnow()
     return result
 
 

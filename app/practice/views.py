@@ -15,10 +15,12 @@ from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.grading import runs
 from app.inputs import DB_INT_MAX, form_number
+from app.kinds import all_kinds, get_kind
 from app.models import Role, RunKind
 from app.practice import services
 from app.practice.services import LibraryFilters
 from app.rate_limits import rate_limit
+from app.vocabulary import LEVELS, TIME_BOXES
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 CANDIDATE = Role.CANDIDATE
@@ -59,7 +61,7 @@ def library():
     return render_template(
         "practice/library.html", page=page, filters=filters,
         competencies=services.library_competencies(session),
-        kinds=services.KINDS, levels=services.LEVELS, time_boxes=services.TIME_BOXES,
+        kinds=all_kinds(), levels=LEVELS, time_boxes=TIME_BOXES,
     )
 
 
@@ -70,7 +72,7 @@ def prompt(slug: str):
     prompt, revision = services.open_practice_prompt(session, current_user, slug)
     return render_template("practice/prompt.html", prompt=prompt, revision=revision,
                            attempts=services.attempts_for(session, current_user, prompt),
-                           levels=services.LEVELS)
+                           levels=LEVELS)
 
 
 @bp.post("/prompts/<slug>/attempts")
@@ -93,9 +95,9 @@ def workspace(attempt_id: int):
         return _interview_page(attempt)
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
-    # The preview starts from the draft's stored HTML (a design answer has a preview).
+    # The preview starts from the draft's stored HTML (an answer that has HTML has a preview).
     draft = lifecycle.latest_revision(session, attempt,
-                                      html=attempt.prompt_revision.kind != "coding")
+                                      html=get_kind(attempt.prompt_revision.kind).renders_html)
     return render_template("practice/workspace.html", attempt=attempt, draft=draft,
                            interview=attempt.interview, now=utcnow(),
                            revision=attempt.prompt_revision,
@@ -177,8 +179,10 @@ def revisions(attempt_id: int):
 @access(CANDIDATE)
 def revision(attempt_id: int, number: int):
     attempt = _own_attempt(attempt_id)
-    answer = lifecycle.get_revision(get_session(), attempt, number, html=True)
-    return render_template("practice/revision.html", attempt=attempt, answer=answer)
+    kind = get_kind(attempt.prompt_revision.kind)
+    answer = lifecycle.get_revision(get_session(), attempt, number, html=kind.renders_html)
+    return render_template("practice/revision.html", attempt=attempt, answer=answer,
+                           answer_html=kind.answer_html(answer))
 
 
 @bp.post("/attempts/<int:attempt_id>/revisions/<int:number>/restore")
@@ -205,7 +209,7 @@ def submit(attempt_id: int):
     except TimeUp:
         _close_interview_if_overdue(attempt)
         return _interview_page(attempt)
-    if attempt.prompt_revision.kind == "coding":
+    if get_kind(attempt.prompt_revision.kind).runs_tests:
         runs.request_run(get_session(), attempt, RunKind.HIDDEN)
     if attempt.interview is not None:
         return _interview_page(attempt)

@@ -8,14 +8,21 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import JSON, column, func, inspect, select, table
 
 from app.attempts import lifecycle
 from app.content.render import render_markdown
-from app.db import Base, get_database
+from app.db import Base, UTCDateTime, get_database
 from app.migrations_cli import alembic_config
 from app.models import AnswerRevision
 from tests.conftest import make_test_app
+from tests.factories.interviews import (
+    answer_and_submit,
+    join_and_start,
+    make_interview,
+    make_panel,
+    score_all,
+)
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import make_user
 
@@ -88,3 +95,66 @@ def test_the_upgrade_to_stored_html_renders_the_answers_saved_before_it(
                                 .order_by(AnswerRevision.number)).all()
         assert [body for body, _ in stored] == ANSWERS
         assert [html for _, html in stored] == [str(render_markdown(b)) for b in ANSWERS]
+
+
+DROPPED = {"attempts": {"mode", "self_assessed_at"}, "hint_reveals": {"revealed_at"},
+           "scorecards": {"added_at"}, "regrade_requests": {"answered_by_id", "answered_at"},
+           "test_runs": {"finished_at"}, "competencies": {"keywords", "description_html"}}
+
+
+CHILDREN = ("answer_revisions", "hint_reveals", "criterion_scores", "interview_items",
+            "prompt_revision_competencies", "scorecards")
+
+
+def count_rows(conn, name: str) -> int:
+    return conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+
+
+def test_0008_drops_unread_columns_and_its_downgrade_puts_them_back(
+        database_url, tmp_path, db_backend):
+    with fresh_database(database_url, tmp_path, db_backend) as app:
+        engine = get_database(app).engine
+        config = alembic_config(app)
+
+        def kept(table: str) -> set[str]:
+            return {c["name"] for c in inspect(engine).get_columns(table)}
+
+        command.upgrade(config, "head")
+        assert {table: kept(table) & names for table, names in DROPPED.items()} == {
+            table: set() for table in DROPPED}
+        with get_database(app).sessionmaker() as db:
+            load_library(db, tmp_path / "content")
+            practice = make_attempt(db, make_user(db), body="An answer.")
+            lifecycle.reveal_hint(db, practice)
+            owner, reviewers = make_panel(db, reviewers=1)
+            interview, _ = make_interview(db, owner, reviewers)
+            join_and_start(db, interview)
+            answer_and_submit(db, interview, "Shard by key.")
+            score_all(db, interview, owner, 3, submit=False)
+            ids = {"practice": practice.id, "interview": interview.items[0].attempt_id}
+            created = interview.created_at
+        with engine.connect() as conn:
+            children = {name: count_rows(conn, name) for name in CHILDREN}
+        assert all(children.values()), children
+
+        command.downgrade(config, "0007")
+        assert all(names <= kept(table) for table, names in DROPPED.items())
+        when = UTCDateTime(timezone=True)
+        attempts = table("attempts", column("id"), column("mode"))
+        reveals = table("hint_reveals", column("revealed_at", when))
+        cards = table("scorecards", column("added_at", when))
+        competencies = table("competencies", column("keywords", JSON),
+                             column("description_html"))
+        with engine.connect() as conn:
+            assert dict(conn.execute(select(attempts.c.mode, attempts.c.id)).all()) == ids
+            assert conn.execute(select(reveals.c.revealed_at)).scalars().all() != [None]
+            assert set(conn.execute(select(cards.c.added_at)).scalars()) == {created}
+            assert {(tuple(k), d) for k, d in conn.execute(select(competencies))} == {((), "")}
+
+        command.upgrade(config, "head")
+        assert {table: kept(table) & names for table, names in DROPPED.items()} == {
+            table: set() for table in DROPPED}
+        # No row that hangs off a changed table was lost on the way down and up again.
+        with engine.connect() as conn:
+            assert set(conn.execute(select(attempts.c.id)).scalars()) == set(ids.values())
+            assert {name: count_rows(conn, name) for name in CHILDREN} == children

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.grading.runner.cgroup import MemoryGroup
+from app.vocabulary import RunVerdict
 
 SANDBOX_UID = 65534  # the uid code sees inside the sandbox
 # Outside, each run that is going on at once gets its own uid from this range:
@@ -93,7 +94,7 @@ class TestOutcome:
 class RunResult:
     """What happened: the verdict, and each test's outcome when pytest reported them."""
 
-    verdict: str  # completed, timeout, memory_limit, output_limit, crashed, refused
+    verdict: RunVerdict
     detail: str
     tests: tuple[TestOutcome, ...] = ()
     seconds: float = 0.0
@@ -424,38 +425,38 @@ def _split_output(text: str) -> tuple[dict[str, str], str]:
 
 
 def _verdict(subject_exit: int, judge_exit: int, timed_out: bool, oom: bool,
-             tests: tuple[TestOutcome, ...], log: str, limits: Limits) -> tuple[str, str]:
+             tests: tuple[TestOutcome, ...], log: str, limits: Limits) -> tuple[RunVerdict, str]:
     memory = f"ran out of its {limits.memory_bytes // (1024 * 1024)} MB memory limit"
     if timed_out:
-        return "timeout", f"stopped after {limits.wall_seconds:g} s of wall-clock time"
+        return RunVerdict.TIMEOUT, f"stopped after {limits.wall_seconds:g} s of wall-clock time"
     if oom:
-        return "memory_limit", memory
+        return RunVerdict.MEMORY_LIMIT, memory
     if subject_exit in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or (
             subject_exit in (-signal.SIGKILL, 128 + signal.SIGKILL) and not tests):
-        return "timeout", f"stopped after {limits.cpu_seconds} s of CPU time"
+        return RunVerdict.TIMEOUT, f"stopped after {limits.cpu_seconds} s of CPU time"
     text = " ".join(t.message for t in tests) + " " + log
     # Python ignores SIGXFSZ, so a write past the file-size limit fails with EFBIG.
     if subject_exit in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or "File too large" in text \
             or "No space left on device" in text:
-        return "output_limit", (f"stopped for writing more than "
+        return RunVerdict.OUTPUT_LIMIT, (f"stopped for writing more than "
                                 f"{limits.file_bytes // (1024 * 1024)} MB of output or files")
     if "MemoryError" in text:
-        return "memory_limit", memory
+        return RunVerdict.MEMORY_LIMIT, memory
     signal_number = -subject_exit if subject_exit < 0 else \
         subject_exit - 128 if subject_exit > 128 else 0
     if signal_number:
         name = signal.Signals(signal_number).name if signal_number in signal.valid_signals() \
             else str(signal_number)
-        return "crashed", f"the code's process died with signal {name}"
+        return RunVerdict.CRASHED, f"the code's process died with signal {name}"
     if not tests:
         if judge_exit in (0, 1):
-            return "crashed", "pytest reported no results"
-        return "crashed", "pytest reported no results (the code may not import)"
+            return RunVerdict.CRASHED, "pytest reported no results"
+        return RunVerdict.CRASHED, "pytest reported no results (the code may not import)"
     passed = sum(t.outcome == "passed" for t in tests)
     if any(DENIED.search(t.message) for t in tests if t.outcome != "passed"):
-        return "denied", (f"{passed} of {len(tests)} passed; the code tried to reach outside "
-                          f"its sandbox and was refused")
-    return "completed", f"{passed} of {len(tests)} passed"
+        return RunVerdict.DENIED, (f"{passed} of {len(tests)} passed; the code tried to reach "
+                                   f"outside its sandbox and was refused")
+    return RunVerdict.COMPLETED, f"{passed} of {len(tests)} passed"
 
 
 def _trim(text: str, limit: int) -> str:

@@ -37,8 +37,9 @@
   const storageKey = "archboard:attempt:" + root.dataset.attempt;
   const maxBytes = Number(root.dataset.maxBytes);
 
-  // Coding prompts edit in CodeMirror, which mirrors every change into the textarea.
-  if (root.dataset.kind === "coding" && window.ArchboardCodeEditor) {
+  // A code editor (the prompt kind's, data-editor) is CodeMirror, which mirrors
+  // every change into the textarea.
+  if (root.dataset.editor === "code" && window.ArchboardCodeEditor) {
     window.ArchboardCodeEditor.mount(textarea);
   }
   function setText(value) {

@@ -160,7 +160,8 @@ def test_hints_are_revealed_one_at_a_time_and_recorded(client, db, library, cand
     reveals = db.scalars(select(HintReveal).where(HintReveal.attempt_id == attempt_id)
                          .order_by(HintReveal.hint_index)).all()
     assert [r.hint_index for r in reveals] == [0, 1, 2]
-    assert all(r.revealed_at is not None for r in reveals)
+    elapsed = [r.elapsed_seconds for r in reveals]  # timer seconds at each reveal
+    assert elapsed == sorted(elapsed)
 
 
 def test_timer_pauses_and_resumes_and_never_touches_the_answer(db, library):

@@ -1,0 +1,187 @@
+"""What a kind of prompt is, declared once, and the registry that holds every kind.
+
+A ``PromptKind`` says which files its prompts hold beside ``prompt.md`` and
+how the content check judges them, which editor a candidate writes in and
+what the editor holds before the first save, how an answer is stored and
+shown, and which automatic scorers may suggest levels for its answers. Its
+page pieces live in ``app/templates/kinds/<name>/`` and are included by name,
+so content, practice and interviews ask the kind rather than naming one.
+
+Pure: no Flask and no database, so the content validator can use it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from markupsafe import escape
+
+from app.vocabulary import AutoScorer
+
+
+class Editor(enum.StrEnum):
+    """The editor mounted on the answer's textarea (``data-editor`` on the workspace)."""
+
+    MARKDOWN = "markdown"  # the plain textarea, with a live preview and mermaid diagrams
+    CODE = "code"          # CodeMirror, for Python
+
+
+class AnswerFormat(enum.StrEnum):
+    """How an answer is stored and shown."""
+
+    MARKDOWN = "markdown"  # rendered to sanitised HTML once, when saved, and shown as that
+    CODE = "code"          # kept as text only, and shown as a code block
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Something wrong with a prompt's files, for the content check to report at a line."""
+
+    line: int
+    message: str
+    warning: bool = False
+
+
+class PromptFiles(Protocol):
+    """What a kind's file check reads of a parsed prompt (``app.content.model.Prompt``)."""
+
+    slug: str
+    path: str
+    files: dict[str, str]
+    lines: dict[str, int]
+
+    @property
+    def is_folder(self) -> bool: ...
+
+
+def _no_more_checks(prompt: Any, rubric: Any) -> Iterable[FileProblem]:
+    return ()
+
+
+def _empty_starter(files: Mapping[str, str]) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class PromptKind:
+    """One kind of prompt: its files, editor, answers and automatic scorers."""
+
+    name: str   # as written in a prompt's front matter (``kind:``) and stored
+    label: str  # as shown on a badge: "System design"
+    editor: Editor
+    answer_format: AnswerFormat
+    auto_scorers: frozenset[AutoScorer]
+    # A folder prompt is prompts/<slug>/prompt.md with its files beside it.
+    folder: bool = False
+    # Paths inside the folder that must exist; "tests/" means a folder holding files.
+    required_files: tuple[str, ...] = ()
+    # Further rules on the files (and the rubric, when it exists) beyond the above.
+    check_files: Callable[[Any, Any], Iterable[FileProblem]] = field(
+        default=_no_more_checks, repr=False)
+    # The editor's text before the first save, from the prompt's files.
+    starter: Callable[[Mapping[str, str]], str] = field(default=_empty_starter, repr=False)
+
+    def template(self, part: str) -> str:
+        """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
+        return f"kinds/{self.name}/{part}.html"
+
+    @property
+    def runs_tests(self) -> bool:
+        """Whether its answers are code run against the prompt's public and hidden tests."""
+        return AutoScorer.TESTS in self.auto_scorers
+
+    @property
+    def renders_html(self) -> bool:
+        """Whether an answer is rendered to HTML when saved and shown as that HTML."""
+        return self.answer_format is AnswerFormat.MARKDOWN
+
+    def starter_body(self, files: Mapping[str, str]) -> str:
+        """What the editor holds before the first save."""
+        return self.starter(files)
+
+    def stored_html(self, body: str, render: Callable[[str], str]) -> str:
+        """The HTML to store with a saved answer: rendered markdown, or nothing for code."""
+        return str(render(body)) if self.renders_html else ""
+
+    def answer_html(self, revision: Any) -> str:
+        """A saved answer (an ``AnswerRevision``, or None) as a reader sees it.
+
+        Its stored HTML (load it with the revision), or its text escaped in a
+        code block, whose HTML is then never read. Pages mark the result safe
+        with the ``rendered`` filter, as for any stored HTML.
+        """
+        if revision is None:
+            return ""
+        if self.renders_html:
+            return revision.html
+        return f'<pre class="code-answer"><code>{escape(revision.body)}</code></pre>'
+
+    def check(self, prompt: PromptFiles, rubric: Any = None) -> list[FileProblem]:
+        """Every problem with a prompt's files, by this kind's rules."""
+        if self.folder and not prompt.is_folder:
+            wanted = _and(self.required_files)
+            return [FileProblem(prompt.lines.get("kind", 1),
+                                f"a {self.name} prompt must be a folder: prompts/{prompt.slug}/"
+                                f"prompt.md" + (f" with {wanted}" if wanted else ""))]
+        problems = []
+        for required in self.required_files:
+            if required.endswith("/"):
+                if not any(name.startswith(required) for name in prompt.files):
+                    problems.append(FileProblem(1, f"{self.name} prompt has no {required} "
+                                                   f"folder"))
+            elif required not in prompt.files:
+                problems.append(FileProblem(1, f"{self.name} prompt has no {required}"))
+        problems.extend(self.check_files(prompt, rubric))
+        return problems
+
+
+def _and(words: tuple[str, ...]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+_KINDS: dict[str, PromptKind] = {}
+
+
+class UnknownKind(LookupError):
+    """A kind no module registered (a typo in content, or a row from a removed kind)."""
+
+
+def register(kind: PromptKind) -> PromptKind:
+    """Add ``kind`` to the registry; a second kind of the same name is a mistake."""
+    if kind.name in _KINDS:
+        raise ValueError(f"prompt kind {kind.name!r} is already registered")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Remove a kind (tests that register a kind of their own take it out again)."""
+    _KINDS.pop(name, None)
+
+
+def get_kind(name: str) -> PromptKind:
+    """The kind called ``name``; UnknownKind if none is registered."""
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise UnknownKind(f"no prompt kind {name!r}") from None
+
+
+def all_kinds() -> tuple[PromptKind, ...]:
+    """Every registered kind, in the order the library lists them."""
+    return tuple(_KINDS.values())
+
+
+def kind_names() -> tuple[str, ...]:
+    """The names a prompt's ``kind:`` may take."""
+    return tuple(_KINDS)
+
+
+def kind_order() -> dict[str, int]:
+    """Each kind's place in lists (the library, the interview form), first is 0."""
+    return {name: position for position, name in enumerate(_KINDS)}

@@ -1,0 +1,28 @@
+"""System design: a markdown answer with diagrams, judged by signals and the panel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from app.kinds.registry import AnswerFormat, Editor, PromptKind, register
+from app.vocabulary import AutoScorer
+
+# The phase template: the editor starts from it and can insert it again.
+PHASE_TEMPLATE = (Path(__file__).with_name("system_design_template.md")
+                  .read_text(encoding="utf-8"))
+
+
+def starter(files: Mapping[str, str]) -> str:
+    """Every design answer starts from the phase template."""
+    return PHASE_TEMPLATE
+
+
+SYSTEM_DESIGN = register(PromptKind(
+    name="system-design",
+    label="System design",
+    editor=Editor.MARKDOWN,
+    answer_format=AnswerFormat.MARKDOWN,
+    auto_scorers=frozenset({AutoScorer.SIGNALS}),
+    starter=starter,
+))
