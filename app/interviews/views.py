@@ -162,37 +162,68 @@ def remove_reviewer(interview_id: int, scorecard_id: int):
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
 
 
+# Stages after which no answer changes: the live view stops asking.
+_LIVE_STAGES = (InterviewStage.INVITED, InterviewStage.JOINED, InterviewStage.IN_PROGRESS)
+
+
+def _live_stamp(answers) -> str:
+    """What the live view has of each answer: ``attempt:revision:closed``, comma-separated."""
+    return ",".join(f"{a.attempt.id}:{a.attempt.revision_number}:{int(not a.attempt.is_open)}"
+                    for a in answers)
+
+
+def _live_seen(stamp: str) -> dict[int, tuple[int, int]]:
+    """Parse a stamp from the page; pairs that are not plain numbers count as unseen."""
+    seen = {}
+    for part in stamp.split(","):
+        attempt_id, _, rest = part.partition(":")
+        number, _, closed = rest.partition(":")
+        attempt, revision = whole_number(attempt_id), whole_number(number)
+        if attempt is not None and revision is not None:
+            seen[attempt] = (revision, whole_number(closed) or 0)
+    return seen
+
+
+def _live_context(interview, answers, now):
+    stage = interview.stage(now)
+    return {"interview": interview, "now": now, "stage": stage, "seen": _live_stamp(answers),
+            "polling": stage in _LIVE_STAGES}
+
+
 @bp.get("/interviews/<int:interview_id>/live")
 @access(INTERVIEWER)
 def live(interview_id: int):
     db = get_session()
     interview = _panel(interview_id)
-    return render_template("interviews/live.html", interview=interview, now=utcnow(),
-                           answers=services.live_answers(db, interview),
+    answers = services.live_answers(db, interview)
+    return render_template("interviews/live.html", answers=answers,
                            notes=services.notes_for(db, interview, current_user),
-                           candidate=services.candidate_label(interview, current_user))
+                           candidate=services.candidate_label(interview, current_user),
+                           **_live_context(interview, answers, utcnow()))
 
 
-@bp.get("/interviews/<int:interview_id>/live.json")
+@bp.get("/interviews/<int:interview_id>/live/updates")
 @access(INTERVIEWER)
-def live_json(interview_id: int):
+def live_updates(interview_id: int):
+    """The live view's poll: only the answers changed since the page's ``seen``."""
     interview = _panel(interview_id)
-    seen = {}
-    for pair in request.args.get("seen", "").split(","):
-        attempt_id, _, number = pair.partition(":")
-        attempt, revision = whole_number(attempt_id), whole_number(number)
-        if attempt is not None and revision is not None:
-            seen[attempt] = revision
-    answers = services.live_answers(get_session(), interview, seen)
-    stage = interview.stage()
-    return jsonify(
-        stage=stage.value, stage_label=stage.label,
-        deadline=interview.deadline_at.isoformat() if interview.deadline_at else None,
-        answers=[{"attempt": a.attempt.id, "revision": a.attempt.revision_number,
-                  "status": a.attempt.status.value,
-                  "saved_at": a.revision.created_at.isoformat() if a.revision else None,
-                  "size": a.revision.size if a.revision else 0,
-                  "html": a.html} for a in answers])
+    seen = _live_seen(request.args.get("seen", ""))
+    answers = services.live_answers(get_session(), interview,
+                                    {attempt: revision for attempt, (revision, _) in seen.items()})
+    if any(a.attempt.id not in seen for a in answers):
+        # The candidate just started: the page has no place for the answer yet.
+        return "", HTTPStatus.OK, {"HX-Refresh": "true"}
+    now = utcnow()
+    context = _live_context(interview, answers, now)
+    changed = [(item, answer) for item in interview.items for answer in answers
+               if answer.attempt.id == item.attempt_id
+               and (answer.html is not None
+                    or seen[answer.attempt.id][1] != int(not answer.attempt.is_open))]
+    stage_changed = request.args.get("stage") != context["stage"].value
+    if not changed and not stage_changed:
+        return "", HTTPStatus.NO_CONTENT  # htmx swaps nothing and asks again
+    return render_template("interviews/_live_updates.html", changed=changed,
+                           stage_changed=stage_changed, **context)
 
 
 @bp.post("/interviews/<int:interview_id>/notes")

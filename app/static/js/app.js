@@ -55,6 +55,10 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     renderDiagrams(event.detail.target);
   });
+  // Out-of-band swaps (the live view's answers) replace other parts of the page.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    renderDiagrams(event.detail.target);
+  });
 
   // The phone menu: the nav collapses behind a button once scripts run.
   function setUpMenu() {

@@ -1,13 +1,20 @@
-// Interview pages: the creation form, the live view, and the scorecard
-// (autosave, quoting evidence from the answer, accepting suggestions).
+// Interview pages: the creation form, the live view's notes, and the
+// scorecard (quoting evidence from the answer, accepting suggestions). htmx
+// polls the live view and autosaves the scorecard (see the templates).
 (function () {
   "use strict";
 
-  // Times are printed in UTC by the server; show them in the reader's zone.
-  document.querySelectorAll("time[data-local-time]").forEach(function (node) {
-    const at = new Date(node.getAttribute("datetime"));
-    if (!isNaN(at)) node.textContent = at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-  });
+  // Times are printed in UTC by the server; show them in the reader's zone,
+  // in the page and in what htmx swaps in.
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (node) {
+      const at = new Date(node.getAttribute("datetime"));
+      if (!isNaN(at)) node.textContent = at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
+  localTimes(document);
+  document.body.addEventListener("htmx:afterSwap", function (event) { localTimes(event.detail.target); });
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) { localTimes(event.detail.target); });
 
   // Copy buttons: <button data-copy="#input-id">.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
@@ -50,51 +57,10 @@
     sumMinutes();
   }
 
-  // The live view: poll for new revisions, swap in the changed answers only.
-  const live = document.querySelector("[data-live]");
-  if (live) {
-    const answers = live.querySelectorAll("[data-live-answer]");
-    const poll = async function () {
-      const seen = [];
-      answers.forEach(function (node) {
-        const id = node.getAttribute("data-live-answer");
-        if (id) seen.push(id + ":" + node.getAttribute("data-revision"));
-      });
-      let data;
-      try {
-        const response = await fetch(live.getAttribute("data-live-url") + "?seen=" + seen.join(","), {
-          headers: { "Accept": "application/json" }, credentials: "same-origin",
-        });
-        if (!response.ok) return;
-        data = await response.json();
-      } catch (e) { return; }  // offline for a moment: the next poll catches up
-      let missing = false;
-      data.answers.forEach(function (answer) {
-        const node = live.querySelector('[data-live-answer="' + answer.attempt + '"]');
-        if (!node) { missing = true; return; }  // the candidate just started
-        const meta = live.querySelector('[data-live-meta="' + answer.attempt + '"]');
-        if (answer.html !== null) {
-          node.innerHTML = answer.html;  // rendered and sanitised by the server
-          node.setAttribute("data-revision", String(answer.revision));
-          if (window.archboard.renderDiagrams) window.archboard.renderDiagrams(node);
-        }
-        if (meta && answer.saved_at) {
-          const at = new Date(answer.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-          meta.textContent = "Revision " + answer.revision + ", saved " + at + (answer.status !== "in_progress" ? " · submitted" : "");
-        }
-      });
-      if (missing) { window.location.reload(); return; }
-      if (data.stage !== live.getAttribute("data-stage")) {
-        live.setAttribute("data-stage", data.stage);
-        const badge = document.querySelector("[data-live-stage] .status");
-        if (badge) badge.textContent = data.stage_label;
-      }
-    };
-    setInterval(poll, 2000);
-    document.body.addEventListener("htmx:afterRequest", function (event) {
-      if (event.target.matches("[data-note-form]") && event.detail.successful) event.target.reset();
-    });
-  }
+  // The live view's notes: a note htmx added leaves an empty form behind.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.target.matches("[data-note-form]") && event.detail.successful) event.target.reset();
+  });
 
   // Evidence: quote the text selected inside the answer, and find it again.
   function answerOf(ref) {
