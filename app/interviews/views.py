@@ -110,8 +110,11 @@ def overview(interview_id: int):
     return _overview(_panel(interview_id))
 
 
-def _overview(interview, *, reviewer_error: str | None = None):
-    """The overview page; ``reviewer_error`` is shown beside the add-a-reviewer field."""
+def _overview(interview, *, reviewer_error: str | None = None,
+              regrade_error: tuple[int, str] | None = None):
+    """The overview page; ``reviewer_error`` is shown beside the add-a-reviewer field,
+    ``regrade_error`` (request id, message) beside that request's answer, refilled
+    with what was typed."""
     db = get_session()
     invite = session.get("invite") or {}
     token = (invite.get("token") if invite.get("interview") == interview.id
@@ -127,7 +130,8 @@ def _overview(interview, *, reviewer_error: str | None = None):
         others=[u for u in services.interviewers(db)
                 if not services.on_panel(interview, u)
                 and not services.is_candidate(interview, u)],
-        reviewer_error=reviewer_error, decisions=list(Decision), Stage=InterviewStage)
+        reviewer_error=reviewer_error, regrade_error=regrade_error, typed=_typed(),
+        decisions=list(Decision), Stage=InterviewStage)
 
 
 @bp.post("/interviews/<int:interview_id>/invite")
@@ -312,19 +316,32 @@ def save_scorecard(interview_id: int):
 @bp.get("/interviews/<int:interview_id>/comparison")
 @access(INTERVIEWER)
 def comparison(interview_id: int):
-    interview = _panel(interview_id)
+    return _comparison(_panel(interview_id))
+
+
+def _comparison(interview, *, decision_error: str | None = None):
+    """The comparison page; ``decision_error`` is shown on the decision form, refilled."""
     result = scoring.comparison(get_session(), interview, current_user)
     return render_template("interviews/comparison.html", interview=interview, result=result,
-                           decisions=list(Decision),
+                           decisions=list(Decision), decision_error=decision_error,
+                           typed=_typed(),
                            candidate=services.candidate_label(interview, current_user))
+
+
+def _typed():
+    """What the person sent, for a page shown again after a refusal (None on a GET)."""
+    return request.form if request.method == "POST" else None
 
 
 @bp.post("/interviews/<int:interview_id>/decision")
 @access(INTERVIEWER)
 def decide(interview_id: int):
     interview = _panel(interview_id)
-    scoring.decide(get_session(), interview, current_user, request.form.get("decision", ""),
-                   request.form.get("note", ""))
+    try:
+        scoring.decide(get_session(), interview, current_user,
+                       request.form.get("decision", ""), request.form.get("note", ""))
+    except Invalid as problem:
+        return _comparison(interview, decision_error=problem.message), problem.status
     flash(f"Decision recorded: {interview.decision.label}.", "success")
     return redirect(url_for("interviews.release_form", interview_id=interview.id))
 
@@ -332,13 +349,18 @@ def decide(interview_id: int):
 @bp.get("/interviews/<int:interview_id>/release")
 @access(INTERVIEWER)
 def release_form(interview_id: int):
-    interview = _panel(interview_id)
+    return _release_page(_panel(interview_id))
+
+
+def _release_page(interview, *, error: str | None = None):
+    """The release form; after a refusal, ``error`` above it and what was typed in it."""
     services.require_owner(interview, current_user)
     result = None
     if interview.decision is not None and interview.released_at is None:
         # The comparison's medians are the default levels of the form; no answers shown.
         result = scoring.comparison(get_session(), interview, current_user, answers=False)
     return render_template("interviews/release.html", interview=interview, result=result,
+                           error=error, typed=_typed(),
                            candidate=services.candidate_label(interview, current_user))
 
 
@@ -347,15 +369,19 @@ def release_form(interview_id: int):
 def release(interview_id: int):
     interview = _panel(interview_id)
     form = request.form
-    choices = {
-        (attempt_id, criterion_id): scoring.FeedbackChoice(
-            level=_form_level(f"level-{key}"), show_level=form.get(f"show-level-{key}") == "on",
-            comment=form.get(f"comment-{key}", ""),
-            show_comment=form.get(f"show-comment-{key}") == "on")
-        for attempt_id, criterion_id, key in _criterion_fields(interview)}
-    scoring.release(get_session(), interview, current_user, choices,
-                    message=form.get("message", ""),
-                    show_decision=form.get("show_decision") == "on")
+    try:
+        choices = {
+            (attempt_id, criterion_id): scoring.FeedbackChoice(
+                level=_form_level(f"level-{key}"),
+                show_level=form.get(f"show-level-{key}") == "on",
+                comment=form.get(f"comment-{key}", ""),
+                show_comment=form.get(f"show-comment-{key}") == "on")
+            for attempt_id, criterion_id, key in _criterion_fields(interview)}
+        scoring.release(get_session(), interview, current_user, choices,
+                        message=form.get("message", ""),
+                        show_decision=form.get("show_decision") == "on")
+    except Invalid as problem:
+        return _release_page(interview, error=problem.message), problem.status
     flash("Feedback released. The candidate can read it now.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id))
 
@@ -364,9 +390,13 @@ def release(interview_id: int):
 @access(INTERVIEWER)
 def answer_regrade(interview_id: int, request_id: int):
     interview = _panel(interview_id)
-    scoring.answer_regrade(get_session(), interview, current_user, request_id,
-                           response=request.form.get("response", ""),
-                           new_level=_form_level("level"))
+    try:
+        scoring.answer_regrade(get_session(), interview, current_user, request_id,
+                               response=request.form.get("response", ""),
+                               new_level=_form_level("level"))
+    except Invalid as problem:
+        return (_overview(interview, regrade_error=(request_id, problem.message)),
+                problem.status)
     flash("Answer sent to the candidate.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id,
                             _anchor="regrades"))
@@ -429,8 +459,16 @@ def candidate(interview_id: int):
     db = get_session()
     interview = services.candidate_interview(db, current_user, interview_id)
     get_jobs().enqueue_runs(services.close_when_due(db, interview))
+    return _candidate_page(interview)
+
+
+def _candidate_page(interview, *, regrade_error: str | None = None):
+    """The candidate's page; ``regrade_error`` is shown on the second-look form they sent,
+    refilled with what they typed."""
+    db = get_session()
     return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
                            feedback=scoring.candidate_feedback(db, interview),
+                           regrade_error=regrade_error, typed=_typed(),
                            Stage=InterviewStage)
 
 
@@ -449,10 +487,13 @@ def start(interview_id: int):
 def request_regrade(interview_id: int):
     db = get_session()
     interview = services.candidate_interview(db, current_user, interview_id)
-    scoring.request_regrade(db, interview, current_user,
-                            attempt_id=_form_id("attempt"),
-                            criterion_id=_form_id("criterion"),
-                            reason=request.form.get("reason", ""))
+    try:
+        scoring.request_regrade(db, interview, current_user,
+                                attempt_id=_form_id("attempt"),
+                                criterion_id=_form_id("criterion"),
+                                reason=request.form.get("reason", ""))
+    except Invalid as problem:
+        return _candidate_page(interview, regrade_error=problem.message), problem.status
     flash("Your request is with the interview team. Their answer will appear here.", "success")
     return redirect(url_for("interviews.candidate", interview_id=interview.id,
                             _anchor="feedback"))
