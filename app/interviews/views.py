@@ -290,10 +290,14 @@ def save_scorecard(interview_id: int):
     interview = _panel(interview_id)
     submit = request.form.get("action") == "submit"
     wants_json = request.accept_mimetypes.best == "application/json"
+    autosave = bool(request.headers.get("HX-Request")) and not submit
     try:
         card = scoring.save_scorecard(get_session(), interview, current_user,
                                       _scorecard_input(interview), submit=submit)
     except DomainError as problem:
+        if autosave:  # the status line says why; htmx shows it (X-Partial)
+            return (render_template("interviews/_scorecard_status.html", error=problem.message),
+                    problem.status, {"X-Partial": "refusal"})
         if wants_json:
             return jsonify(error=problem.message), problem.status
         flash(problem.message, "error")
@@ -303,6 +307,8 @@ def save_scorecard(interview_id: int):
                                notes=services.notes_for(get_session(), interview, current_user),
                                candidate=services.candidate_label(interview, current_user)
                                ), problem.status
+    if autosave:
+        return render_template("interviews/_scorecard_status.html", card=card)
     if wants_json:
         return jsonify(saved_at=card.updated_at.isoformat(),
                        submitted=card.submitted_at is not None)

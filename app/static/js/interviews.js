@@ -119,51 +119,31 @@
     showQuote(button.getAttribute("data-answer-ref"), item.querySelector("blockquote").textContent);
   });
 
-  // The scorecard.
+  // The scorecard. htmx saves the draft a moment after each change (the
+  // form's hx-trigger) and puts the server's answer in the status line; this
+  // says what happens meanwhile and when the server cannot be reached.
   const card = document.querySelector("[data-scorecard]");
   if (!card) return;
   const status = card.querySelector("[data-scorecard-status]");
-  let timer = null;
-  let saving = false;
-  let pending = false;
-
-  async function autosave() {
-    if (card.getAttribute("data-autosave") !== "true") return;
-    if (saving) { pending = true; return; }
-    saving = true;
-    const body = new FormData(card);
-    body.set("action", "save");
-    status.textContent = "Saving…";
-    try {
-      // Not card.action: the submit buttons are named "action" and shadow it.
-      const response = await window.archboard.fetch(card.getAttribute("action"), {
-        method: "POST", body: body, headers: { "Accept": "application/json" },
-      });
-      const data = await response.json();
-      if (response.ok) {
-        status.textContent = "Draft saved at " + new Date(data.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      } else {
-        status.textContent = "Not saved: " + data.error;
-      }
-    } catch (e) {
-      status.textContent = "Offline: not saved yet. It will be saved when you next change something, or press Save draft.";
-    }
-    saving = false;
-    if (pending) { pending = false; schedule(); }
-  }
-  function schedule() {
-    clearTimeout(timer);
-    timer = setTimeout(autosave, 1200);
-  }
-  card.addEventListener("input", schedule);
-  card.addEventListener("change", schedule);
-  // Choices made while this script was still loading are changes like any other.
-  const changedBeforeLoad = Array.from(card.elements).some(function (field) {
-    if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
-    if (field.tagName === "TEXTAREA") return field.value !== field.defaultValue;
-    return false;
+  // Changes made by buttons here (quotes, suggestions) are edits like typing.
+  function edited() { card.dispatchEvent(new Event("archboard:edit")); }
+  card.addEventListener("htmx:beforeRequest", function () { status.textContent = "Saving…"; });
+  card.addEventListener("htmx:sendError", function () {
+    status.textContent = "Offline: not saved yet. It will be saved when you next change something, or press Save draft.";
   });
-  if (changedBeforeLoad) schedule();
+  card.addEventListener("htmx:responseError", function (event) {
+    status.textContent = "Not saved (the server answered " + event.detail.xhr.status + "). It will be saved when you next change something, or press Save draft.";
+  });
+  // htmx sets the form up once the page has loaded (after the scripts below
+  // it): changes made before then are changes like any other.
+  document.addEventListener("DOMContentLoaded", function () {
+    const changed = Array.from(card.elements).some(function (field) {
+      if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
+      if (field.tagName === "TEXTAREA") return field.value !== field.defaultValue;
+      return false;
+    });
+    if (changed) edited();
+  });
 
   // Accepting a suggested level.
   card.querySelectorAll("[data-accept-suggestion]").forEach(function (button) {
@@ -171,7 +151,7 @@
       const fieldset = button.closest("[data-criterion]");
       const level = fieldset.getAttribute("data-suggested");
       const radio = fieldset.querySelector('input[type=radio][value="' + level + '"]');
-      if (radio) { radio.checked = true; radio.focus(); schedule(); }
+      if (radio) { radio.checked = true; radio.focus(); edited(); }
     });
   });
 
@@ -218,10 +198,10 @@
       hint.classList.remove("field-error");
       addQuote(box.querySelector("[data-evidence-list]"), target.getAttribute("data-name"), ref, quote);
       selection.removeAllRanges();
-      schedule();
+      edited();
     } else if (target.hasAttribute("data-remove-quote")) {
       target.closest("li").remove();
-      schedule();
+      edited();
     }
   });
   // The button takes focus on click, which would clear the selection in some
