@@ -351,8 +351,9 @@
     runButton.addEventListener("htmx:sendError", function () {
       runMessage("The server cannot be reached; try again when it is back.");
     });
-    // One run at a time: the button waits while a run is queued or running.
-    runPanel.addEventListener("htmx:afterSwap", function () {
+    // One run at a time: the button waits while a run is queued or running
+    // (after settling, as htmx enables the button again once it has swapped).
+    runPanel.addEventListener("htmx:afterSettle", function () {
       runButton.disabled = runPanel.querySelector("[data-run-pending]") !== null;
     });
   }
