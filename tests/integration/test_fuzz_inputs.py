@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 36 routes (28 POST, 8 GET), 78 fields, 15 examples per route, so 540
+Counts: 36 routes (28 POST, 8 GET), 79 fields, 15 examples per route, so 540
 requests per database.
 """
 
