@@ -93,8 +93,8 @@ def main() -> None:
         timed("GET scorecard (5 KB answer, 5 criteria)", 200,
               lambda: client.get(base + "/scorecard"))
         timed("GET comparison (6 reviewers)", 200, lambda: client.get(base + "/comparison"))
-        timed("GET live.json, nothing new", 300,
-              lambda: client.get(base + f"/live.json?seen={attempt_id}:1"))
+        timed("GET live/updates, nothing new", 300,
+              lambda: client.get(base + f"/live/updates?seen={attempt_id}:1:1&stage=debrief"))
         get_database(app).engine.dispose()
 
     table = [[(i * 7 + j * 3) % 4 + 1 for j in range(6)] for i in range(25)]

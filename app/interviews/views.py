@@ -125,8 +125,11 @@ def overview(interview_id: int):
     return _overview(_panel(interview_id))
 
 
-def _overview(interview, *, reviewer_error: str | None = None):
-    """The overview page; ``reviewer_error`` is shown beside the add-a-reviewer field."""
+def _overview(interview, *, reviewer_error: str | None = None,
+              regrade_error: tuple[int, str] | None = None):
+    """The overview page; ``reviewer_error`` is shown beside the add-a-reviewer field,
+    ``regrade_error`` (request id, message) beside that request's answer, refilled
+    with what was typed."""
     db = get_session()
     invite = session.get("invite") or {}
     token = (invite.get("token") if invite.get("interview") == interview.id
@@ -142,7 +145,8 @@ def _overview(interview, *, reviewer_error: str | None = None):
         others=[u for u in invitations.interviewers(db)
                 if not permissions.on_panel(interview, u)
                 and not permissions.is_candidate(interview, u)],
-        reviewer_error=reviewer_error, decisions=list(Decision), Stage=InterviewStage)
+        reviewer_error=reviewer_error, regrade_error=regrade_error, typed=_typed(),
+        decisions=list(Decision), Stage=InterviewStage)
 
 
 @bp.post("/interviews/<int:interview_id>/invite")
@@ -177,37 +181,68 @@ def remove_reviewer(interview_id: int, scorecard_id: int):
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
 
 
+# Stages after which no answer changes: the live view stops asking.
+_LIVE_STAGES = (InterviewStage.INVITED, InterviewStage.JOINED, InterviewStage.IN_PROGRESS)
+
+
+def _live_stamp(answers) -> str:
+    """What the live view has of each answer: ``attempt:revision:closed``, comma-separated."""
+    return ",".join(f"{a.attempt.id}:{a.attempt.revision_number}:{int(not a.attempt.is_open)}"
+                    for a in answers)
+
+
+def _live_seen(stamp: str) -> dict[int, tuple[int, int]]:
+    """Parse a stamp from the page; pairs that are not plain numbers count as unseen."""
+    seen = {}
+    for part in stamp.split(","):
+        attempt_id, _, rest = part.partition(":")
+        number, _, closed = rest.partition(":")
+        attempt, revision = whole_number(attempt_id), whole_number(number)
+        if attempt is not None and revision is not None:
+            seen[attempt] = (revision, whole_number(closed) or 0)
+    return seen
+
+
+def _live_context(interview, answers, now):
+    stage = interview.stage(now)
+    return {"interview": interview, "now": now, "stage": stage, "seen": _live_stamp(answers),
+            "polling": stage in _LIVE_STAGES}
+
+
 @bp.get("/interviews/<int:interview_id>/live")
 @access(INTERVIEWER)
 def live(interview_id: int):
     db = get_session()
     interview = _panel(interview_id)
-    return render_template("interviews/live.html", interview=interview, now=utcnow(),
-                           answers=live_view.live_answers(db, interview),
+    answers = live_view.live_answers(db, interview)
+    return render_template("interviews/live.html", answers=answers,
                            notes=live_view.notes_for(db, interview, current_user),
-                           candidate=permissions.candidate_label(interview, current_user))
+                           candidate=permissions.candidate_label(interview, current_user),
+                           **_live_context(interview, answers, utcnow()))
 
 
-@bp.get("/interviews/<int:interview_id>/live.json")
+@bp.get("/interviews/<int:interview_id>/live/updates")
 @access(INTERVIEWER)
-def live_json(interview_id: int):
+def live_updates(interview_id: int):
+    """The live view's poll: only the answers changed since the page's ``seen``."""
     interview = _panel(interview_id)
-    seen = {}
-    for pair in request.args.get("seen", "").split(","):
-        attempt_id, _, number = pair.partition(":")
-        attempt, revision = whole_number(attempt_id), whole_number(number)
-        if attempt is not None and revision is not None:
-            seen[attempt] = revision
-    answers = live_view.live_answers(get_session(), interview, seen)
-    stage = interview.stage()
-    return jsonify(
-        stage=stage.value, stage_label=stage.label,
-        deadline=interview.deadline_at.isoformat() if interview.deadline_at else None,
-        answers=[{"attempt": a.attempt.id, "revision": a.attempt.revision_number,
-                  "status": a.attempt.status.value,
-                  "saved_at": a.revision.created_at.isoformat() if a.revision else None,
-                  "size": a.revision.size if a.revision else 0,
-                  "html": a.html} for a in answers])
+    seen = _live_seen(request.args.get("seen", ""))
+    answers = live_view.live_answers(get_session(), interview,
+                                     {attempt: revision for attempt, (revision, _) in seen.items()})
+    if any(a.attempt.id not in seen for a in answers):
+        # The candidate just started: the page has no place for the answer yet.
+        return "", HTTPStatus.OK, {"HX-Refresh": "true"}
+    now = utcnow()
+    context = _live_context(interview, answers, now)
+    changed = [(item, answer) for item in interview.items for answer in answers
+               if answer.attempt.id == item.attempt_id
+               and (answer.html is not None
+                    or seen[answer.attempt.id][1] != int(not answer.attempt.is_open))]
+    stage_changed = request.args.get("stage") != context["stage"].value
+    if not changed and not stage_changed:
+        return "", HTTPStatus.NO_CONTENT  # htmx swaps nothing and asks again
+    return render_template("interviews/_live_updates.html", changed=changed,
+                           stage_changed=stage_changed, **context)
 
 
 @bp.post("/interviews/<int:interview_id>/notes")
@@ -270,10 +305,14 @@ def save_scorecard(interview_id: int):
     interview = _panel(interview_id)
     submit = request.form.get("action") == "submit"
     wants_json = request.accept_mimetypes.best == "application/json"
+    autosave = bool(request.headers.get("HX-Request")) and not submit
     try:
         card = scorecards.save_scorecard(get_session(), interview, current_user,
                                          _scorecard_input(interview), submit=submit)
     except DomainError as problem:
+        if autosave:  # the status line says why; htmx shows it (X-Partial)
+            return (render_template("interviews/_scorecard_status.html", error=problem.message),
+                    problem.status, {"X-Partial": "refusal"})
         if wants_json:
             return jsonify(error=problem.message), problem.status
         flash(problem.message, "error")
@@ -283,6 +322,8 @@ def save_scorecard(interview_id: int):
                                notes=live_view.notes_for(get_session(), interview, current_user),
                                candidate=permissions.candidate_label(interview, current_user)
                                ), problem.status
+    if autosave:
+        return render_template("interviews/_scorecard_status.html", card=card)
     if wants_json:
         return jsonify(saved_at=card.updated_at.isoformat(),
                        submitted=card.submitted_at is not None)
@@ -296,19 +337,32 @@ def save_scorecard(interview_id: int):
 @bp.get("/interviews/<int:interview_id>/comparison")
 @access(INTERVIEWER)
 def comparison(interview_id: int):
-    interview = _panel(interview_id)
+    return _comparison(_panel(interview_id))
+
+
+def _comparison(interview, *, decision_error: str | None = None):
+    """The comparison page; ``decision_error`` is shown on the decision form, refilled."""
     result = compare.comparison(get_session(), interview, current_user)
     return render_template("interviews/comparison.html", interview=interview, result=result,
-                           decisions=list(Decision),
+                           decisions=list(Decision), decision_error=decision_error,
+                           typed=_typed(),
                            candidate=permissions.candidate_label(interview, current_user))
+
+
+def _typed():
+    """What the person sent, for a page shown again after a refusal (None on a GET)."""
+    return request.form if request.method == "POST" else None
 
 
 @bp.post("/interviews/<int:interview_id>/decision")
 @access(INTERVIEWER)
 def decide(interview_id: int):
     interview = _panel(interview_id)
-    feedback.decide(get_session(), interview, current_user, request.form.get("decision", ""),
-                    request.form.get("note", ""))
+    try:
+        feedback.decide(get_session(), interview, current_user,
+                        request.form.get("decision", ""), request.form.get("note", ""))
+    except Invalid as problem:
+        return _comparison(interview, decision_error=problem.message), problem.status
     flash(f"Decision recorded: {interview.decision.label}.", "success")
     return redirect(url_for("interviews.release_form", interview_id=interview.id))
 
@@ -316,13 +370,18 @@ def decide(interview_id: int):
 @bp.get("/interviews/<int:interview_id>/release")
 @access(INTERVIEWER)
 def release_form(interview_id: int):
-    interview = _panel(interview_id)
+    return _release_page(_panel(interview_id))
+
+
+def _release_page(interview, *, error: str | None = None):
+    """The release form; after a refusal, ``error`` above it and what was typed in it."""
     permissions.require_owner(interview, current_user)
     result = None
     if interview.decision is not None and interview.released_at is None:
         # The comparison's medians are the default levels of the form; no answers shown.
         result = compare.comparison(get_session(), interview, current_user, answers=False)
     return render_template("interviews/release.html", interview=interview, result=result,
+                           error=error, typed=_typed(),
                            candidate=permissions.candidate_label(interview, current_user))
 
 
@@ -331,15 +390,19 @@ def release_form(interview_id: int):
 def release(interview_id: int):
     interview = _panel(interview_id)
     form = request.form
-    choices = {
-        (attempt_id, criterion_id): feedback.FeedbackChoice(
-            level=_form_level(f"level-{key}"), show_level=form.get(f"show-level-{key}") == "on",
-            comment=form.get(f"comment-{key}", ""),
-            show_comment=form.get(f"show-comment-{key}") == "on")
-        for attempt_id, criterion_id, key in _criterion_fields(interview)}
-    feedback.release(get_session(), interview, current_user, choices,
-                     message=form.get("message", ""),
-                     show_decision=form.get("show_decision") == "on")
+    try:
+        choices = {
+            (attempt_id, criterion_id): feedback.FeedbackChoice(
+                level=_form_level(f"level-{key}"),
+                show_level=form.get(f"show-level-{key}") == "on",
+                comment=form.get(f"comment-{key}", ""),
+                show_comment=form.get(f"show-comment-{key}") == "on")
+            for attempt_id, criterion_id, key in _criterion_fields(interview)}
+        feedback.release(get_session(), interview, current_user, choices,
+                         message=form.get("message", ""),
+                         show_decision=form.get("show_decision") == "on")
+    except Invalid as problem:
+        return _release_page(interview, error=problem.message), problem.status
     flash("Feedback released. The candidate can read it now.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id))
 
@@ -348,9 +411,13 @@ def release(interview_id: int):
 @access(INTERVIEWER)
 def answer_regrade(interview_id: int, request_id: int):
     interview = _panel(interview_id)
-    regrades.answer_regrade(get_session(), interview, current_user, request_id,
-                            response=request.form.get("response", ""),
-                            new_level=_form_level("level"))
+    try:
+        regrades.answer_regrade(get_session(), interview, current_user, request_id,
+                                response=request.form.get("response", ""),
+                                new_level=_form_level("level"))
+    except Invalid as problem:
+        return (_overview(interview, regrade_error=(request_id, problem.message)),
+                problem.status)
     flash("Answer sent to the candidate.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id,
                             _anchor="regrades"))
@@ -412,8 +479,16 @@ def accept(token: str):
 def candidate(interview_id: int):
     db = get_session()
     interview = permissions.candidate_interview(db, current_user, interview_id)
+    return _candidate_page(interview)
+
+
+def _candidate_page(interview, *, regrade_error: str | None = None):
+    """The candidate's page; ``regrade_error`` is shown on the second-look form they sent,
+    refilled with what they typed."""
+    db = get_session()
     return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
                            feedback=feedback.candidate_feedback(db, interview),
+                           regrade_error=regrade_error, typed=_typed(),
                            Stage=InterviewStage)
 
 
@@ -432,10 +507,13 @@ def start(interview_id: int):
 def request_regrade(interview_id: int):
     db = get_session()
     interview = permissions.candidate_interview(db, current_user, interview_id)
-    regrades.request_regrade(db, interview, current_user,
-                             attempt_id=_form_id("attempt"),
-                             criterion_id=_form_id("criterion"),
-                             reason=request.form.get("reason", ""))
+    try:
+        regrades.request_regrade(db, interview, current_user,
+                                 attempt_id=_form_id("attempt"),
+                                 criterion_id=_form_id("criterion"),
+                                 reason=request.form.get("reason", ""))
+    except Invalid as problem:
+        return _candidate_page(interview, regrade_error=problem.message), problem.status
     flash("Your request is with the interview team. Their answer will appear here.", "success")
     return redirect(url_for("interviews.candidate", interview_id=interview.id,
                             _anchor="feedback"))

@@ -234,6 +234,8 @@ def run_json(run) -> dict:
 def request_run(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     run = runs.request_run(get_session(), attempt, RunKind.PUBLIC)
+    if request.headers.get("HX-Request"):  # the workspace's run panel
+        return render_template("practice/_run.html", run=run), HTTPStatus.ACCEPTED
     return jsonify(run_json(run)), HTTPStatus.ACCEPTED
 
 
@@ -241,7 +243,15 @@ def request_run(attempt_id: int):
 @access(CANDIDATE)
 def run_status(attempt_id: int, run_id: int):
     attempt = _own_attempt(attempt_id)
-    return jsonify(run_json(runs.get_run(get_session(), attempt, run_id)))
+    run = runs.get_run(get_session(), attempt, run_id)
+    if not request.headers.get("HX-Request"):
+        return jsonify(run_json(run))
+    if run.kind is RunKind.HIDDEN:
+        # The result page: its score depends on the run, so it reloads once it is done.
+        if run.finished:
+            return "", HTTPStatus.OK, {"HX-Refresh": "true"}
+        return "", HTTPStatus.NO_CONTENT
+    return render_template("practice/_run.html", run=run)
 
 
 @bp.get("/attempts/<int:attempt_id>/result")

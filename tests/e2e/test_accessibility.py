@@ -49,7 +49,7 @@ PAGES = [
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
-             "interviews.live_json", "interviews.export"}
+             "interviews.live_updates", "interviews.export"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):

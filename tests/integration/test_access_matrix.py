@@ -159,7 +159,7 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
     ("interviews.live", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
-    ("interviews.live_json", "GET"):
+    ("interviews.live_updates", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
     ("interviews.scorecard", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 36 routes (28 POST, 8 GET), 78 fields, 15 examples per route, so 540
+Counts: 36 routes (28 POST, 8 GET), 79 fields, 15 examples per route, so 540
 requests per database.
 """
 
@@ -444,9 +444,10 @@ TARGETS = [
            lambda w: Case({}, {"/slug": "url-shortener"})),
     Target("admin.users", "GET", "admin", ("?q", "?page"),
            lambda w: Case({}, {"?q": "person", "?page": "1"})),
-    Target("interviews.live_json", "GET", "owner", ("?seen",),
+    Target("interviews.live_updates", "GET", "owner", ("?seen", "?stage"),
            lambda w: Case({"interview_id": w.shared("started")[0].id},
-                          {"?seen": f"{keys(w.shared('started')[0])[0][0]}:1"})),
+                          {"?seen": f"{keys(w.shared('started')[0])[0][0]}:1:0",
+                           "?stage": "in_progress"})),
     Target("interviews.invitation", "GET", None, ("/token",),
            lambda w: Case({}, {"/token": w.shared("invited")[1]})),
     Target("auth.login", "GET", None, ("?next",), lambda w: Case({}, {"?next": "/practice"})),

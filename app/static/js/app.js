@@ -55,6 +55,19 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     renderDiagrams(event.detail.target);
   });
+  // A refusal answered with a partial of its own (the header X-Partial) is
+  // shown like any answer, so the page says why; error pages, which lack the
+  // header, are never swapped into a page.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.isError && event.detail.xhr.getResponseHeader("X-Partial") === "refusal") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // Out-of-band swaps (the live view's answers) replace other parts of the page.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    renderDiagrams(event.detail.target);
+  });
 
   // The phone menu: the nav collapses behind a button once scripts run.
   function setUpMenu() {

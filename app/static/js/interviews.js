@@ -1,13 +1,20 @@
-// Interview pages: the creation form, the live view, and the scorecard
-// (autosave, quoting evidence from the answer, accepting suggestions).
+// Interview pages: the creation form, the live view's notes, and the
+// scorecard (quoting evidence from the answer, accepting suggestions). htmx
+// polls the live view and autosaves the scorecard (see the templates).
 (function () {
   "use strict";
 
-  // Times are printed in UTC by the server; show them in the reader's zone.
-  document.querySelectorAll("time[data-local-time]").forEach(function (node) {
-    const at = new Date(node.getAttribute("datetime"));
-    if (!isNaN(at)) node.textContent = at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-  });
+  // Times are printed in UTC by the server; show them in the reader's zone,
+  // in the page and in what htmx swaps in.
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (node) {
+      const at = new Date(node.getAttribute("datetime"));
+      if (!isNaN(at)) node.textContent = at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
+  localTimes(document);
+  document.body.addEventListener("htmx:afterSwap", function (event) { localTimes(event.detail.target); });
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) { localTimes(event.detail.target); });
 
   // Copy buttons: <button data-copy="#input-id">.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
@@ -50,51 +57,10 @@
     sumMinutes();
   }
 
-  // The live view: poll for new revisions, swap in the changed answers only.
-  const live = document.querySelector("[data-live]");
-  if (live) {
-    const answers = live.querySelectorAll("[data-live-answer]");
-    const poll = async function () {
-      const seen = [];
-      answers.forEach(function (node) {
-        const id = node.getAttribute("data-live-answer");
-        if (id) seen.push(id + ":" + node.getAttribute("data-revision"));
-      });
-      let data;
-      try {
-        const response = await fetch(live.getAttribute("data-live-url") + "?seen=" + seen.join(","), {
-          headers: { "Accept": "application/json" }, credentials: "same-origin",
-        });
-        if (!response.ok) return;
-        data = await response.json();
-      } catch (e) { return; }  // offline for a moment: the next poll catches up
-      let missing = false;
-      data.answers.forEach(function (answer) {
-        const node = live.querySelector('[data-live-answer="' + answer.attempt + '"]');
-        if (!node) { missing = true; return; }  // the candidate just started
-        const meta = live.querySelector('[data-live-meta="' + answer.attempt + '"]');
-        if (answer.html !== null) {
-          node.innerHTML = answer.html;  // rendered and sanitised by the server
-          node.setAttribute("data-revision", String(answer.revision));
-          if (window.archboard.renderDiagrams) window.archboard.renderDiagrams(node);
-        }
-        if (meta && answer.saved_at) {
-          const at = new Date(answer.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-          meta.textContent = "Revision " + answer.revision + ", saved " + at + (answer.status !== "in_progress" ? " · submitted" : "");
-        }
-      });
-      if (missing) { window.location.reload(); return; }
-      if (data.stage !== live.getAttribute("data-stage")) {
-        live.setAttribute("data-stage", data.stage);
-        const badge = document.querySelector("[data-live-stage] .status");
-        if (badge) badge.textContent = data.stage_label;
-      }
-    };
-    setInterval(poll, 2000);
-    document.body.addEventListener("htmx:afterRequest", function (event) {
-      if (event.target.matches("[data-note-form]") && event.detail.successful) event.target.reset();
-    });
-  }
+  // The live view's notes: a note htmx added leaves an empty form behind.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.target.matches("[data-note-form]") && event.detail.successful) event.target.reset();
+  });
 
   // Evidence: quote the text selected inside the answer, and find it again.
   function answerOf(ref) {
@@ -153,51 +119,31 @@
     showQuote(button.getAttribute("data-answer-ref"), item.querySelector("blockquote").textContent);
   });
 
-  // The scorecard.
+  // The scorecard. htmx saves the draft a moment after each change (the
+  // form's hx-trigger) and puts the server's answer in the status line; this
+  // says what happens meanwhile and when the server cannot be reached.
   const card = document.querySelector("[data-scorecard]");
   if (!card) return;
   const status = card.querySelector("[data-scorecard-status]");
-  let timer = null;
-  let saving = false;
-  let pending = false;
-
-  async function autosave() {
-    if (card.getAttribute("data-autosave") !== "true") return;
-    if (saving) { pending = true; return; }
-    saving = true;
-    const body = new FormData(card);
-    body.set("action", "save");
-    status.textContent = "Saving…";
-    try {
-      // Not card.action: the submit buttons are named "action" and shadow it.
-      const response = await window.archboard.fetch(card.getAttribute("action"), {
-        method: "POST", body: body, headers: { "Accept": "application/json" },
-      });
-      const data = await response.json();
-      if (response.ok) {
-        status.textContent = "Draft saved at " + new Date(data.saved_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      } else {
-        status.textContent = "Not saved: " + data.error;
-      }
-    } catch (e) {
-      status.textContent = "Offline: not saved yet. It will be saved when you next change something, or press Save draft.";
-    }
-    saving = false;
-    if (pending) { pending = false; schedule(); }
-  }
-  function schedule() {
-    clearTimeout(timer);
-    timer = setTimeout(autosave, 1200);
-  }
-  card.addEventListener("input", schedule);
-  card.addEventListener("change", schedule);
-  // Choices made while this script was still loading are changes like any other.
-  const changedBeforeLoad = Array.from(card.elements).some(function (field) {
-    if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
-    if (field.tagName === "TEXTAREA") return field.value !== field.defaultValue;
-    return false;
+  // Changes made by buttons here (quotes, suggestions) are edits like typing.
+  function edited() { card.dispatchEvent(new Event("archboard:edit")); }
+  card.addEventListener("htmx:beforeRequest", function () { status.textContent = "Saving…"; });
+  card.addEventListener("htmx:sendError", function () {
+    status.textContent = "Offline: not saved yet. It will be saved when you next change something, or press Save draft.";
   });
-  if (changedBeforeLoad) schedule();
+  card.addEventListener("htmx:responseError", function (event) {
+    status.textContent = "Not saved (the server answered " + event.detail.xhr.status + "). It will be saved when you next change something, or press Save draft.";
+  });
+  // htmx sets the form up once the page has loaded (after the scripts below
+  // it): changes made before then are changes like any other.
+  document.addEventListener("DOMContentLoaded", function () {
+    const changed = Array.from(card.elements).some(function (field) {
+      if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
+      if (field.tagName === "TEXTAREA") return field.value !== field.defaultValue;
+      return false;
+    });
+    if (changed) edited();
+  });
 
   // Accepting a suggested level.
   card.querySelectorAll("[data-accept-suggestion]").forEach(function (button) {
@@ -205,7 +151,7 @@
       const fieldset = button.closest("[data-criterion]");
       const level = fieldset.getAttribute("data-suggested");
       const radio = fieldset.querySelector('input[type=radio][value="' + level + '"]');
-      if (radio) { radio.checked = true; radio.focus(); schedule(); }
+      if (radio) { radio.checked = true; radio.focus(); edited(); }
     });
   });
 
@@ -252,10 +198,10 @@
       hint.classList.remove("field-error");
       addQuote(box.querySelector("[data-evidence-list]"), target.getAttribute("data-name"), ref, quote);
       selection.removeAllRanges();
-      schedule();
+      edited();
     } else if (target.hasAttribute("data-remove-quote")) {
       target.closest("li").remove();
-      schedule();
+      edited();
     }
   });
   // The button takes focus on click, which would clear the selection in some

@@ -1,6 +1,8 @@
 // The answer workspace: autosave to the server as numbered revisions, a copy
 // in this browser while the server cannot be reached, conflict resolution
-// when another tab or device saved first, live preview, the timer and hints.
+// when another tab or device saved first, and the timer. htmx draws the
+// preview, adds hints and polls test runs (see the templates); this file
+// only saves the code before a run and names the preview's field.
 (function () {
   "use strict";
 
@@ -10,22 +12,10 @@
     try { localStorage.removeItem("archboard:attempt:" + done.getAttribute("data-clear-draft")); } catch (e) { /* storage off */ }
   }
 
-  // Pages waiting for a run (the result page's hidden tests) refresh when it ends.
-  const waiting = document.querySelector("[data-reload-when-done]");
-  if (waiting) {
-    const poll = setInterval(async function () {
-      try {
-        const response = await fetch(waiting.getAttribute("data-reload-when-done"), { headers: { "Accept": "application/json" } });
-        if (response.ok && (await response.json()).finished) { clearInterval(poll); window.location.reload(); }
-      } catch (e) { /* offline: try again */ }
-    }, 1500);
-  }
-
   const root = document.querySelector("[data-workspace]");
   if (!root) return;
 
   const SAVE_DELAY_MS = 1500;
-  const PREVIEW_DELAY_MS = 400;
   const RETRY_MAX_MS = 10000;
 
   const textarea = root.querySelector("#answer");
@@ -198,8 +188,7 @@
       setText("<<<<<<< this tab\n" + mine + "\n=======\n" + current.body + "\n>>>>>>> saved version\n");
     }
     dialog.close();
-    textarea.focus();
-    updatePreview();
+    textarea.focus();  // setText had htmx redraw the preview
     if (dirty()) { keepLocally(); save(); } else { forgetLocally(); setStatus("All changes saved", "saved"); }
   }
 
@@ -208,32 +197,18 @@
   });
   dialog.addEventListener("cancel", function (event) { event.preventDefault(); });
 
-  // Preview through the server's one sanitising renderer.
-  let previewTimer = null;
-  let previewSeq = 0;
-  async function updatePreview() {
-    if (!preview) return;
-    const seq = ++previewSeq;
-    const form = new URLSearchParams();
-    form.set("markdown", textarea.value);
-    try {
-      const response = await window.archboard.fetch(root.dataset.previewUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true" },
-        body: form,
-      });
-      if (!response.ok || seq !== previewSeq) return;
-      preview.innerHTML = await response.text();  // sanitised by the server
-      window.archboard.renderDiagrams(preview);
-    } catch (e) { /* offline: the preview waits for the server */ }
+  // The preview (htmx) posts the editor's text; the preview endpoint calls it "markdown".
+  if (preview) {
+    preview.addEventListener("htmx:configRequest", function (event) {
+      event.detail.parameters.markdown = textarea.value;
+      delete event.detail.parameters.body;
+    });
   }
 
   textarea.addEventListener("input", function () {
     keepLocally();
     setStatus("Unsaved changes", "dirty");
     scheduleSave(SAVE_DELAY_MS);
-    clearTimeout(previewTimer);
-    previewTimer = setTimeout(updatePreview, PREVIEW_DELAY_MS);
   });
 
   root.addEventListener("keydown", function (event) {
@@ -346,90 +321,41 @@
   });
   renderClock();
 
-  // Hints: each reveal is appended by htmx; keep the button's count honest.
-  const hintForm = root.querySelector("[data-hint-form]");
-  if (hintForm) {
-    hintForm.addEventListener("htmx:afterRequest", function (event) {
-      if (!event.detail.successful) return;
-      const button = hintForm.querySelector("[data-hint-button]");
-      const left = Number(button.getAttribute("data-left")) - 1;
-      button.setAttribute("data-left", String(left));
-      if (left <= 0) {
-        const note = document.createElement("p");
-        note.className = "muted small";
-        note.textContent = "Every hint is shown.";
-        hintForm.replaceWith(note);
-      } else {
-        button.textContent = "Show a hint (" + left + " left)";
-      }
-      const list = document.getElementById("hint-list");
-      const newest = list.lastElementChild;
-      if (newest) { newest.setAttribute("tabindex", "-1"); newest.focus(); }
-    });
-  }
-
-  // Public test runs: save first, queue a run, poll it, show each test.
+  // Public test runs (htmx): save first, so the run tests the code on screen;
+  // the run's partial then polls itself until it is finished.
   const runButton = root.querySelector("[data-run-tests]");
   const runPanel = root.querySelector("[data-run-panel]");
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-  function renderRun(run) {
-    runPanel.replaceChildren();
-    if (!run.finished) {
-      const line = element("p");
-      line.append(element("span", "spinner"), " " + (run.status === "running" ? "Running the public tests…" : "Queued: waiting for a worker…"));
-      runPanel.append(line);
-      return;
-    }
-    if (run.status === "failed") { runPanel.append(element("p", "alert alert-error", run.detail)); return; }
-    const extra = run.verdict === "completed" ? "" : " · " + run.detail;
-    runPanel.append(element("p", "", run.passed + " of " + run.total + " passed" + extra + " (saved version " + run.revision + ")"));
-    const list = element("ul", "test-list");
-    let shownFailure = false;
-    run.tests.forEach(function (t) {
-      const item = element("li", "test-" + t.outcome);
-      item.append(element("span", "visually-hidden", t.outcome + ": "), t.name + "  " + Math.round(t.seconds * 1000) + " ms");
-      if (t.outcome !== "passed" && !shownFailure) {
-        shownFailure = true;  // the first failure in full; the others by name
-        item.append(element("pre", "run-failure", (t.message || "") + (t.output ? "\n--- output ---\n" + t.output : "")));
-      }
-      list.append(item);
-    });
-    runPanel.append(list);
+  function runMessage(text) {
+    const line = document.createElement("p");
+    line.className = "alert alert-error";
+    line.textContent = text;
+    runPanel.replaceChildren(line);
   }
   if (runButton) {
-    runButton.addEventListener("click", async function () {
+    runButton.addEventListener("htmx:confirm", function (event) {
+      event.preventDefault();
       runButton.disabled = true;
-      try {
+      (async function () {
         while (state.saving) await sleep(100);
         if (dirty() || state.base === 0) await save(true);
         while (state.saving) await sleep(100);
-        if (dirty() || state.base === 0) { runPanel.replaceChildren(element("p", "alert alert-error", "Save your code first: " + status.textContent)); return; }
-        const response = await window.archboard.fetch(runButton.getAttribute("data-runs-url"), { method: "POST", headers: { "Accept": "application/json" } });
-        if (!response.ok) {
-          let reason = "status " + response.status;
-          try { reason = (await response.json()).detail || reason; } catch (e) { /* not JSON */ }
-          runPanel.replaceChildren(element("p", "alert alert-error", "Could not start the tests: " + reason));
-          return;
-        }
-        let run = await response.json();
-        const url = runButton.getAttribute("data-runs-url") + "/" + run.id;
-        renderRun(run);
-        while (!run.finished) {
-          await sleep(800);
-          const poll = await fetch(url, { headers: { "Accept": "application/json" } });
-          if (poll.ok) { run = await poll.json(); renderRun(run); }
-        }
-      } catch (e) {
-        runPanel.replaceChildren(element("p", "alert alert-error", "The server cannot be reached; try again when it is back."));
-      } finally {
         runButton.disabled = false;
-      }
+        if (dirty() || state.base === 0) { runMessage("Save your code first: " + status.textContent); return; }
+        event.detail.issueRequest(true);
+      })();
+    });
+    runButton.addEventListener("htmx:responseError", function (event) {
+      const code = event.detail.xhr.status;
+      runMessage("Could not start the tests (" + (code === 429 ? "too many runs: wait a minute" : "status " + code) + ").");
+    });
+    runButton.addEventListener("htmx:sendError", function () {
+      runMessage("The server cannot be reached; try again when it is back.");
+    });
+    // One run at a time: the button waits while a run is queued or running
+    // (after settling, as htmx enables the button again once it has swapped).
+    runPanel.addEventListener("htmx:afterSettle", function () {
+      runButton.disabled = runPanel.querySelector("[data-run-pending]") !== null;
     });
   }
 
@@ -455,8 +381,11 @@
     scheduleSave(SAVE_DELAY_MS);
   }
   // The page came with the saved draft's HTML (its diagrams are drawn with the
-  // rest of the page): ask the server for a preview only of other text.
-  if (!(preview && preview.hasAttribute("data-preview-of-draft") && textarea.value === state.saved)) {
-    updatePreview();
-  }
+  // rest of the page; without a draft, htmx asks on load): ask the server for a
+  // preview only of other text, once htmx has set the preview up.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (preview && preview.hasAttribute("data-preview-of-draft") && dirty()) {
+      htmx.trigger(textarea, "archboard:replace");
+    }
+  });
 })();

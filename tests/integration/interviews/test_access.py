@@ -18,7 +18,7 @@ from tests.factories.interviews import (
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD, make_user
 
-PANEL_PAGES = ["", "/live", "/live.json", "/scorecard", "/comparison", "/release",
+PANEL_PAGES = ["", "/live", "/live/updates", "/scorecard", "/comparison", "/release",
                "/export.csv", "/export.json"]
 PANEL_POSTS = ["/notes", "/scorecard", "/decision", "/release", "/invite", "/reviewers",
                "/reviewers/1/remove", "/regrades/1/answer", "/regrades/1/reassign"]

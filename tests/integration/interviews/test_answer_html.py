@@ -38,8 +38,9 @@ def test_the_live_view_and_its_polls_show_the_stored_html(client, db, panel):
     login(client, panel.reviewer)
     interview, attempt = panel.interview, panel.interview.items[0].attempt
     assert STORED in client.get(f"/interviews/{interview.id}/live").get_data(as_text=True)
-    poll = client.get(f"/interviews/{interview.id}/live.json?seen={attempt.id}:0").json
-    assert [answer["html"] for answer in poll["answers"]] == [STORED]
+    poll = client.get(f"/interviews/{interview.id}/live/updates?seen={attempt.id}:0:1"
+                      f"&stage=scoring")
+    assert STORED in poll.get_data(as_text=True)
 
 
 def test_the_scorecard_and_the_comparison_show_the_stored_html(client, db, panel):
@@ -73,9 +74,10 @@ def test_polls_with_nothing_new_and_the_release_form_do_not_load_the_html(client
     feedback.decide(db, interview, panel.owner, Decision.ADVANCE.value, "")
     login(client, panel.owner)
     query_counter.clear()
-    poll = client.get(f"/interviews/{interview.id}/live.json"
-                      f"?seen={attempt.id}:{attempt.revision_number}").json
-    assert [answer["html"] for answer in poll["answers"]] == [None]
+    poll = client.get(f"/interviews/{interview.id}/live/updates"
+                      f"?seen={attempt.id}:{attempt.revision_number}:1&stage=scoring")
+    assert poll.status_code == HTTPStatus.OK  # the stage changed, but no answer did
+    assert STORED not in poll.get_data(as_text=True)
     assert client.get(f"/interviews/{interview.id}/release").status_code == HTTPStatus.OK
     reads = [q for q in query_counter if q.startswith("SELECT answer_revisions.")]
     assert reads and not any("answer_revisions.html" in q for q in reads)

@@ -167,7 +167,7 @@ def test_a_hostile_answer_is_inert_on_every_panel_page(client, db, library, prom
     score_all(db, interview, owner, 3)
     client.login(owner.email, PASSWORD)
     attempt_id = interview.items[0].attempt_id
-    for path in ("/live", "/scorecard", "/comparison", f"/live.json?seen={attempt_id}:0"):
+    for path in ("/live", "/scorecard", "/comparison", f"/live/updates?seen={attempt_id}:0:0"):
         page = client.get(f"/interviews/{interview.id}{path}").get_data(as_text=True)
         page = page.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
         assert "<script>alert" not in page, path

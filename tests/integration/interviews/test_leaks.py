@@ -346,7 +346,7 @@ def test_a_reviewer_cannot_accept_the_invitation(client, db, tmp_path):
     assert db.get(Interview, interview.id).candidate_id is None
 
 
-PANEL_PAGES = ["", "/live", "/live.json", "/scorecard", "/comparison", "/release",
+PANEL_PAGES = ["", "/live", "/live/updates", "/scorecard", "/comparison", "/release",
                "/export.csv", "/export.json"]
 
 
