@@ -19,6 +19,7 @@ from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
 from app.db import INT_MAX, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.grading.runs import request_run
 from app.kinds import get_kind
 from app.models import (
     AnswerRevision,
@@ -28,6 +29,7 @@ from app.models import (
     Prompt,
     PromptRevision,
     RubricRevision,
+    RunKind,
     User,
 )
 from app.pagination import Page, paginate
@@ -245,12 +247,14 @@ def set_timer(session: Session, attempt: Attempt, *, running: bool,
 def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = None,
                    based_on: int | None = None, client_id: str = "",
                    now: datetime | None = None, by_server: bool = False) -> Attempt:
-    """Save the final text (if given), stop the timer and freeze the answer.
+    """Save the final text (if given), stop the timer and freeze the answer, in one transaction.
 
     ``by_server`` is the interview clock closing the attempt: no deadline check
     and an empty answer is allowed (the candidate wrote nothing). A submission
-    by the candidate is followed by what the attempt's policy says (an
-    interview is submitted once every one of its attempts is).
+    by the candidate also asks for the hidden tests of a kind that has them,
+    and is followed by what the attempt's policy says (an interview is
+    submitted once every one of its attempts is); all of it commits together,
+    and the run reaches the queue only then.
     """
     now = now or utcnow()
     if by_server:
@@ -258,25 +262,27 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
             return attempt
     else:
         _check_open(attempt, now)
-    if body is not None:
-        save_draft(session, attempt, body=body,
-                   based_on=attempt.revision_number if based_on is None else based_on,
-                   client_id=client_id)
-    if attempt.revision_number == 0 and not by_server:
-        raise Invalid("Write an answer before submitting.")
     with transaction(session):
+        if body is not None:
+            save_draft(session, attempt, body=body,
+                       based_on=attempt.revision_number if based_on is None else based_on,
+                       client_id=client_id)
+        if attempt.revision_number == 0 and not by_server:
+            raise Invalid("Write an answer before submitting.")
         # Write first, then read: the update waits for a save holding the row
         # (PostgreSQL) or for the writer lock (SQLite), so a save in flight is
         # part of the answer, no save lands after it, and the refresh reads the
         # revision number the answer was frozen at. Already submitted (another
         # tab, or the clock): nothing changes.
-        session.execute(
+        frozen = session.execute(
             update(Attempt)
             .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
             .values(status=AttemptStatus.SUBMITTED, submitted_at=now, timer_started_at=None,
                     timer_seconds=attempt.elapsed_seconds(now))
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)).rowcount
         session.refresh(attempt)
-    if not by_server:
-        attempt_policy().after_submit(session, attempt, now=now)
+        if not by_server and frozen:
+            if get_kind(attempt.prompt_revision.kind).runs_tests:
+                request_run(session, attempt, RunKind.HIDDEN)
+            attempt_policy().after_submit(session, attempt, now=now)
     return attempt

@@ -209,8 +209,6 @@ def submit(attempt_id: int):
     except TimeUp:
         _close_interview_if_overdue(attempt)
         return _interview_page(attempt)
-    if get_kind(attempt.prompt_revision.kind).runs_tests:
-        runs.request_run(get_session(), attempt, RunKind.HIDDEN)
     if attempt.interview is not None:
         return _interview_page(attempt)
     return redirect(url_for("practice.result", attempt_id=attempt.id))

@@ -171,3 +171,23 @@ def test_changing_a_password_is_one_transaction(db, reader, commits):
     live = reader.scalars(select(UserSession.token_hash)
                           .where(UserSession.ended_at.is_(None))).all()
     assert len(live) == 1 and new_token != old_token
+
+
+def test_submitting_a_coding_answer_is_one_transaction_with_its_hidden_run(
+        client, db, commits, tmp_path):
+    from app.models import TestRun
+    from tests.factories.practice import load_library, make_attempt
+
+    load_library(db, tmp_path)
+    candidate = make_user(db, name="Cody Submit")
+    attempt = make_attempt(db, candidate, "sum-two", body="def add(a, b):\n    return a + b\n")
+    client.login(candidate.email, PASSWORD)
+    commits.clear()
+    answer = client.post(f"/practice/attempts/{attempt.id}/submit",
+                         data={"body": "def add(a, b):\n    return a + b  # final\n",
+                               "based_on": "1", "client_id": "tab-1"})
+    assert answer.status_code == 302
+    # The final save, the submission and the hidden run commit together.
+    assert len(commits) == 1
+    runs = db.scalars(select(TestRun).where(TestRun.attempt_id == attempt.id)).all()
+    assert [(run.kind.value, run.revision_number) for run in runs] == [("hidden", 2)]
