@@ -1,8 +1,10 @@
 """Fixtures shared by every test.
 
 Tests that touch the database run once per backend: SQLite, then a throwaway
-PostgreSQL started for the run (``--db`` picks one). Each test starts from an
-empty, fully migrated database.
+PostgreSQL started for the run (``--db`` picks one); those marked ``db_once``,
+whose behaviour does not depend on the database (headers, CSRF, error pages,
+redirects), run on the first backend only. Each test starts from an empty,
+fully migrated database.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_backend" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("--db")
         backends = BACKENDS if chosen == "all" else (chosen,)
+        if metafunc.definition.get_closest_marker("db_once"):
+            backends = backends[:1]  # SQLite, unless --db postgresql
         metafunc.parametrize("db_backend", backends, scope="session")
 
 
