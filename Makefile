@@ -31,10 +31,14 @@ run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 wit
 	@# The worker runs candidates' code beside the web server; both stop together.
 	@trap 'kill 0' EXIT INT TERM; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
 
+# pytest-xdist workers (`auto`: one per core); each has its own SQLite file, PostgreSQL
+# cluster, queue file and live server. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
+
 test: setup-test ## Set up, install test tools, lint, run the whole suite (SQLite and PostgreSQL)
 	bash scripts/install-tools.sh test
 	.venv/bin/ruff check .
-	.venv/bin/python -m pytest $(PYTEST_ARGS)
+	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 $(UV):
 	$(PYTHON) -m venv .tools

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +24,29 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = pytest.StashKey[tempfile.TemporaryDirectory]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def _pw_artifacts_folder(_pw_artifacts_folder: tempfile.TemporaryDirectory,
+                         pytestconfig: pytest.Config) -> tempfile.TemporaryDirectory:
+    """pytest-playwright's scratch folder, kept where ``pytest_sessionfinish`` finds it."""
+    pytestconfig.stash[ARTIFACTS] = _pw_artifacts_folder
+    return _pw_artifacts_folder
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # pytest-playwright removes its folder when pytest unconfigures, which a pytest-xdist
+    # worker does not reach before it exits; Python would then warn as it removed it.
+    folder = session.config.stash.get(ARTIFACTS, None)
+    if folder is not None:
+        folder.cleanup()
 
 
 @pytest.fixture(scope="session")
