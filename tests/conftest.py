@@ -140,15 +140,19 @@ def query_counter(app: Flask) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def worker(app: Flask, db):
-    """A real `flask worker` process on the test database and queue, killed afterwards."""
+def worker(app: Flask, db, request: pytest.FixtureRequest):
+    """A real `flask worker` process on the test database and queue, killed afterwards.
+
+    ``@pytest.mark.worker_settings(NAME="value")`` gives it settings of its own.
+    """
     from app.grading.runner.sandbox import sandbox_problem
     from tests.support.worker import Worker
 
     problem = sandbox_problem()
     if problem:
         missing_tool(problem)
-    running = Worker(app)
+    marker = request.node.get_closest_marker("worker_settings")
+    running = Worker(app, **(marker.kwargs if marker else {}))
     running.start()
     yield running
     running.kill()
