@@ -35,7 +35,7 @@ def cheap_password_hashing() -> Iterator[None]:
     from app.auth import services
 
     default = services.PASSWORD_METHOD
-    services.PASSWORD_METHOD = "scrypt:1024:8:1"
+    services.PASSWORD_METHOD = "scrypt:128:1:1"  # about 0.5 ms, against 20+ ms for 1024:8:1
     yield
     services.PASSWORD_METHOD = default
 
