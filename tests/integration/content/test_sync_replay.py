@@ -1,4 +1,4 @@
-"""The test library is synced once per database and replayed after: the replay must be a sync.
+"""Test data built once per database and replayed after: the replay must equal the build.
 
 ``tests/support/library.py`` records the rows the first sync of a tree writes
 and inserts them again for later tests. These tests hold it to what a real
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import delete, func, select, text
 
 from app.content.sync import sync_content
-from app.models import Prompt, PromptRevision
+from app.models import Prompt, PromptRevision, User
+from tests.conftest import _empty_all_tables
 from tests.factories.content import replace_in, write_content
-from tests.support.library import content_tables, sync_once
+from tests.factories.users import make_user
+from tests.support.library import build_once, content_tables, sync_once
 
 
 def content_rows(db) -> dict[str, list[tuple] | int]:
@@ -116,3 +119,20 @@ def test_a_replay_into_a_schema_numbering_from_1_leaves_room_for_new_rows(db, tm
     assert db.scalars(select(PromptRevision.minutes).join(
         Prompt, PromptRevision.prompt_id == Prompt.id).where(Prompt.slug == "url-shortener")
         .order_by(PromptRevision.number)).all() == [47, 48]
+
+
+def test_a_built_arrangement_is_replayed_with_its_ids_and_times_moved_on(app, db):
+    def build() -> int:
+        return make_user(db, email="replayed@example.com").id
+
+    build_once(db, "a test's one account", build)
+    recorded = db.scalar(select(User).where(User.email == "replayed@example.com"))
+    recorded_id, recorded_at = recorded.id, recorded.created_at
+    db.expunge_all()
+    _empty_all_tables(app)
+    assert build_once(db, "a test's one account", lambda: pytest.fail("built again")) \
+        == recorded_id
+    replayed = db.get(User, recorded_id)
+    assert replayed.email == "replayed@example.com"
+    assert replayed.created_at > recorded_at  # the recording's age is added to its times
+    assert make_user(db).id > recorded_id  # and new rows do not collide with its ids
