@@ -29,15 +29,16 @@ run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 wit
 	@$(FLASK) users demo
 	@echo
 	@# The worker runs candidates' code beside the web server; both stop together.
-	@trap 'kill 0' EXIT INT TERM; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
+	@bash scripts/serve.sh $(HOST) $(PORT)
 
 # pytest-xdist workers (`auto`: one per core); each has its own SQLite file, PostgreSQL
 # cluster, queue file and live server. TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= auto
 
-test: setup-test ## Set up, install test tools, lint, run the whole suite (SQLite and PostgreSQL)
+test: setup-test ## Set up, install test tools, lint, check the import rules, run the whole suite
 	bash scripts/install-tools.sh test
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 $(UV):
@@ -60,8 +61,9 @@ database: setup ## Upgrade the database under instance/ and load prompts/ and ru
 	$(FLASK) db upgrade
 	$(FLASK) content sync
 
-lint: setup-test ## Ruff on the project, and the content check
+lint: setup-test ## Ruff, the import rules (lint-imports), and the content check
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 	$(FLASK) content check
 
 bench: setup ## Print the benchmark figures

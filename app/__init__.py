@@ -87,12 +87,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth import access
     from app.auth.views import bp as auth_bp
+    from app.interviews import policy as interview_policy
     from app.interviews.views import bp as interviews_bp
     from app.pages.views import bp as pages_bp
     from app.practice.views import bp as practice_bp
 
     for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp):
         app.register_blueprint(blueprint)
+    # Interviews give attempts their rules and the worker its task (app.attempts
+    # and app.jobs import no feature).
+    interview_policy.init_app(app)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)
     access.init_app(app)
@@ -100,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app import migrations_cli
-    from app.auth import cli as users_cli
+    from app.admin import cli as users_cli
     from app.content import cli as content_cli
 
     migrations_cli.init_app(app)

@@ -1,14 +1,17 @@
 """Database engine, the session for the current request, and the model base.
 
 Plain SQLAlchemy 2.0: one engine per app, one ``Session`` per application
-context (``get_session()``), closed at teardown. Services own transactions;
-views never commit.
+context (``get_session()``), closed at teardown. Services own transactions
+(``transaction()``: one commit per use case, savepoints inside it); views
+never commit. Work for after the commit (a job to queue) waits in
+``after_commit()`` and is dropped if the transaction rolls back.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,8 +19,10 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 # Predictable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -124,12 +129,101 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+# Kept in ``Session.info``: how many transaction() blocks are open, and the callbacks
+# waiting for the outermost one to commit.
+_DEPTH = "archboard.transaction_depth"
+_AFTER_COMMIT = "archboard.after_commit"
+
+
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
-    """Commit what the block did, or roll it all back if it raised."""
+    """One transaction per use case: the outermost block commits, or rolls back if it raised.
+
+    A block inside another (a service calling a service) is a savepoint: it
+    commits nothing, and if it raises only its own work is undone; the caller
+    decides whether to go on. Work queued with ``after_commit`` inside a block
+    that raised is dropped with it.
+    """
+    depth = session.info.get(_DEPTH, 0)
+    if depth == 0:
+        session.info[_DEPTH] = 1
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop(_AFTER_COMMIT, None)  # also when no statement had begun one
+            raise
+        finally:
+            session.info[_DEPTH] = 0
+        return
+    _hold_sqlite_transaction(session)
+    savepoint = session.begin_nested()
+    pending = session.info.setdefault(_AFTER_COMMIT, [])
+    queued_before = len(pending)
+    session.info[_DEPTH] = depth + 1
     try:
         yield session
-        session.commit()
+        savepoint.commit()
     except BaseException:
-        session.rollback()
+        if savepoint.is_active:  # a failed flush has already rolled it back
+            savepoint.rollback()
+        del pending[queued_before:]
         raise
+    finally:
+        session.info[_DEPTH] = depth
+
+
+def _hold_sqlite_transaction(session: Session) -> None:
+    """Make sure SQLite has a real transaction open before a savepoint starts.
+
+    The sqlite3 module sends BEGIN only before its first INSERT/UPDATE/DELETE,
+    so after reads alone no transaction is open, and a SAVEPOINT would open
+    one itself: releasing it would then commit, not the outermost block.
+    BEGIN IMMEDIATE takes the writer lock now (waiting up to busy_timeout), as
+    the savepoint's writes would; a deferred BEGIN could fail at the first
+    write if another connection committed in between.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's outermost transaction commits; never if it rolls back.
+
+    For effects outside the database, such as queueing a job that reads what
+    the transaction wrote. Outside any transaction nothing is pending: it runs now.
+    """
+    if not session.info.get(_DEPTH) and not session.in_transaction():
+        _run(callback)
+        return
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run(callback: Callable[[], None]) -> None:
+    # The transaction has committed: a failing callback must not turn that into an
+    # error for the caller. (A lost wake-up for a run is made good by the worker's
+    # once-a-minute sweep.)
+    try:
+        callback()
+    except Exception:
+        log.exception("after-commit callback %r failed", callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        _run(callback)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended: after a commit the callbacks have run, after a
+    # rollback (or a close without commit) they must never run.
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)

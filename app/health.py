@@ -1,35 +1,31 @@
 """Readiness: can this process serve people right now? And the page when it cannot.
 
 ``/healthz`` (liveness) only says the process answers. ``/readyz`` runs the
-checks below: a real write to the database that commits (the heartbeat row,
-rewritten with a few pages of random bytes, so a database that is read-only,
-full or unreachable fails it as a sign-in would) and a ping of the rate-limit
-storage. Errors that mean the database is unavailable become a 503 page
-rendered without the database.
+checks below: that the database would take a write now (it writes nothing: a
+GET never writes) and a ping of the rate-limit storage. Errors that mean the
+database is unavailable become a 503 page rendered without the database.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, request
-from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import InternalError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.db import transaction, utcnow
 from app.errors import error_response
-from app.models import Heartbeat
 from app.rate_limits import get_limiter
 
 log = logging.getLogger(__name__)
 
-# Two SQLite pages and more, and too random for PostgreSQL to compress.
-PROBE_BYTES = 8192
+# Room a database needs to be called writable: a few saves' worth.
+ROOM_BYTES = 1024 * 1024
 PROBE_TIMEOUT_MS = 5000
 READY_FOR_SECONDS = 1.0
 # What the driver raises when the database cannot take the request: read-only,
@@ -39,23 +35,46 @@ UNAVAILABLE = (OperationalError, InternalError)
 
 
 def check_database(session: Session) -> bool:
-    """Write the heartbeat row and commit; False if the database refused."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    statement = insert(Heartbeat).values(id=1, beat_at=utcnow(),
-                                         payload=os.urandom(PROBE_BYTES))
-    statement = statement.on_conflict_do_update(
-        index_elements=[Heartbeat.id],
-        set_={"beat_at": statement.excluded.beat_at, "payload": statement.excluded.payload},
-    )
+    """True when the database would take a write now; it writes nothing and rolls back."""
     try:
-        with transaction(session):
-            if session.get_bind().dialect.name == "postgresql":
-                # A stuck database should fail the check, not hang it.
-                session.execute(text(f"SET LOCAL statement_timeout = {PROBE_TIMEOUT_MS}"))
-            session.execute(statement)
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            return _postgresql_writable(connection)
+        return _sqlite_writable(connection)
     except SQLAlchemyError:
-        log.warning("readiness: the database refused the heartbeat write", exc_info=True)
+        log.warning("readiness: the database refused the check", exc_info=True)
+        return False
+    finally:
+        session.rollback()
+
+
+def _postgresql_writable(connection: Connection) -> bool:
+    # A stuck database should fail the check, not hang it.
+    connection.execute(text(f"SET LOCAL statement_timeout = {PROBE_TIMEOUT_MS}"))
+    standby, read_only = connection.execute(text(
+        "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'")).one()
+    if standby or read_only:
+        log.warning("readiness: PostgreSQL is %s", "a standby" if standby else "read-only")
+        return False
+    return True
+
+
+def _sqlite_writable(connection: Connection) -> bool:
+    # The writer lock, as a save would take it (waiting up to busy_timeout for one
+    # in progress). A read-only connection "begins" without taking it, so
+    # incremental_vacuum, which needs write access and with auto_vacuum off (as
+    # here) changes nothing, is what refuses: "attempt to write a readonly database".
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("PRAGMA incremental_vacuum(0)")
+    page_size, pages, free_pages, max_pages = (
+        connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+        for name in ("page_size", "page_count", "freelist_count", "max_page_count"))
+    room = (free_pages + max(0, max_pages - pages)) * page_size
+    path = connection.exec_driver_sql("PRAGMA database_list").first()[2]
+    if path:  # a file, not memory: the disk holding it needs room too
+        room = min(room, shutil.disk_usage(os.path.dirname(path)).free)
+    if room < ROOM_BYTES:
+        log.warning("readiness: the SQLite database has %s bytes of room left", room)
         return False
     return True
 
@@ -73,8 +92,9 @@ def readiness_problem(session: Session) -> str | None:
     """The first failed check, named without details (they go to the log), or None.
 
     A success holds for READY_FOR_SECONDS in this process, so a flood of
-    /readyz requests costs at most one database write a second; a failure is
-    checked again on every request, so recovery shows at once.
+    /readyz requests costs at most one database check a second (each takes the
+    writer lock on SQLite); a failure is checked again on every request, so
+    recovery shows at once.
     """
     state = current_app.extensions.setdefault("archboard.readiness", {"ready_at": None})
     ready_at = state["ready_at"]

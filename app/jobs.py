@@ -2,12 +2,16 @@
 
 The web process only enqueues; ``flask worker`` runs the consumer. Each app
 builds its own Huey instance (settings come from its config) and registers
-the tasks on it.
+the tasks on it. Nothing calls the queue in the middle of a transaction: the
+app puts its queue on every database session, and the services that create
+runs hand them over once their transaction commits
+(``app.grading.runs.queue_run``), so a request that rolls back queues nothing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -22,6 +26,7 @@ class Jobs:
 
     def __init__(self, app: Flask) -> None:
         config = app.config
+        self.app = app
         self.huey: Huey
         if config.get("REDIS_URL"):
             self.huey = RedisHuey("archboard", url=config["REDIS_URL"])
@@ -50,19 +55,10 @@ class Jobs:
             with app.app_context():
                 self.recover()
 
-        @self.huey.periodic_task(crontab(minute="*"), name="close_overdue_interviews")
-        def close_interviews_task() -> None:
-            with app.app_context():
-                self.close_interviews()
-
         self.run_tests = run_tests_task
 
     def enqueue_run(self, run_id: int) -> None:
         self.run_tests(run_id)
-
-    def enqueue_runs(self, run_ids: list[int]) -> None:
-        for run_id in run_ids:
-            self.enqueue_run(run_id)
 
     def wake_up(self) -> None:
         """Send a worker thread to claim the fairest queued run, whichever it is."""
@@ -77,7 +73,6 @@ class Jobs:
         requeued = recover_stuck_runs(session, limits=run_limits(current_app.config))
         for run_id in requeued:
             log.warning("requeued run %s left running by a stopped worker", run_id)
-            self.enqueue_run(run_id)
         # A worker stopped between ending a run and passing its wake-up on (or holding a
         # message it had not acted on) leaves queued runs that no message will reach.
         # One wake-up per person who could run now; a spare one costs a single query.
@@ -85,12 +80,18 @@ class Jobs:
         for _ in range(claimable_people(session, per_user=per_user) - len(requeued)):
             self.wake_up()
 
-    def close_interviews(self) -> None:
-        """Submit interviews past their deadline, and queue their hidden tests."""
-        from app.db import get_session
-        from app.interviews.services import close_overdue
+    def every_minute(self, name: str, task: Callable[[Jobs], None]) -> None:
+        """Have the worker run ``task(self)`` once a minute, inside the app's context.
 
-        self.enqueue_runs(close_overdue(get_session()))
+        Features register their own periodic work here (interviews close the
+        overdue ones), so this module imports none of them.
+        """
+        app = self.app
+
+        @self.huey.periodic_task(crontab(minute="*"), name=name)
+        def periodic_task() -> None:
+            with app.app_context():
+                task(self)
 
 
 def get_jobs(app: Flask | None = None) -> Jobs:
@@ -121,5 +122,13 @@ def worker_command(threads: int | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["archboard.jobs"] = Jobs(app)
+    from app.db import get_database
+    from app.grading.runs import RUN_QUEUE
+
+    jobs = Jobs(app)
+    app.extensions["archboard.jobs"] = jobs
+    # Every session of this app carries its queue, so services can queue a run for
+    # after their commit without knowing about Flask (app.grading.runs.queue_run).
+    maker = get_database(app).sessionmaker
+    maker.configure(info={**maker.kw.get("info", {}), RUN_QUEUE: jobs})
     app.cli.add_command(worker_command)

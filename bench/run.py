@@ -104,7 +104,7 @@ def main() -> None:
 def scored_interview(app, *, reviewers: int) -> tuple[int, int]:
     """An interview on a real prompt, answered and scored by the bench user and others."""
     from app.db import get_session
-    from app.interviews import scoring, services
+    from app.interviews import clock, invitations, scorecards
     from app.models import InterviewMode, Role, User
 
     with app.app_context():
@@ -114,27 +114,26 @@ def scored_interview(app, *, reviewers: int) -> tuple[int, int]:
         panel = [auth_services.sign_up(db, email=f"reviewer{n}@example.com",
                                        display_name=f"Reviewer {n}", password="bench-password-1",
                                        roles=(Role.INTERVIEWER,)) for n in range(reviewers)]
-        slug = next(p.slug for p, r in services.interview_prompts(db) if r.kind != "coding")
-        interview, _ = services.create_interview(db, owner, services.NewInterview(
+        slug = next(p.slug for p, r in invitations.interview_prompts(db) if r.kind != "coding")
+        interview, _ = invitations.create_interview(db, owner, invitations.NewInterview(
             candidate_name="Bench Candidate", candidate_email="candidate@example.com",
             prompt_slugs=[slug], target_level="senior", mode=InterviewMode.LIVE,
             reviewer_ids=[u.id for u in panel]))
         candidate = auth_services.sign_up(db, email="candidate@example.com",
                                           display_name="Candidate", password="bench-password-1")
-        services.join(db, interview, candidate)
-        services.start(db, interview, candidate)
-        from app.practice import services as practice
+        invitations.join(db, interview, candidate)
+        clock.start(db, interview, candidate)
+        from app.attempts import lifecycle
 
         attempt = interview.items[0].attempt
-        practice.save_draft(db, attempt, body=ANSWER, based_on=0)
-        practice.submit_attempt(db, attempt)
-        services.after_attempt_submitted(db, attempt)
+        lifecycle.save_draft(db, attempt, body=ANSWER, based_on=0)
+        lifecycle.submit_attempt(db, attempt)
         for n, reviewer in enumerate([owner, *panel]):
-            levels = {(attempt.id, c.id): scoring.CriterionInput(
+            levels = {(attempt.id, c.id): scorecards.CriterionInput(
                 level=1 + (n + c.position) % 4, comment="Because.")
                 for c in attempt.rubric_revision.criteria}
-            scoring.save_scorecard(db, interview, reviewer, scoring.ScorecardInput(
-                levels, recommendation="yes", summary="Fine."), submit=True)
+            scorecards.save_scorecard(db, interview, reviewer, scorecards.ScorecardInput(
+                   levels, recommendation="yes", summary="Fine."), submit=True)
         return interview.id, attempt.id
 
 

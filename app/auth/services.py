@@ -197,11 +197,13 @@ def change_password(
     if not check_password_hash(user.password_hash, current):
         raise Invalid("That is not your current password.", field="current_password")
     check_password_rules(new)
-    with transaction(session):
-        user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+    password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+    with transaction(session):  # one commit: never a new password with the old sign-ins
+        user.password_hash = password_hash
         session.add(user)
-    end_other_sessions(session, user, keep_token=None)
-    return start_session(session, user, days=days, user_agent=user_agent)
+        end_other_sessions(session, user, keep_token=None)
+        token = start_session(session, user, days=days, user_agent=user_agent)
+    return token
 
 
 def set_password(session: Session, email: str, password: str) -> User:
@@ -210,7 +212,8 @@ def set_password(session: Session, email: str, password: str) -> User:
     if user is None:
         raise NotFound(f"no account with email {normalise_email(email)}")
     check_password_rules(password)
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     with transaction(session):
-        user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-    end_other_sessions(session, user, keep_token=None)
+        user.password_hash = password_hash
+        end_other_sessions(session, user, keep_token=None)
     return user

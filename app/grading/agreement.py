@@ -259,6 +259,25 @@ def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], lo: int, hi: in
     return float(2 * cov / expected)
 
 
+def pairwise_kappas(ratings: Sequence[Sequence[int]], raters: int,
+                    scale: Sequence[int]) -> list[tuple[int, int, float | None]]:
+    """Quadratic weighted kappa of each pair of raters ``(i, j)``, ``i < j``, in order.
+
+    ``ratings`` holds one row per item that every rater scored, one column per
+    rater; the kappa is over the whole ``scale``. None for every pair when no
+    item was scored by all (and, as in ``quadratic_weighted_kappa``, when undefined).
+    """
+    lo_hi = (min(scale), max(scale)) if ratings else None
+    pairs = []
+    for i in range(raters):
+        for j in range(i + 1, raters):
+            kappa = (quadratic_weighted_kappa([row[i] for row in ratings],
+                                              [row[j] for row in ratings], *lo_hi)
+                     if lo_hi else None)
+            pairs.append((i, j, kappa))
+    return pairs
+
+
 @dataclass(frozen=True)
 class Agreement:
     """Agreement of a panel: ICC(A,1), its reading, and the panel's size.

@@ -1,8 +1,9 @@
 """Test runs: queue one for an attempt, execute it in a worker, recover what a dead worker left.
 
 Nothing here waits on a run in a web request: ``request_run`` records a queued
-run and sends the job queue a wake-up; a worker calls ``execute_run``, which
-claims whichever queued run is fairest to run next; pages poll ``get_run``.
+run and, once its transaction commits, sends the job queue a wake-up
+(``queue_run``); a worker calls ``execute_run``, which claims whichever queued
+run is fairest to run next; pages poll ``get_run``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, distinct, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app.db import transaction, utcnow
+from app.db import after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable, run_tests
 from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun, User
@@ -33,12 +34,25 @@ def run_limits(config: Mapping[str, Any]) -> Limits:
                    wall_seconds=config["RUN_WALL_SECONDS"])
 MAX_TRIES = 2
 PYTHON_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)\n?```", re.DOTALL)
+# The key under which ``app.jobs`` puts the app's job queue on every session it opens.
+RUN_QUEUE = "archboard.run_queue"
 
 
 def code_from_answer(body: str) -> str:
     """The Python in an answer: its first ```python fence, or the whole text."""
     found = PYTHON_FENCE.search(body)
     return found.group(1) + "\n" if found else body
+
+
+def queue_run(session: Session, run_id: int) -> None:
+    """Wake a worker for the run once the transaction commits; never if it rolls back.
+
+    A session without the app's queue (a script's own) leaves the run to the
+    worker's once-a-minute sweep, which wakes a thread for every waiting run.
+    """
+    queue = session.info.get(RUN_QUEUE)
+    if queue is not None:
+        after_commit(session, lambda: queue.enqueue_run(run_id))
 
 
 def request_run(session: Session, attempt: Attempt, kind: RunKind) -> TestRun:
@@ -52,6 +66,8 @@ def request_run(session: Session, attempt: Attempt, kind: RunKind) -> TestRun:
     with transaction(session):
         run = TestRun(attempt_id=attempt.id, revision_number=attempt.revision_number, kind=kind)
         session.add(run)
+        session.flush()
+        queue_run(session, run.id)
     return run
 
 
@@ -198,4 +214,5 @@ def recover_stuck_runs(session: Session, *, now: datetime | None = None,
             else:
                 run.status, run.started_at = RunStatus.QUEUED, None
                 requeued.append(run.id)
+                queue_run(session, run.id)
     return requeued

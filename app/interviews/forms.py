@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.forms import email_format
-from app.interviews.services import MINUTES_RANGE
+from app.interviews.invitations import MINUTES_RANGE
 from app.models import InterviewMode
 
 

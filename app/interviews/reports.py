@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import utcnow
 from app.errors import NotAllowed
 from app.grading.agreement import Tendency, rater_tendencies
-from app.interviews.scoring import load_rubrics, scores_by_card
-from app.interviews.services import candidate_hidden, may_see_scores
+from app.interviews.permissions import candidate_hidden, may_see_scores
+from app.interviews.scorecards import load_rubrics, scores_by_card
 from app.models import (
     CriterionScore,
     Interview,
@@ -44,7 +44,7 @@ def _my_interviews(session: Session, user: User) -> list[Interview]:
     return list(session.scalars(
         select(Interview)
         .where(or_(Interview.owner_id == user.id, Interview.id.in_(panel)),
-               # Never an interview one is the candidate of (see services.on_panel).
+               # Never an interview one is the candidate of (see permissions.on_panel).
                or_(Interview.candidate_id.is_(None), Interview.candidate_id != user.id))
         .options(selectinload(Interview.scorecards).selectinload(Scorecard.reviewer),
                  selectinload(Interview.items).selectinload(InterviewItem.prompt_revision))

@@ -25,9 +25,19 @@ from app.auth.access import ANYONE, SIGNED_IN, access
 from app.db import get_session, utcnow
 from app.errors import DomainError, Invalid
 from app.inputs import form_number, whole_number
-from app.interviews import reports, scoring, services
+from app.interviews import (
+    audit,
+    clock,
+    compare,
+    feedback,
+    invitations,
+    live_view,
+    permissions,
+    regrades,
+    reports,
+    scorecards,
+)
 from app.interviews.forms import InterviewForm
-from app.jobs import get_jobs
 from app.models import Decision, InterviewMode, InterviewStage, Recommendation, Role
 
 bp = Blueprint("interviews", __name__)
@@ -35,10 +45,15 @@ INTERVIEWER = Role.INTERVIEWER
 
 
 def _panel(interview_id: int):
-    """The interview for a panel member, closed first if its clock ran out."""
+    """The interview for a panel member; an action on it first closes it if its clock ran out.
+
+    A page only shows an overdue interview as over (``Interview.answers_in``):
+    a GET never writes, and the worker closes it within a minute.
+    """
     db = get_session()
-    interview = services.panel_interview(db, current_user, interview_id)
-    get_jobs().enqueue_runs(services.close_when_due(db, interview))
+    interview = permissions.panel_interview(db, current_user, interview_id)
+    if request.method != "GET":
+        clock.close_when_due(db, interview)
     return interview
 
 
@@ -71,13 +86,13 @@ def dashboard():
 def new():
     db = get_session()
     form = InterviewForm()
-    prompts = services.interview_prompts(db)
+    prompts = invitations.interview_prompts(db)
     form.prompts.choices = [SelectChoice(p.slug, r.title) for p, r in prompts]
     form.reviewers.choices = [SelectChoice(u.id, f"{u.display_name} ({u.email})")
-                              for u in services.interviewers(db) if u.id != current_user.id]
+                              for u in invitations.interviewers(db) if u.id != current_user.id]
     error = None
     if form.validate_on_submit():
-        spec = services.NewInterview(
+        spec = invitations.NewInterview(
             candidate_name=form.candidate_name.data, candidate_email=form.candidate_email.data,
             prompt_slugs=form.prompts.data, target_level=form.target_level.data,
             mode=InterviewMode(form.mode.data), reviewer_ids=form.reviewers.data or [],
@@ -85,7 +100,7 @@ def new():
             hints_allowed=form.hints_allowed.data, anonymised=form.anonymised.data,
             title=form.title.data or "")
         try:
-            interview, token = services.create_interview(
+            interview, token = invitations.create_interview(
                 db, current_user, spec,
                 grace_seconds=current_app.config["INTERVIEW_GRACE_SECONDS"])
         except Invalid as problem:
@@ -119,14 +134,14 @@ def _overview(interview, *, reviewer_error: str | None = None):
     return render_template(
         "interviews/overview.html", interview=interview, now=utcnow(),
         invite_url=_invite_url(token) if token and interview.candidate_id is None else None,
-        see_scores=services.may_see_scores(interview, current_user),
-        hidden=services.candidate_hidden(interview, current_user),
-        candidate=services.candidate_label(interview, current_user),
-        regrades=scoring.regrades(db, interview),
-        trail=services.audit_trail(db, interview),
-        others=[u for u in services.interviewers(db)
-                if not services.on_panel(interview, u)
-                and not services.is_candidate(interview, u)],
+        see_scores=permissions.may_see_scores(interview, current_user),
+        hidden=permissions.candidate_hidden(interview, current_user),
+        candidate=permissions.candidate_label(interview, current_user),
+        regrades=regrades.regrades(db, interview),
+        trail=audit.audit_trail(db, interview),
+        others=[u for u in invitations.interviewers(db)
+                if not permissions.on_panel(interview, u)
+                and not permissions.is_candidate(interview, u)],
         reviewer_error=reviewer_error, decisions=list(Decision), Stage=InterviewStage)
 
 
@@ -134,7 +149,7 @@ def _overview(interview, *, reviewer_error: str | None = None):
 @access(INTERVIEWER)
 def new_invite(interview_id: int):
     interview = _panel(interview_id)
-    token = services.new_invite_link(get_session(), interview, current_user)
+    token = invitations.new_invite_link(get_session(), interview, current_user)
     _remember_invite(interview.id, token)
     flash("A new invite link is ready; the old one no longer works.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="invite"))
@@ -145,8 +160,8 @@ def new_invite(interview_id: int):
 def add_reviewer(interview_id: int):
     interview = _panel(interview_id)
     try:
-        services.add_reviewer(get_session(), interview, current_user,
-                              _form_id("reviewer"))
+        invitations.add_reviewer(get_session(), interview, current_user,
+                                 _form_id("reviewer"))
     except Invalid as problem:
         return _overview(interview, reviewer_error=problem.message), problem.status
     flash("Reviewer added to the panel.", "success")
@@ -157,7 +172,7 @@ def add_reviewer(interview_id: int):
 @access(INTERVIEWER)
 def remove_reviewer(interview_id: int, scorecard_id: int):
     interview = _panel(interview_id)
-    services.remove_reviewer(get_session(), interview, current_user, scorecard_id)
+    invitations.remove_reviewer(get_session(), interview, current_user, scorecard_id)
     flash("Reviewer removed from the panel.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
 
@@ -168,9 +183,9 @@ def live(interview_id: int):
     db = get_session()
     interview = _panel(interview_id)
     return render_template("interviews/live.html", interview=interview, now=utcnow(),
-                           answers=services.live_answers(db, interview),
-                           notes=services.notes_for(db, interview, current_user),
-                           candidate=services.candidate_label(interview, current_user))
+                           answers=live_view.live_answers(db, interview),
+                           notes=live_view.notes_for(db, interview, current_user),
+                           candidate=permissions.candidate_label(interview, current_user))
 
 
 @bp.get("/interviews/<int:interview_id>/live.json")
@@ -183,7 +198,7 @@ def live_json(interview_id: int):
         attempt, revision = whole_number(attempt_id), whole_number(number)
         if attempt is not None and revision is not None:
             seen[attempt] = revision
-    answers = services.live_answers(get_session(), interview, seen)
+    answers = live_view.live_answers(get_session(), interview, seen)
     stage = interview.stage()
     return jsonify(
         stage=stage.value, stage_label=stage.label,
@@ -199,8 +214,8 @@ def live_json(interview_id: int):
 @access(INTERVIEWER)
 def add_note(interview_id: int):
     interview = _panel(interview_id)
-    note = services.add_note(get_session(), interview, current_user,
-                             request.form.get("body", ""))
+    note = live_view.add_note(get_session(), interview, current_user,
+                              request.form.get("body", ""))
     if request.headers.get("HX-Request"):
         return render_template("interviews/_note.html", note=note)
     return redirect(url_for("interviews.live", interview_id=interview.id, _anchor="notes"))
@@ -210,11 +225,11 @@ def add_note(interview_id: int):
 @access(INTERVIEWER)
 def scorecard(interview_id: int):
     interview = _panel(interview_id)
-    page = scoring.scorecard_page(get_session(), interview, current_user)
+    page = scorecards.scorecard_page(get_session(), interview, current_user)
     return render_template("interviews/scorecard.html", page=page, interview=interview,
                            recommendations=list(Recommendation),
-                           notes=services.notes_for(get_session(), interview, current_user),
-                           candidate=services.candidate_label(interview, current_user))
+                           notes=live_view.notes_for(get_session(), interview, current_user),
+                           candidate=permissions.candidate_label(interview, current_user))
 
 
 def _form_level(name: str) -> int | None:
@@ -235,18 +250,18 @@ def _criterion_fields(interview):
                 yield item.attempt.id, criterion.id, f"{item.attempt.id}-{criterion.id}"
 
 
-def _scorecard_input(interview) -> scoring.ScorecardInput:
+def _scorecard_input(interview) -> scorecards.ScorecardInput:
     form = request.form
     criteria = {}
     for attempt_id, criterion_id, key in _criterion_fields(interview):
         if f"level-{key}" not in form and f"comment-{key}" not in form:
             continue
-        criteria[(attempt_id, criterion_id)] = scoring.CriterionInput(
+        criteria[(attempt_id, criterion_id)] = scorecards.CriterionInput(
             level=_form_level(f"level-{key}"), comment=form.get(f"comment-{key}", ""),
             evidence=tuple(q for q in form.getlist(f"evidence-{key}") if q.strip()))
-    return scoring.ScorecardInput(criteria=criteria,
-                                  recommendation=form.get("recommendation", ""),
-                                  summary=form.get("summary", ""))
+    return scorecards.ScorecardInput(criteria=criteria,
+                                     recommendation=form.get("recommendation", ""),
+                                     summary=form.get("summary", ""))
 
 
 @bp.post("/interviews/<int:interview_id>/scorecard")
@@ -256,17 +271,17 @@ def save_scorecard(interview_id: int):
     submit = request.form.get("action") == "submit"
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        card = scoring.save_scorecard(get_session(), interview, current_user,
-                                      _scorecard_input(interview), submit=submit)
+        card = scorecards.save_scorecard(get_session(), interview, current_user,
+                                         _scorecard_input(interview), submit=submit)
     except DomainError as problem:
         if wants_json:
             return jsonify(error=problem.message), problem.status
         flash(problem.message, "error")
-        page = scoring.scorecard_page(get_session(), interview, current_user)
+        page = scorecards.scorecard_page(get_session(), interview, current_user)
         return render_template("interviews/scorecard.html", page=page, interview=interview,
                                recommendations=list(Recommendation), form=request.form,
-                               notes=services.notes_for(get_session(), interview, current_user),
-                               candidate=services.candidate_label(interview, current_user)
+                               notes=live_view.notes_for(get_session(), interview, current_user),
+                               candidate=permissions.candidate_label(interview, current_user)
                                ), problem.status
     if wants_json:
         return jsonify(saved_at=card.updated_at.isoformat(),
@@ -282,18 +297,18 @@ def save_scorecard(interview_id: int):
 @access(INTERVIEWER)
 def comparison(interview_id: int):
     interview = _panel(interview_id)
-    result = scoring.comparison(get_session(), interview, current_user)
+    result = compare.comparison(get_session(), interview, current_user)
     return render_template("interviews/comparison.html", interview=interview, result=result,
                            decisions=list(Decision),
-                           candidate=services.candidate_label(interview, current_user))
+                           candidate=permissions.candidate_label(interview, current_user))
 
 
 @bp.post("/interviews/<int:interview_id>/decision")
 @access(INTERVIEWER)
 def decide(interview_id: int):
     interview = _panel(interview_id)
-    scoring.decide(get_session(), interview, current_user, request.form.get("decision", ""),
-                   request.form.get("note", ""))
+    feedback.decide(get_session(), interview, current_user, request.form.get("decision", ""),
+                    request.form.get("note", ""))
     flash(f"Decision recorded: {interview.decision.label}.", "success")
     return redirect(url_for("interviews.release_form", interview_id=interview.id))
 
@@ -302,13 +317,13 @@ def decide(interview_id: int):
 @access(INTERVIEWER)
 def release_form(interview_id: int):
     interview = _panel(interview_id)
-    services.require_owner(interview, current_user)
+    permissions.require_owner(interview, current_user)
     result = None
     if interview.decision is not None and interview.released_at is None:
         # The comparison's medians are the default levels of the form; no answers shown.
-        result = scoring.comparison(get_session(), interview, current_user, answers=False)
+        result = compare.comparison(get_session(), interview, current_user, answers=False)
     return render_template("interviews/release.html", interview=interview, result=result,
-                           candidate=services.candidate_label(interview, current_user))
+                           candidate=permissions.candidate_label(interview, current_user))
 
 
 @bp.post("/interviews/<int:interview_id>/release")
@@ -317,14 +332,14 @@ def release(interview_id: int):
     interview = _panel(interview_id)
     form = request.form
     choices = {
-        (attempt_id, criterion_id): scoring.FeedbackChoice(
+        (attempt_id, criterion_id): feedback.FeedbackChoice(
             level=_form_level(f"level-{key}"), show_level=form.get(f"show-level-{key}") == "on",
             comment=form.get(f"comment-{key}", ""),
             show_comment=form.get(f"show-comment-{key}") == "on")
         for attempt_id, criterion_id, key in _criterion_fields(interview)}
-    scoring.release(get_session(), interview, current_user, choices,
-                    message=form.get("message", ""),
-                    show_decision=form.get("show_decision") == "on")
+    feedback.release(get_session(), interview, current_user, choices,
+                     message=form.get("message", ""),
+                     show_decision=form.get("show_decision") == "on")
     flash("Feedback released. The candidate can read it now.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id))
 
@@ -333,9 +348,9 @@ def release(interview_id: int):
 @access(INTERVIEWER)
 def answer_regrade(interview_id: int, request_id: int):
     interview = _panel(interview_id)
-    scoring.answer_regrade(get_session(), interview, current_user, request_id,
-                           response=request.form.get("response", ""),
-                           new_level=_form_level("level"))
+    regrades.answer_regrade(get_session(), interview, current_user, request_id,
+                            response=request.form.get("response", ""),
+                            new_level=_form_level("level"))
     flash("Answer sent to the candidate.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id,
                             _anchor="regrades"))
@@ -345,8 +360,8 @@ def answer_regrade(interview_id: int, request_id: int):
 @access(INTERVIEWER)
 def reassign_regrade(interview_id: int, request_id: int):
     interview = _panel(interview_id)
-    scoring.reassign_regrade(get_session(), interview, current_user, request_id,
-                             _form_id("reviewer"))
+    regrades.reassign_regrade(get_session(), interview, current_user, request_id,
+                              _form_id("reviewer"))
     flash("Request reassigned.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id,
                             _anchor="regrades"))
@@ -375,7 +390,7 @@ def export(interview_id: int, kind: str):
 @access(ANYONE)
 def invitation(token: str):
     db = get_session()
-    interview = services.find_by_token(db, token)
+    interview = invitations.find_by_token(db, token)
     if current_user.is_authenticated and interview.candidate_id == current_user.id:
         return redirect(url_for("interviews.candidate", interview_id=interview.id))
     return render_template("interviews/invitation.html", interview=interview, token=token,
@@ -387,8 +402,8 @@ def invitation(token: str):
 @access(SIGNED_IN)
 def accept(token: str):
     db = get_session()
-    interview = services.find_by_token(db, token)
-    services.join(db, interview, current_user)
+    interview = invitations.find_by_token(db, token)
+    invitations.join(db, interview, current_user)
     return redirect(url_for("interviews.candidate", interview_id=interview.id))
 
 
@@ -396,10 +411,9 @@ def accept(token: str):
 @access(SIGNED_IN)
 def candidate(interview_id: int):
     db = get_session()
-    interview = services.candidate_interview(db, current_user, interview_id)
-    get_jobs().enqueue_runs(services.close_when_due(db, interview))
+    interview = permissions.candidate_interview(db, current_user, interview_id)
     return render_template("interviews/candidate.html", interview=interview, now=utcnow(),
-                           feedback=scoring.candidate_feedback(db, interview),
+                           feedback=feedback.candidate_feedback(db, interview),
                            Stage=InterviewStage)
 
 
@@ -407,8 +421,8 @@ def candidate(interview_id: int):
 @access(SIGNED_IN)
 def start(interview_id: int):
     db = get_session()
-    interview = services.candidate_interview(db, current_user, interview_id)
-    services.start(db, interview, current_user)
+    interview = permissions.candidate_interview(db, current_user, interview_id)
+    clock.start(db, interview, current_user)
     first = interview.items[0].attempt
     return redirect(url_for("practice.workspace", attempt_id=first.id))
 
@@ -417,11 +431,11 @@ def start(interview_id: int):
 @access(SIGNED_IN)
 def request_regrade(interview_id: int):
     db = get_session()
-    interview = services.candidate_interview(db, current_user, interview_id)
-    scoring.request_regrade(db, interview, current_user,
-                            attempt_id=_form_id("attempt"),
-                            criterion_id=_form_id("criterion"),
-                            reason=request.form.get("reason", ""))
+    interview = permissions.candidate_interview(db, current_user, interview_id)
+    regrades.request_regrade(db, interview, current_user,
+                             attempt_id=_form_id("attempt"),
+                             criterion_id=_form_id("criterion"),
+                             reason=request.form.get("reason", ""))
     flash("Your request is with the interview team. Their answer will appear here.", "success")
     return redirect(url_for("interviews.candidate", interview_id=interview.id,
                             _anchor="feedback"))

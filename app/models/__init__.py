@@ -1,5 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 
+from sqlalchemy.orm import configure_mappers
+
 from app.models.attempts import (
     AnswerRevision,
     Attempt,
@@ -16,7 +18,6 @@ from app.models.content import (
     Rubric,
     RubricRevision,
 )
-from app.models.health import Heartbeat
 from app.models.interviews import (
     AuditEvent,
     CriterionScore,
@@ -35,12 +36,16 @@ from app.models.interviews import (
 from app.models.runs import RunKind, RunStatus, TestRun
 from app.models.users import Role, User, UserRole, UserSession
 
+# Every model is imported: set the relationships up now, so those declared from
+# the other side (``Attempt.interview``, a backref of ``Interview.attempts``)
+# exist before the first query names them.
+configure_mappers()
+
 __all__ = [
     "AuditEvent",
     "CriterionScore",
     "Decision",
     "FeedbackItem",
-    "Heartbeat",
     "Interview",
     "InterviewItem",
     "InterviewMode",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
@@ -17,9 +16,6 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from app.db import Base, enum_by_value, utcnow
 from app.models.content import Criterion, Prompt, PromptRevision, RubricRevision
 from app.models.users import User
-
-if TYPE_CHECKING:
-    from app.models.interviews import Interview
 
 
 class AttemptStatus(enum.StrEnum):
@@ -67,7 +63,8 @@ class Attempt(Base):
     prompt: Mapped[Prompt] = relationship()
     prompt_revision: Mapped[PromptRevision] = relationship()
     rubric_revision: Mapped[RubricRevision] = relationship()
-    interview: Mapped[Interview | None] = relationship()
+    # ``interview`` (None for practice) is the other side of ``Interview.attempts``,
+    # declared there: attempts come first and this module imports no interview model.
     revisions: WriteOnlyMapped[AnswerRevision] = relationship(
         back_populates="attempt", order_by="AnswerRevision.number",
         cascade="all, delete-orphan", passive_deletes=True,

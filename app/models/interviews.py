@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import Base, enum_by_value, utcnow
 from app.models.attempts import Attempt
@@ -125,6 +125,11 @@ class Interview(Base):
         back_populates="interview", order_by="Scorecard.id",
         cascade="all, delete-orphan", passive_deletes=True,
     )
+    # Also gives every Attempt its ``interview`` (None for practice). The
+    # database deletes an interview's attempts with it (ON DELETE CASCADE).
+    attempts: Mapped[list[Attempt]] = relationship(
+        backref=backref("interview"), order_by="Attempt.id", passive_deletes=True,
+    )
 
     @property
     def title_for_candidate(self) -> str:
@@ -148,13 +153,22 @@ class Interview(Base):
         closes = self.closes_at
         return closes is not None and now >= closes and self.submitted_at is None
 
+    def answers_in(self, now: datetime | None = None) -> bool:
+        """Submitted, or started and past the deadline's grace: the answers are what was saved.
+
+        The worker closes an overdue interview within a minute; pages derive it
+        from the clock meanwhile, since a page view never writes.
+        """
+        return self.submitted_at is not None or (
+            self.started_at is not None and self.overdue(now or utcnow()))
+
     def stage(self, now: datetime | None = None) -> InterviewStage:
         now = now or utcnow()
         if self.released_at is not None:
             return InterviewStage.RELEASED
         if self.decision is not None:
             return InterviewStage.DECIDED
-        if self.submitted_at is not None:
+        if self.answers_in(now):
             if self.scorecards and all(card.submitted_at for card in self.scorecards):
                 return InterviewStage.DEBRIEF
             return InterviewStage.SCORING

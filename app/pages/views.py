@@ -7,12 +7,13 @@ from http import HTTPStatus
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from app.attempts.lifecycle import ANSWER_MAX_BYTES
 from app.auth.access import ANYONE, access
 from app.content.render import render_markdown
 from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.health import readiness_problem
-from app.practice.services import ANSWER_MAX_BYTES
+from app.interviews.invitations import candidate_interviews
 from app.rate_limits import rate_limit
 
 bp = Blueprint("pages", __name__)
@@ -47,8 +48,6 @@ flowchart LR
 def home():
     interviews = []
     if current_user.is_authenticated:
-        from app.interviews.services import candidate_interviews
-
         interviews = candidate_interviews(get_session(), current_user)
     return render_template("pages/home.html", interviews=interviews, now=utcnow())
 
@@ -100,7 +99,7 @@ def health():
 @bp.get("/readyz")
 @access(ANYONE)
 def ready():
-    """Readiness: 200 when a real database write commits and the limiter answers, else 503."""
+    """Readiness: 200 when the database would take a write and the limiter answers, else 503."""
     problem = readiness_problem(get_session())
     if problem is None:
         response = jsonify(status="ready")

@@ -1,9 +1,10 @@
-"""The candidate's practice journey: library, attempts, autosave, hints, submit, self-assessment.
+"""The candidate's practice journey: the library, starting an attempt, the result, progress.
 
-Every function takes a session and plain values, owns its transaction, and
-raises a domain error (``NotFound``, ``Conflict``, ``Invalid`` ...) that the web
-layer maps to a status. No answer text is ever overwritten: each save is a new
-``AnswerRevision``.
+Writing the answer (autosave, history, hints, the timer, submit) is the
+attempt lifecycle in ``app.attempts``, shared with interviews. Every function
+takes a session and plain values, owns its transaction, and raises a domain
+error (``NotFound``, ``Conflict``, ``Invalid`` ...) that the web layer maps to
+a status.
 """
 
 from __future__ import annotations
@@ -11,23 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from app.content.render import render_markdown
-from app.db import INT_MAX, transaction, utcnow
+from app.attempts.lifecycle import latest_revision, published
+from app.attempts.policy import attempt_policy
+from app.attempts.suggestions import auto_suggestions, rubric_scale
+from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
-from app.grading.runs import latest_run
 from app.grading.scoring import (
     CriterionLevel,
     Score,
-    auto_level_from_counts,
     bar_for,
     normalise,
     score,
 )
-from app.grading.signals import highlight_html, signals_found, suggested_level
+from app.grading.signals import highlight_html, signals_found
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -35,25 +35,18 @@ from app.models import (
     Competency,
     Criterion,
     HintReveal,
-    Interview,
-    InterviewItem,
     Prompt,
     PromptRevision,
     PromptRevisionCompetency,
     Rubric,
-    RubricRevision,
-    RunKind,
-    RunStatus,
     SelfAssessment,
     TestRun,
     User,
 )
-from app.pagination import Page, paginate
+from app.pagination import Page
 
-ANSWER_MAX_BYTES = 200_000
 NOTE_MAX_CHARS = 2_000
 LIBRARY_PER_PAGE = 12
-REVISIONS_PER_PAGE = 25
 TIME_BOXES = {  # filter name -> (label, lowest minutes, highest minutes)
     "short": ("Up to 30 minutes", 0, 30),
     "medium": ("31 to 45 minutes", 31, 45),
@@ -61,29 +54,6 @@ TIME_BOXES = {  # filter name -> (label, lowest minutes, highest minutes)
 }
 LEVELS = ("mid", "senior", "staff")
 KINDS = {"system-design": "System design", "coding": "Coding"}
-
-
-class AnswerTooLarge(Invalid):
-    """An answer over the size limit; nothing was saved."""
-
-    status = 413
-
-
-class StaleRevision(Conflict):
-    """A save based on an older revision than the newest one (another tab or device)."""
-
-    def __init__(self, current: AnswerRevision | None, number: int) -> None:
-        super().__init__("This answer was changed elsewhere since you loaded it.")
-        self.current = current
-        self.number = number
-
-
-class AttemptClosed(Conflict):
-    """The attempt was submitted; its answer is frozen."""
-
-
-class TimeUp(AttemptClosed):
-    """An interview's deadline (plus its grace) has passed: the server takes no more saves."""
 
 
 # The library -------------------------------------------------------------------
@@ -108,11 +78,6 @@ class LibraryEntry:
     slug: str
     revision: PromptRevision
     status: str  # not_started, in_progress, submitted, reviewed
-
-
-def published():
-    """Prompts a candidate may start: on disk, published, with a current revision."""
-    return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")
 
 
 def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[LibraryEntry]:
@@ -186,43 +151,7 @@ def attempts_for(session: Session, user: User, prompt: Prompt) -> list[Attempt]:
                                 .order_by(Attempt.started_at.desc())))
 
 
-# Attempts ---------------------------------------------------------------------
-
-
-def practice_locked(session: Session, user_id: int, prompt_id: int, rubric_id: int | None, *,
-                    now: datetime | None = None) -> bool:
-    """True while the prompt, or the rubric it is judged by, is in the user's pending interview.
-
-    From the moment the candidate's account is tied to an interview until its
-    answers are in, practice on its prompts would show their hints, rubrics and
-    reference answers; so would practice on another prompt scored with one of
-    its rubrics. An interview whose deadline passed before it started will not
-    happen, so it closes nothing.
-    """
-    now = now or utcnow()
-    same = InterviewItem.prompt_id == prompt_id
-    if rubric_id is not None:
-        same = or_(same, RubricRevision.rubric_id == rubric_id)
-    return session.scalar(
-        select(InterviewItem.id)
-        .join(Interview, InterviewItem.interview_id == Interview.id)
-        .join(RubricRevision, InterviewItem.rubric_revision_id == RubricRevision.id)
-        .where(same, Interview.candidate_id == user_id, Interview.submitted_at.is_(None),
-               or_(Interview.started_at.is_not(None), Interview.deadline_at.is_(None),
-                   Interview.deadline_at > now))
-        .limit(1)) is not None
-
-
-IN_INTERVIEW = ("This prompt, or the rubric it is judged by, is part of your interview. "
-                "Practice on it, its hints, its rubric and its reference answer open again "
-                "once the interview is submitted.")
-
-
-def _check_practice_open(session: Session, attempt: Attempt) -> None:
-    """Refuse a practice attempt whose prompt or rubric is in its owner's pending interview."""
-    if attempt.interview_id is None and practice_locked(
-            session, attempt.user_id, attempt.prompt_id, attempt.rubric_revision.rubric_id):
-        raise NotAllowed(IN_INTERVIEW)
+# Starting an attempt ------------------------------------------------------------
 
 
 def open_practice_prompt(session: Session, user: User, slug: str,
@@ -230,8 +159,7 @@ def open_practice_prompt(session: Session, user: User, slug: str,
     """A published prompt ``user`` may practise now; NotAllowed while their interview holds it."""
     prompt, revision = get_practice_prompt(session, slug)
     rubric_id = session.scalar(select(Rubric.id).where(Rubric.slug == revision.rubric_slug))
-    if practice_locked(session, user.id, prompt.id, rubric_id):
-        raise NotAllowed(IN_INTERVIEW)
+    attempt_policy().check_practice(session, user.id, prompt.id, rubric_id)
     return prompt, revision
 
 
@@ -253,221 +181,6 @@ def start_attempt(session: Session, user: User, slug: str, *,
                           rubric_revision_id=rubric_revision_id, target_level=level,
                           timer_started_at=utcnow())
         session.add(attempt)
-    return attempt
-
-
-def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
-    """The user's attempt, with its prompt and rubric revisions; NotFound if it is not theirs."""
-    attempt = session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .options(selectinload(Attempt.prompt_revision), selectinload(Attempt.prompt),
-                 selectinload(Attempt.hint_reveals), selectinload(Attempt.interview),
-                 selectinload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
-    )
-    if attempt is None:  # someone else's attempt is reported as missing, not forbidden
-        raise NotFound("There is no such attempt.")
-    # Every page and action of a practice attempt goes through here, so an
-    # attempt begun before the interview cannot show its hints during it.
-    _check_practice_open(session, attempt)
-    return attempt
-
-
-def _revision_query(html: bool):
-    """Answer revisions, with their stored HTML loaded too if ``html`` (it is deferred)."""
-    query = select(AnswerRevision)
-    return query.options(undefer(AnswerRevision.html)) if html else query
-
-
-def latest_revision(session: Session, attempt: Attempt, *,
-                    html: bool = False) -> AnswerRevision | None:
-    """The attempt's newest revision; ``html`` loads its stored HTML in the same query."""
-    if attempt.revision_number == 0:
-        return None
-    return session.scalar(_revision_query(html).where(
-        AnswerRevision.attempt_id == attempt.id,
-        AnswerRevision.number == attempt.revision_number))
-
-
-def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
-    if not attempt.is_open:
-        raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
-    interview = attempt.interview
-    if interview is not None and interview.overdue(now or utcnow()):
-        raise TimeUp("The interview's time is up: the server has taken your answer as it was "
-                     "at the deadline.")
-
-
-def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
-               client_id: str = "", now: datetime | None = None) -> AnswerRevision:
-    """Save ``body`` as the next revision, if it was based on the newest one.
-
-    A save based on an older revision raises StaleRevision with the newest
-    text, unless every revision since was saved by the same editor
-    (``client_id``): then it was this editor's own save whose reply was lost.
-    Saving the text the newest revision already holds writes nothing.
-    """
-    _check_open(attempt, now)
-    if not 0 <= based_on <= INT_MAX:
-        raise Invalid("There is no such revision to build on. Reload the page.")
-    size = len(body.encode("utf-8"))
-    if size > ANSWER_MAX_BYTES:
-        raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
-                             f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
-    # Rendered once, here, and stored with the revision: pages only read it.
-    # Before the transaction, so no lock is held while it renders.
-    html = str(render_markdown(body))
-    for _ in range(3):  # a unique-number race with another save: re-check and retry
-        try:
-            return _save_once(session, attempt, body, html, based_on, client_id, size)
-        except IntegrityError:
-            session.rollback()
-            session.refresh(attempt)
-    raise StaleRevision(latest_revision(session, attempt), attempt.revision_number)
-
-
-def _claim(session: Session, attempt: Attempt) -> int:
-    """Take the open attempt for writing, then read its newest revision number.
-
-    Writing first (an update that changes nothing) holds the attempt's row on
-    PostgreSQL and the database's one writer lock on SQLite until the caller's
-    transaction ends, so saves, restores and submits to one attempt take turns,
-    and a save never lands after the answer was submitted. A plain SELECT
-    ... FOR UPDATE would not do on SQLite, which reads before it locks.
-    """
-    claimed = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
-        .values(revision_number=Attempt.revision_number)
-        .execution_options(synchronize_session=False)).rowcount
-    if not claimed:  # submitted meanwhile (another tab, or the interview's deadline)
-        raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
-    return session.scalar(select(Attempt.revision_number).where(Attempt.id == attempt.id))
-
-
-def _save_once(session: Session, attempt: Attempt, body: str, html: str, based_on: int,
-               client_id: str, size: int) -> AnswerRevision:
-    with transaction(session):
-        current = _claim(session, attempt)
-        newest = None
-        if current:
-            newest = session.scalar(select(AnswerRevision).where(
-                AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == current))
-        if based_on != current:
-            since = session.scalars(select(AnswerRevision.client_id).where(
-                AnswerRevision.attempt_id == attempt.id,
-                AnswerRevision.number > based_on)).all()
-            own = bool(client_id) and 0 <= based_on < current and all(
-                c == client_id for c in since)
-            if not own:
-                raise StaleRevision(newest, current)
-        if newest is not None and newest.body == body:
-            return newest
-        revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=based_on,
-                                  body=body, html=html, size=size, client_id=client_id[:64])
-        session.add(revision)
-        attempt.revision_number = current + 1
-        session.flush()
-    return revision
-
-
-def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page[AnswerRevision]:
-    stmt = (select(AnswerRevision).where(AnswerRevision.attempt_id == attempt.id)
-            .order_by(AnswerRevision.number.desc()))
-    return paginate(session, stmt, number=page, per_page=REVISIONS_PER_PAGE)
-
-
-def get_revision(session: Session, attempt: Attempt, number: int, *,
-                 html: bool = False) -> AnswerRevision:
-    """One revision of the attempt; ``html`` loads its stored HTML in the same query."""
-    revision = session.scalar(_revision_query(html).where(
-        AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == number))
-    if revision is None:
-        raise NotFound("There is no such revision.")
-    return revision
-
-
-def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevision:
-    """Make an earlier revision's text the newest, as a new revision (history is kept)."""
-    _check_open(attempt)
-    old = get_revision(session, attempt, number, html=True)
-    with transaction(session):
-        current = _claim(session, attempt)
-        revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
-                                  body=old.body, html=old.html, size=old.size,
-                                  client_id="restore", restored_from=old.number)
-        session.add(revision)
-        attempt.revision_number = current + 1
-    return revision
-
-
-def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = None) -> HintReveal:
-    """Reveal the next hint and record when (wall clock and timer)."""
-    _check_open(attempt)
-    if attempt.interview is not None and not attempt.interview.hints_allowed:
-        raise NotAllowed("Hints are off in this interview.")
-    _check_practice_open(session, attempt)
-    hints = attempt.prompt_revision.hints
-    shown = len(attempt.hint_reveals)
-    if shown >= len(hints):
-        raise NotAllowed("Every hint for this prompt is already shown.")
-    now = now or utcnow()
-    with transaction(session):
-        reveal = HintReveal(attempt_id=attempt.id, hint_index=shown, revealed_at=now,
-                            elapsed_seconds=attempt.elapsed_seconds(now))
-        attempt.hint_reveals.append(reveal)
-    return reveal
-
-
-def set_timer(session: Session, attempt: Attempt, *, running: bool,
-              now: datetime | None = None) -> Attempt:
-    """Pause or resume the attempt's timer. Time running out never changes the answer."""
-    _check_open(attempt)
-    if attempt.interview is not None:
-        raise NotAllowed("An interview's clock keeps running; it cannot be paused.")
-    now = now or utcnow()
-    with transaction(session):
-        if running and attempt.timer_started_at is None:
-            attempt.timer_started_at = now
-        elif not running and attempt.timer_started_at is not None:
-            attempt.timer_seconds = attempt.elapsed_seconds(now)
-            attempt.timer_started_at = None
-    return attempt
-
-
-def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = None,
-                   based_on: int | None = None, client_id: str = "",
-                   now: datetime | None = None, by_server: bool = False) -> Attempt:
-    """Save the final text (if given), stop the timer and freeze the answer.
-
-    ``by_server`` is the interview clock closing the attempt: no deadline check
-    and an empty answer is allowed (the candidate wrote nothing).
-    """
-    now = now or utcnow()
-    if by_server:
-        if not attempt.is_open:
-            return attempt
-    else:
-        _check_open(attempt, now)
-    if body is not None:
-        save_draft(session, attempt, body=body,
-                   based_on=attempt.revision_number if based_on is None else based_on,
-                   client_id=client_id)
-    if attempt.revision_number == 0 and not by_server:
-        raise Invalid("Write an answer before submitting.")
-    with transaction(session):
-        # Write first, then read: the update waits for a save holding the row
-        # (PostgreSQL) or for the writer lock (SQLite), so a save in flight is
-        # part of the answer, no save lands after it, and the refresh reads the
-        # revision number the answer was frozen at. Already submitted (another
-        # tab, or the clock): nothing changes.
-        session.execute(
-            update(Attempt)
-            .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
-            .values(status=AttemptStatus.SUBMITTED, submitted_at=now, timer_started_at=None,
-                    timer_seconds=attempt.elapsed_seconds(now))
-            .execution_options(synchronize_session=False))
-        session.refresh(attempt)
     return attempt
 
 
@@ -496,43 +209,11 @@ class AttemptResult:
     hidden_run: TestRun | None = None
 
 
-def rubric_scale(rubric: RubricRevision) -> dict[int, str]:
-    return {int(level): label for level, label in sorted(rubric.scale.items(),
-                                                          key=lambda kv: int(kv[0]))}
-
-
-@dataclass(frozen=True)
-class AutoSuggestions:
-    """What ``auto`` criteria suggest for an answer: signals found and hidden-test results."""
-
-    levels: dict[int, int | None]  # criterion id -> suggested level (auto criteria only)
-    hidden_run: TestRun | None
-
-
-def auto_suggestions(session: Session, attempt: Attempt, body: str) -> AutoSuggestions:
-    """Suggested levels for the attempt's ``auto`` criteria, from ``body`` and its hidden run."""
-    rubric = attempt.rubric_revision
-    scale = rubric_scale(rubric)
-    lo, hi = min(scale), max(scale)
-    hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
-                  if attempt.prompt_revision.kind == "coding" else None)
-    tests_level = None
-    if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
-        tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
-    levels: dict[int, int | None] = {}
-    for criterion in rubric.criteria:
-        if criterion.auto == "signals":
-            levels[criterion.id] = suggested_level(body, criterion.signals, lo, hi)
-        elif criterion.auto == "tests":
-            levels[criterion.id] = tests_level
-    return AutoSuggestions(levels=levels, hidden_run=hidden_run)
-
-
 def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     """Everything the result page shows: rubric, signals found, self-assessment and score."""
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
-    _check_practice_open(session, attempt)
+    attempt_policy().check_access(session, attempt)
     answer = latest_revision(session, attempt, html=True)
     body = answer.body if answer else ""
     rubric = attempt.rubric_revision

@@ -7,16 +7,17 @@ from http import HTTPStatus
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.attempts import lifecycle
+from app.attempts.lifecycle import AnswerTooLarge, StaleRevision, TimeUp
+from app.attempts.policy import attempt_policy
 from app.auth.access import access
 from app.db import get_session, utcnow
 from app.errors import Invalid
 from app.grading import runs
 from app.inputs import DB_INT_MAX, form_number
-from app.interviews.services import close_when_due
-from app.jobs import get_jobs
 from app.models import Role, RunKind
 from app.practice import services
-from app.practice.services import AnswerTooLarge, LibraryFilters, StaleRevision, TimeUp
+from app.practice.services import LibraryFilters
 from app.rate_limits import rate_limit
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -24,7 +25,7 @@ CANDIDATE = Role.CANDIDATE
 
 
 def _own_attempt(attempt_id: int):
-    return services.get_own_attempt(get_session(), current_user, attempt_id)
+    return lifecycle.get_own_attempt(get_session(), current_user, attempt_id)
 
 
 def _interview_page(attempt):
@@ -32,9 +33,8 @@ def _interview_page(attempt):
 
 
 def _close_interview_if_overdue(attempt) -> None:
-    """For an interview attempt: submit it if the interview's clock ran out."""
-    if attempt.interview is not None:
-        get_jobs().enqueue_runs(close_when_due(get_session(), attempt.interview))
+    """For an interview attempt refused a write: submit it if the interview's clock ran out."""
+    attempt_policy().close_when_due(get_session(), attempt)
 
 
 def _draft_json(revision, number: int) -> dict:
@@ -86,26 +86,28 @@ def start(slug: str):
 def workspace(attempt_id: int):
     session = get_session()
     attempt = _own_attempt(attempt_id)
-    _close_interview_if_overdue(attempt)
-    if attempt.interview is not None and not attempt.is_open:
+    # An interview past its deadline is over whether or not the worker has closed it
+    # yet: its page says so, and this GET writes nothing.
+    if attempt.interview is not None and (not attempt.is_open
+                                          or attempt.interview.overdue(utcnow())):
         return _interview_page(attempt)
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
     # The preview starts from the draft's stored HTML (a design answer has a preview).
-    draft = services.latest_revision(session, attempt,
-                                     html=attempt.prompt_revision.kind != "coding")
+    draft = lifecycle.latest_revision(session, attempt,
+                                      html=attempt.prompt_revision.kind != "coding")
     return render_template("practice/workspace.html", attempt=attempt, draft=draft,
                            interview=attempt.interview, now=utcnow(),
                            revision=attempt.prompt_revision,
                            elapsed=attempt.elapsed_seconds(utcnow()),
-                           max_bytes=services.ANSWER_MAX_BYTES)
+                           max_bytes=lifecycle.ANSWER_MAX_BYTES)
 
 
 @bp.get("/attempts/<int:attempt_id>/draft")
 @access(CANDIDATE)
 def draft(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    return jsonify(_draft_json(services.latest_revision(get_session(), attempt),
+    return jsonify(_draft_json(lifecycle.latest_revision(get_session(), attempt),
                                attempt.revision_number))
 
 
@@ -124,8 +126,8 @@ def save_draft(attempt_id: int):
         raise Invalid("Send JSON with body (text), based_on (a revision number) and "
                       "optionally client_id (text).")
     try:
-        revision = services.save_draft(get_session(), attempt, body=body, based_on=based_on,
-                                       client_id=client_id[:64])
+        revision = lifecycle.save_draft(get_session(), attempt, body=body, based_on=based_on,
+                                        client_id=client_id[:64])
     except StaleRevision as conflict:
         return jsonify(error="conflict", message=conflict.message,
                        current=_draft_json(conflict.current, conflict.number)), HTTPStatus.CONFLICT
@@ -145,7 +147,7 @@ def save_draft(attempt_id: int):
 @access(CANDIDATE)
 def reveal_hint(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    reveal = services.reveal_hint(get_session(), attempt)
+    reveal = lifecycle.reveal_hint(get_session(), attempt)
     if not request.headers.get("HX-Request"):  # a plain form post, without scripts
         return redirect(url_for("practice.workspace", attempt_id=attempt.id,
                                 _anchor=f"hint-{reveal.hint_index + 1}"))
@@ -157,7 +159,7 @@ def reveal_hint(attempt_id: int):
 def timer(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     running = request.form.get("running") == "true"
-    services.set_timer(get_session(), attempt, running=running)
+    lifecycle.set_timer(get_session(), attempt, running=running)
     return jsonify(running=attempt.timer_started_at is not None,
                    elapsed=attempt.elapsed_seconds(utcnow()))
 
@@ -166,8 +168,8 @@ def timer(attempt_id: int):
 @access(CANDIDATE)
 def revisions(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    page = services.list_revisions(get_session(), attempt,
-                                   page=request.args.get("page", 1, type=int))
+    page = lifecycle.list_revisions(get_session(), attempt,
+                                    page=request.args.get("page", 1, type=int))
     return render_template("practice/revisions.html", attempt=attempt, page=page)
 
 
@@ -175,7 +177,7 @@ def revisions(attempt_id: int):
 @access(CANDIDATE)
 def revision(attempt_id: int, number: int):
     attempt = _own_attempt(attempt_id)
-    answer = services.get_revision(get_session(), attempt, number, html=True)
+    answer = lifecycle.get_revision(get_session(), attempt, number, html=True)
     return render_template("practice/revision.html", attempt=attempt, answer=answer)
 
 
@@ -183,7 +185,7 @@ def revision(attempt_id: int, number: int):
 @access(CANDIDATE)
 def restore(attempt_id: int, number: int):
     attempt = _own_attempt(attempt_id)
-    services.restore_revision(get_session(), attempt, number)
+    lifecycle.restore_revision(get_session(), attempt, number)
     return redirect(url_for("practice.workspace", attempt_id=attempt.id))
 
 
@@ -195,8 +197,8 @@ def submit(attempt_id: int):
     based_on = form_number(request.form.get("based_on"),
                            "The form's revision number is garbled. Reload the page and submit.")
     try:
-        services.submit_attempt(get_session(), attempt, body=body, based_on=based_on,
-                                client_id=request.form.get("client_id", "")[:64])
+        lifecycle.submit_attempt(get_session(), attempt, body=body, based_on=based_on,
+                                 client_id=request.form.get("client_id", "")[:64])
     except StaleRevision:
         raise Invalid("Your answer changed in another tab. Reload to see the newest text, "
                       "then submit.") from None
@@ -204,12 +206,8 @@ def submit(attempt_id: int):
         _close_interview_if_overdue(attempt)
         return _interview_page(attempt)
     if attempt.prompt_revision.kind == "coding":
-        run = runs.request_run(get_session(), attempt, RunKind.HIDDEN)
-        get_jobs().enqueue_run(run.id)
+        runs.request_run(get_session(), attempt, RunKind.HIDDEN)
     if attempt.interview is not None:
-        from app.interviews.services import after_attempt_submitted
-
-        after_attempt_submitted(get_session(), attempt)
         return _interview_page(attempt)
     return redirect(url_for("practice.result", attempt_id=attempt.id))
 
@@ -232,7 +230,6 @@ def run_json(run) -> dict:
 def request_run(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     run = runs.request_run(get_session(), attempt, RunKind.PUBLIC)
-    get_jobs().enqueue_run(run.id)
     return jsonify(run_json(run)), HTTPStatus.ACCEPTED
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from app.interviews import scoring
-from app.interviews import services as interviews
+from app.attempts import lifecycle
+from app.interviews import clock, feedback, invitations
 from app.models import Role
 from app.practice import services
 from tests.e2e.pages import sign_in
@@ -65,31 +65,31 @@ def interviews_for(db, admin) -> dict[str, object]:
     other = make_user(db, Role.INTERVIEWER, email="axe-reviewer@example.com")
     third = make_user(db, Role.INTERVIEWER, email="axe-third@example.com")
     panel, _ = make_interview(db, admin, [other, third])
-    interviews.join(db, panel, make_user(db, email="axe-candidate@example.com"))
-    interviews.start(db, panel, panel.candidate)
+    invitations.join(db, panel, make_user(db, email="axe-candidate@example.com"))
+    clock.start(db, panel, panel.candidate)
     answer_and_submit(db, panel, "## Storage\nA key-value store keyed by base62 codes.")
     score_all(db, panel, admin, 3)
     score_all(db, panel, other, 1)
     score_all(db, panel, third, 2, overrides={"Storage": 4})
-    scoring.decide(db, panel, admin, "advance", "Good scoping.")
+    feedback.decide(db, panel, admin, "advance", "Good scoping.")
 
     released, _ = make_interview(db, other)
-    interviews.join(db, released, admin)
-    interviews.start(db, released, admin)
+    invitations.join(db, released, admin)
+    clock.start(db, released, admin)
     answer_and_submit(db, released, "A key-value store.")
     score_all(db, released, other, 3)
-    scoring.decide(db, released, other, "decline", "")
+    feedback.decide(db, released, other, "decline", "")
     attempt = released.items[0].attempt
-    scoring.release(db, released, other, {
-        (attempt.id, c.id): scoring.FeedbackChoice(3, True, "Clear.", True)
-        for c in released.items[0].rubric_revision.criteria}, message="Thanks.")
+    feedback.release(db, released, other, {
+         (attempt.id, c.id): feedback.FeedbackChoice(3, True, "Clear.", True)
+         for c in released.items[0].rubric_revision.criteria}, message="Thanks.")
 
     # Prompts the admin does not practise: an interview's prompts are closed to its
     # candidate's practice until it is submitted, and the practice pages are checked too.
     running, _ = make_interview(db, other, hints_allowed=True,
                                 prompts=("service-00", "service-01"))
-    interviews.join(db, running, admin)
-    interviews.start(db, running, admin)
+    invitations.join(db, running, admin)
+    clock.start(db, running, admin)
     _, token = make_interview(db, other)
     return {"panel": panel.id, "released": released.id, "running": running.id,
             "interview_attempt": running.items[0].attempt_id, "token": token}
@@ -116,7 +116,7 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True)
     open_attempt = make_attempt(db, admin,
                                 body="## Design\n- [x] cache\n\n| a | b |\n|--|--|\n| 1 | 2 |")
-    services.reveal_hint(db, open_attempt)
+    lifecycle.reveal_hint(db, open_attempt)
     done = make_attempt(db, admin, "url-shortener", body="Key-value store, base62.",
                         submitted=True)
     services.self_assess(db, done, {c.id: (3, "ok") for c in done.rubric_revision.criteria})

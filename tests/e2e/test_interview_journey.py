@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
+from app.attempts.lifecycle import latest_revision
 from app.db import utcnow
 from app.models import Attempt, AttemptStatus, InterviewMode, Role
-from app.practice.services import latest_revision
 from tests.e2e.pages import sign_in
 from tests.factories.interviews import join_and_start, make_interview, make_panel
 from tests.factories.practice import load_library

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.attempts import lifecycle
 from app.db import utcnow
-from app.interviews import scoring, services
+from app.interviews import clock, invitations, scorecards
 from app.models import Interview, InterviewMode, Role, User
-from app.practice import services as practice
 from tests.factories.users import make_user
 
 
@@ -29,28 +29,27 @@ def make_interview(db: Session, owner: User, reviewers: list[User] = (), *,
     now = now or utcnow()
     if mode is InterviewMode.TAKE_HOME and deadline_at is None:
         deadline_at = now + timedelta(days=2)
-    spec = services.NewInterview(
+    spec = invitations.NewInterview(
         candidate_name="Casey Candidate", candidate_email="casey@example.com",
         prompt_slugs=list(prompts), target_level="senior", mode=mode,
         reviewer_ids=[r.id for r in reviewers], minutes=minutes, deadline_at=deadline_at,
         hints_allowed=hints_allowed, anonymised=anonymised)
-    return services.create_interview(db, owner, spec, grace_seconds=grace_seconds, now=now)
+    return invitations.create_interview(db, owner, spec, grace_seconds=grace_seconds, now=now)
 
 
 def join_and_start(db: Session, interview: Interview, candidate: User | None = None, *,
                    now: datetime | None = None) -> User:
     candidate = candidate or make_user(db, name="Casey Candidate", email="casey@example.com")
-    services.join(db, interview, candidate, now=now)
-    services.start(db, interview, candidate, now=now)
+    invitations.join(db, interview, candidate, now=now)
+    clock.start(db, interview, candidate, now=now)
     return candidate
 
 
 def answer_and_submit(db: Session, interview: Interview, body: str) -> None:
-    for attempt in services.attempts(interview):
-        practice.save_draft(db, attempt, body=body, based_on=attempt.revision_number,
-                            client_id="factory")
-        practice.submit_attempt(db, attempt)
-        services.after_attempt_submitted(db, attempt)
+    for attempt in clock.attempts(interview):
+        lifecycle.save_draft(db, attempt, body=body, based_on=attempt.revision_number,
+                             client_id="factory")
+        lifecycle.submit_attempt(db, attempt)
 
 
 def score_all(db: Session, interview: Interview, reviewer: User, level: int, *,
@@ -61,7 +60,7 @@ def score_all(db: Session, interview: Interview, reviewer: User, level: int, *,
     criteria = {}
     for item in interview.items:
         for criterion in item.rubric_revision.criteria:
-            criteria[(item.attempt.id, criterion.id)] = scoring.CriterionInput(
+            criteria[(item.attempt.id, criterion.id)] = scorecards.CriterionInput(
                 level=overrides.get(criterion.name, level), comment=f"Level {level} because.")
-    scoring.save_scorecard(db, interview, reviewer, scoring.ScorecardInput(
-        criteria=criteria, recommendation=recommendation, summary="Solid."), submit=submit)
+    scorecards.save_scorecard(db, interview, reviewer, scorecards.ScorecardInput(
+           criteria=criteria, recommendation=recommendation, summary="Solid."), submit=submit)

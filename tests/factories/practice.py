@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.attempts import lifecycle
 from app.models import Attempt, User
 from app.practice import services
 from tests.factories.content import DESIGN_PROMPT, DESIGN_RUBRIC, write_content
@@ -39,7 +40,7 @@ def make_attempt(db: Session, user: User, slug: str = "url-shortener", *, body: 
     """An attempt by ``user``, optionally with a saved answer and submitted."""
     attempt = services.start_attempt(db, user, slug)
     if body is not None:
-        services.save_draft(db, attempt, body=body, based_on=0, client_id="factory")
+        lifecycle.save_draft(db, attempt, body=body, based_on=0, client_id="factory")
     if submitted:
-        services.submit_attempt(db, attempt)
+        lifecycle.submit_attempt(db, attempt)
     return attempt

@@ -40,10 +40,10 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy.orm import Session
 
+from app.attempts import lifecycle
 from app.grading import runs
-from app.interviews import scoring
+from app.interviews import feedback, regrades
 from app.models import RegradeRequest, RegradeStatus, Role, RunKind, Scorecard, User
-from app.practice import services as practice
 from tests.factories.interviews import (
     answer_and_submit,
     join_and_start,
@@ -261,10 +261,10 @@ def _build_world(db: Session, root: Path) -> World:
 
     # A's practice comes first: during an interview its prompts are closed to practice.
     opened = make_attempt(db, a, body="A first draft.")
-    practice.save_draft(db, opened, body="A second draft.", based_on=1, client_id="factory")
+    lifecycle.save_draft(db, opened, body="A second draft.", based_on=1, client_id="factory")
     code = make_attempt(db, a, "sum-two", body=CODE)
     done = make_attempt(db, a, "sum-two", body=CODE)
-    practice.submit_attempt(db, done)
+    lifecycle.submit_attempt(db, done)
     hidden_run = runs.request_run(db, done, RunKind.HIDDEN)
 
     interview, token = make_interview(db, owner, [reviewer])
@@ -278,15 +278,15 @@ def _build_world(db: Session, root: Path) -> World:
     answer_and_submit(db, released, "A key-value store, redirects per second.")
     score_all(db, released, owner, 3)
     score_all(db, released, reviewer, 3)
-    scoring.decide(db, released, owner, "advance", "")
+    feedback.decide(db, released, owner, "advance", "")
     item = released.items[0]
     first, second = item.rubric_revision.criteria[:2]
-    shown = scoring.FeedbackChoice(level=3, show_level=True, comment="", show_comment=False)
-    scoring.release(db, released, owner, {(item.attempt_id, first.id): shown,
-                                          (item.attempt_id, second.id): shown})
-    regrade = scoring.request_regrade(db, released, a, attempt_id=item.attempt_id,
-                                      criterion_id=first.id,
-                                      reason="Please read the requirements again.")
+    shown = feedback.FeedbackChoice(level=3, show_level=True, comment="", show_comment=False)
+    feedback.release(db, released, owner, {(item.attempt_id, first.id): shown,
+                                           (item.attempt_id, second.id): shown})
+    regrade = regrades.request_regrade(db, released, a, attempt_id=item.attempt_id,
+                                       criterion_id=first.id,
+                                       reason="Please read the requirements again.")
     return World(
         people=people, open_attempt=opened.id, code_attempt=code.id, done_attempt=done.id,
         hidden_run=hidden_run.id, done_criterion=done.rubric_revision.criteria[0].id,

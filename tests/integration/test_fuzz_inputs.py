@@ -46,12 +46,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from app.attempts import lifecycle
 from app.auth.access import SIGNED_IN, access
 from app.db import Base, get_database, utcnow
-from app.interviews import scoring
-from app.interviews import services as interview_services
+from app.interviews import feedback, invitations, regrades
 from app.models import AnswerRevision, Attempt, Interview, Recommendation, RegradeRequest, Role
-from app.practice import services as practice
 from app.rate_limits import get_limiter
 from tests.conftest import make_test_app
 from tests.factories.interviews import answer_and_submit, join_and_start, make_interview, score_all
@@ -188,27 +187,27 @@ class World:
                   "regrade"]
         reached = stages[:stages.index(until) + 1]
         if "joined" in reached and "started" not in reached:
-            interview_services.join(db, interview, self.interviewee)
+            invitations.join(db, interview, self.interviewee)
         if "started" in reached:
             join_and_start(db, interview, self.interviewee)
             for item in interview.items:
-                practice.save_draft(db, item.attempt, body=ANSWER, based_on=0, client_id="w")
+                lifecycle.save_draft(db, item.attempt, body=ANSWER, based_on=0, client_id="w")
         if "submitted" in reached:
             answer_and_submit(db, interview, ANSWER + " Final.")
         if "scored" in reached:
             score_all(db, interview, self.owner, 3)
             score_all(db, interview, self.reviewer, 2)
         if "decided" in reached:
-            scoring.decide(db, interview, self.owner, "advance", "Strong design.")
+            feedback.decide(db, interview, self.owner, "advance", "Strong design.")
         if "released" in reached:
-            scoring.release(db, interview, self.owner, {
-                key: scoring.FeedbackChoice(3, True, "Good.", True) for key in keys(interview)},
-                message="Thank you.")
+            feedback.release(db, interview, self.owner, {
+                 key: feedback.FeedbackChoice(3, True, "Good.", True) for key in keys(interview)},
+                 message="Thank you.")
         if "regrade" in reached:
             attempt_id, criterion_id = keys(interview)[0]
-            request = scoring.request_regrade(db, interview, self.interviewee,
-                                              attempt_id=attempt_id, criterion_id=criterion_id,
-                                              reason="Please look at the storage part again.")
+            request = regrades.request_regrade(db, interview, self.interviewee,
+                                               attempt_id=attempt_id, criterion_id=criterion_id,
+                                               reason="Please look at the storage part again.")
         return interview, token, request
 
     def shared(self, until: str) -> tuple[Interview, str, RegradeRequest | None]:

@@ -16,7 +16,7 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import func, select
 
-from app.interviews import scoring
+from app.interviews import feedback
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -224,7 +224,7 @@ def test_a_release_level_that_is_not_a_plain_number_is_422_and_nothing_is_releas
     join_and_start(db, interview)
     answer_and_submit(db, interview, "An answer.")
     score_all(db, interview, owner, 3)
-    scoring.decide(db, interview, owner, "advance", "")
+    feedback.decide(db, interview, owner, "advance", "")
     client.login(owner.email, PASSWORD)
     key = first_key(interview)
     response = client.post(f"/interviews/{interview.id}/release",
@@ -318,11 +318,11 @@ def test_a_regrade_request_for_ids_that_are_not_plain_numbers_is_refused(client,
     candidate = join_and_start(db, interview)
     answer_and_submit(db, interview, "An answer.")
     score_all(db, interview, owner, 3)
-    scoring.decide(db, interview, owner, "advance", "")
+    feedback.decide(db, interview, owner, "advance", "")
     item = interview.items[0]
-    scoring.release(db, interview, owner, {
-        (item.attempt.id, c.id): scoring.FeedbackChoice(3, True, "", False)
-        for c in item.rubric_revision.criteria})
+    feedback.release(db, interview, owner, {
+         (item.attempt.id, c.id): feedback.FeedbackChoice(3, True, "", False)
+         for c in item.rubric_revision.criteria})
     client.login(candidate.email, PASSWORD)
     response = client.post(f"/my/interviews/{interview.id}/regrades",
                            {"attempt": value, "criterion": value,

@@ -10,11 +10,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
+from app.attempts import lifecycle
 from app.content.render import render_markdown
 from app.db import Base, get_database
 from app.migrations_cli import alembic_config
 from app.models import AnswerRevision
-from app.practice import services
 from tests.conftest import make_test_app
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import make_user
@@ -77,7 +77,7 @@ def test_the_upgrade_to_stored_html_renders_the_answers_saved_before_it(
             load_library(db, tmp_path / "content")
             attempt = make_attempt(db, make_user(db), body=ANSWERS[0])
             for number, body in enumerate(ANSWERS[1:], start=1):
-                services.save_draft(db, attempt, body=body, based_on=number)
+                lifecycle.save_draft(db, attempt, body=body, based_on=number)
         before = ScriptDirectory.from_config(config).get_revision("0007").down_revision
         command.downgrade(config, before)
         columns = {c["name"] for c in inspect(engine).get_columns("answer_revisions")}

@@ -12,7 +12,7 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import update
 
-from app.interviews import scoring
+from app.interviews import feedback, scorecards
 from app.models import AnswerRevision, Decision
 from tests.factories.interviews import score_all
 from tests.factories.practice import load_library
@@ -56,10 +56,10 @@ def test_evidence_may_quote_the_answer_as_it_is_shown(db, panel):
     quote = "the mapping is a key-value store"
     interview = panel.interview
     item = interview.items[0]
-    criteria = {(item.attempt_id, c.id): scoring.CriterionInput(level=3, evidence=(quote,))
+    criteria = {(item.attempt_id, c.id): scorecards.CriterionInput(level=3, evidence=(quote,))
                 for c in item.rubric_revision.criteria}
-    scoring.save_scorecard(db, interview, panel.reviewer, scoring.ScorecardInput(
-        criteria=criteria, recommendation="yes", summary="ok"))
+    scorecards.save_scorecard(db, interview, panel.reviewer, scorecards.ScorecardInput(
+           criteria=criteria, recommendation="yes", summary="ok"))
     scores = saved_scores(db, interview, panel.reviewer)
     assert {s.evidence[0]["quote"] for s in scores.values()} == {quote}
 
@@ -70,7 +70,7 @@ def test_polls_with_nothing_new_and_the_release_form_do_not_load_the_html(client
     attempt = interview.items[0].attempt
     score_all(db, interview, panel.owner, 3)
     score_all(db, interview, panel.reviewer, 3)
-    scoring.decide(db, interview, panel.owner, Decision.ADVANCE.value, "")
+    feedback.decide(db, interview, panel.owner, Decision.ADVANCE.value, "")
     login(client, panel.owner)
     query_counter.clear()
     poll = client.get(f"/interviews/{interview.id}/live.json"

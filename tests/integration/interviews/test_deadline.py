@@ -10,8 +10,10 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import select
 
+from app.attempts import lifecycle
+from app.attempts.lifecycle import AttemptClosed, TimeUp
 from app.db import get_database, utcnow
-from app.interviews import services
+from app.interviews import clock
 from app.jobs import get_jobs
 from app.models import (
     AnswerRevision,
@@ -24,8 +26,6 @@ from app.models import (
     RunKind,
     TestRun,
 )
-from app.practice import services as practice
-from app.practice.services import AttemptClosed, TimeUp
 from tests.factories.interviews import join_and_start, make_interview, make_panel
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD
@@ -58,23 +58,23 @@ def test_a_take_home_past_its_deadline_is_submitted_with_everything_saved_before
     interview, _ = take_home(db)
     attempt = interview.items[0].attempt
     deadline = interview.deadline_at
-    practice.save_draft(db, attempt, body="first thoughts", based_on=0,
-                        now=deadline - timedelta(minutes=30))
-    practice.save_draft(db, attempt, body="first thoughts, then the whole design", based_on=1,
-                        now=deadline - timedelta(seconds=1))
+    lifecycle.save_draft(db, attempt, body="first thoughts", based_on=0,
+                         now=deadline - timedelta(minutes=30))
+    lifecycle.save_draft(db, attempt, body="first thoughts, then the whole design", based_on=1,
+                         now=deadline - timedelta(seconds=1))
     # A save typed before the deadline may arrive during the grace period.
-    practice.save_draft(db, attempt, body="first thoughts, then the whole design.", based_on=2,
-                        now=deadline + timedelta(seconds=GRACE - 1))
-    assert services.close_overdue(db, now=deadline + timedelta(seconds=GRACE - 1)) == []
+    lifecycle.save_draft(db, attempt, body="first thoughts, then the whole design.", based_on=2,
+                         now=deadline + timedelta(seconds=GRACE - 1))
+    assert clock.close_overdue(db, now=deadline + timedelta(seconds=GRACE - 1)) == []
     assert attempt.is_open
 
-    services.close_overdue(db, now=deadline + timedelta(seconds=GRACE))
+    clock.close_overdue(db, now=deadline + timedelta(seconds=GRACE))
     db.expire_all()
     attempt = db.get(Attempt, attempt.id)
     interview = db.get(Interview, interview.id)
     assert attempt.status is AttemptStatus.SUBMITTED
     assert attempt.revision_number == 3
-    assert practice.latest_revision(db, attempt).body == "first thoughts, then the whole design."
+    assert lifecycle.latest_revision(db, attempt).body == "first thoughts, then the whole design."
     assert interview.closed_by == "deadline"
     assert interview.stage() is InterviewStage.SCORING
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "submitted_at_deadline"))
@@ -84,18 +84,18 @@ def test_a_take_home_past_its_deadline_is_submitted_with_everything_saved_before
 def test_after_the_grace_period_saves_are_refused_and_nothing_changes(db, library):
     interview, _ = take_home(db)
     attempt = interview.items[0].attempt
-    practice.save_draft(db, attempt, body="before", based_on=0,
-                        now=interview.deadline_at - timedelta(minutes=1))
+    lifecycle.save_draft(db, attempt, body="before", based_on=0,
+                         now=interview.deadline_at - timedelta(minutes=1))
     with pytest.raises(TimeUp):
-        practice.save_draft(db, attempt, body="after", based_on=1,
-                            now=interview.closes_at + timedelta(seconds=1))
+        lifecycle.save_draft(db, attempt, body="after", based_on=1,
+                             now=interview.closes_at + timedelta(seconds=1))
     assert db.scalars(select(AnswerRevision.body)).all() == ["before"]
 
 
 def test_the_candidate_gets_a_clear_answer_when_saving_too_late(client, db, library):
     interview, candidate = take_home(db)
     attempt = interview.items[0].attempt
-    practice.save_draft(db, attempt, body="in time", based_on=0)
+    lifecycle.save_draft(db, attempt, body="in time", based_on=0)
     with db.begin():
         interview.deadline_at = utcnow() - timedelta(seconds=GRACE + 5)
     client.login(candidate.email, PASSWORD)
@@ -105,7 +105,7 @@ def test_the_candidate_gets_a_clear_answer_when_saving_too_late(client, db, libr
     assert late.json["url"] == f"/my/interviews/{interview.id}"
     db.expire_all()
     assert db.get(Attempt, attempt.id).status is AttemptStatus.SUBMITTED
-    assert practice.latest_revision(db, db.get(Attempt, attempt.id)).body == "in time"
+    assert lifecycle.latest_revision(db, db.get(Attempt, attempt.id)).body == "in time"
     # Opening the workspace now leads to the interview page, which says what happened.
     assert client.get(f"/practice/attempts/{attempt.id}").headers["Location"] == \
         f"/my/interviews/{interview.id}"
@@ -117,7 +117,7 @@ def test_the_worker_task_closes_overdue_interviews_and_queues_hidden_tests(app, 
     interview, _ = take_home(db, prompts=("url-shortener", "sum-two"))
     coding = next(i.attempt for i in interview.items if i.prompt_revision.kind == "coding")
     design = next(i.attempt for i in interview.items if i.prompt_revision.kind != "coding")
-    practice.save_draft(db, coding, body="def add(a, b):\n    return a + b\n", based_on=0)
+    lifecycle.save_draft(db, coding, body="def add(a, b):\n    return a + b\n", based_on=0)
     with db.begin():
         interview.deadline_at = utcnow() - timedelta(seconds=GRACE + 1)
     queued = []
@@ -126,7 +126,7 @@ def test_the_worker_task_closes_overdue_interviews_and_queues_hidden_tests(app, 
     jobs.enqueue_run = queued.append
     try:
         with app.app_context():
-            jobs.close_interviews()
+            clock.close_overdue_interviews(jobs)
     finally:
         jobs.enqueue_run = original
     db.expire_all()
@@ -199,9 +199,9 @@ def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, lib
             for n in range(1, 400):
                 body = f"line {n}\n" * n
                 try:
-                    revision = practice.save_draft(session, attempt, body=body,
-                                                   based_on=attempt.revision_number,
-                                                   client_id="racer", now=within_grace)
+                    revision = lifecycle.save_draft(session, attempt, body=body,
+                                                    based_on=attempt.revision_number,
+                                                    client_id="racer", now=within_grace)
                 except AttemptClosed:
                     refused.set()
                     return
@@ -215,7 +215,7 @@ def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, lib
         time.sleep(0.01)
     closer = get_database(app).sessionmaker()
     try:
-        services.close_overdue(closer, now=closes + timedelta(seconds=1))
+        clock.close_overdue(closer, now=closes + timedelta(seconds=1))
     finally:
         closer.close()
     saver.join(timeout=60)
@@ -225,7 +225,7 @@ def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, lib
     assert attempt.status is AttemptStatus.SUBMITTED
     number, body = accepted[-1]
     assert attempt.revision_number == number
-    assert practice.latest_revision(db, attempt).body == body
+    assert lifecycle.latest_revision(db, attempt).body == body
     stored = dict(db.execute(select(AnswerRevision.number, AnswerRevision.body)
                              .where(AnswerRevision.attempt_id == attempt_id)).all())
     assert stored == dict(accepted)

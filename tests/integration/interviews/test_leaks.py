@@ -16,11 +16,12 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import func, select
 
+from app.attempts import lifecycle
 from app.db import utcnow
 from app.errors import Invalid, NotAllowed
 from app.grading.runner.sandbox import sandbox_problem
 from app.grading.runs import execute_run
-from app.interviews import scoring, services
+from app.interviews import clock, feedback, invitations
 from app.models import (
     Attempt,
     HintReveal,
@@ -76,7 +77,7 @@ def practised(db, tmp_path) -> Practised:
     interview, token = make_interview(db, owner, prompts=("url-shortener", "sum-two"))
     candidate = make_user(db, name="Casey Candidate", email="casey@example.com")
     opened = make_attempt(db, candidate, body="A first draft.")
-    practice.reveal_hint(db, opened)
+    lifecycle.reveal_hint(db, opened)
     done = make_attempt(db, candidate, body="A finished answer.", submitted=True)
     code = make_attempt(db, candidate, "sum-two", body=CODE)
     return Practised(owner, candidate, interview, token, opened.id, done.id, code.id)
@@ -85,7 +86,7 @@ def practised(db, tmp_path) -> Practised:
 def reach(db, p: Practised, stage: str) -> None:
     """Take the candidate's interview to ``stage``."""
     if stage == "joined":
-        services.join(db, p.interview, p.candidate)
+        invitations.join(db, p.interview, p.candidate)
     elif stage == "started":
         join_and_start(db, p.interview, p.candidate)
     elif stage == "submitted":
@@ -143,10 +144,10 @@ def test_a_practice_attempt_from_before_the_interview_shows_no_hints_during_it(
     p = practised
     join_and_start(db, p.interview, p.candidate)  # hints are off in this interview
     with pytest.raises(NotAllowed):
-        practice.get_own_attempt(db, p.candidate, p.open_id)
+        lifecycle.get_own_attempt(db, p.candidate, p.open_id)
     attempt = db.get(Attempt, p.open_id)
     with pytest.raises(NotAllowed):
-        practice.reveal_hint(db, attempt)
+        lifecycle.reveal_hint(db, attempt)
     with pytest.raises(NotAllowed):
         practice.attempt_result(db, db.get(Attempt, p.done_id))
     login(client, p.candidate)
@@ -168,7 +169,7 @@ def test_practice_opens_again_when_an_unstarted_take_home_expires(client, db, tm
     interview, _ = make_interview(db, owner, mode=InterviewMode.TAKE_HOME,
                                   deadline_at=created + timedelta(hours=2), now=created)
     candidate = make_user(db)
-    services.join(db, interview, candidate, now=created)
+    invitations.join(db, interview, candidate, now=created)
     login(client, candidate)
     assert client.get("/practice/prompts/url-shortener").status_code == HTTPStatus.OK
 
@@ -180,7 +181,7 @@ def test_a_prompt_judged_by_an_interview_prompts_rubric_is_closed_too(client, db
     interview, _ = make_interview(db, owner, prompts=("url-shortener",))
     candidate = make_user(db)
     done = make_attempt(db, candidate, "service-00", body="An earlier answer.", submitted=True)
-    services.join(db, interview, candidate)
+    invitations.join(db, interview, candidate)
     login(client, candidate)
     result = client.get(f"/practice/attempts/{done.id}/result")
     assert result.status_code == HTTPStatus.FORBIDDEN
@@ -207,13 +208,13 @@ def test_the_invitation_says_how_many_prompts_and_how_long_but_not_which(client,
 def test_the_candidate_sees_no_prompt_title_before_starting(client, db, practised):
     p = practised
     assert "Design a URL shortener" in p.interview.title  # the panel's default title
-    services.join(db, p.interview, p.candidate)
+    invitations.join(db, p.interview, p.candidate)
     login(client, p.candidate)
     for url in (f"/my/interviews/{p.interview.id}", "/"):
         page = client.get(url).get_data(as_text=True)
         assert "Design a URL shortener" not in page and "Sum two numbers" not in page, url
         assert f"Interview with {p.owner.display_name}" in page, url
-    services.start(db, p.interview, p.candidate)
+    clock.start(db, p.interview, p.candidate)
     page = client.get(f"/my/interviews/{p.interview.id}").get_data(as_text=True)
     assert "Design a URL shortener" in page and "Sum two numbers" in page
 
@@ -230,7 +231,7 @@ def test_hidden_test_results_reach_the_candidate_only_with_the_feedback(client, 
     interview, _ = make_interview(db, owner, prompts=("sum-two",))
     candidate = join_and_start(db, interview)
     attempt = interview.items[0].attempt
-    practice.save_draft(db, attempt, body=CODE, based_on=0, client_id="tab")
+    lifecycle.save_draft(db, attempt, body=CODE, based_on=0, client_id="tab")
     login(client, candidate)
     public_id = client.post(f"/practice/attempts/{attempt.id}/runs").json["id"]
     assert execute_run(db).id == public_id  # the only queued run is the next one
@@ -250,8 +251,8 @@ def test_hidden_test_results_reach_the_candidate_only_with_the_feedback(client, 
     db.expire_all()
     interview = db.get(Interview, interview.id)
     score_all(db, interview, owner, 3)
-    scoring.decide(db, interview, owner, "advance", "")
-    scoring.release(db, interview, owner, {}, message="Thank you.")
+    feedback.decide(db, interview, owner, "advance", "")
+    feedback.release(db, interview, owner, {}, message="Thank you.")
     released = client.get(f"/practice/attempts/{attempt.id}/runs/{hidden.id}")
     assert released.status_code == HTTPStatus.OK
     assert released.json["tests"][0]["name"] == "test_negative"
@@ -312,7 +313,7 @@ def test_the_candidate_cannot_be_added_to_the_panel_later(client, db, tmp_path, 
     interview, _ = make_interview(db, owner)
     if who == "the account that joined":
         person = make_user(db, Role.INTERVIEWER, name="Casey Again")
-        services.join(db, interview, person)
+        invitations.join(db, interview, person)
     else:
         person = make_user(db, Role.INTERVIEWER, name="Casey Again", email="Casey@Example.com")
     bystander = make_user(db, Role.INTERVIEWER, name="Bea Bystander")
@@ -328,7 +329,7 @@ def test_the_candidate_cannot_be_added_to_the_panel_later(client, db, tmp_path, 
     db.expire_all()
     assert db.scalar(select(Scorecard.id).where(Scorecard.reviewer_id == person.id)) is None
     with pytest.raises(Invalid):
-        services.add_reviewer(db, db.get(Interview, interview.id), owner, person.id)
+        invitations.add_reviewer(db, db.get(Interview, interview.id), owner, person.id)
     added = client.post(f"/interviews/{interview.id}/reviewers", {"reviewer": bystander.id})
     assert added.status_code == HTTPStatus.FOUND
 
@@ -338,7 +339,7 @@ def test_a_reviewer_cannot_accept_the_invitation(client, db, tmp_path):
     owner, (reviewer,) = make_panel(db, reviewers=1)
     interview, token = make_interview(db, owner, [reviewer])
     with pytest.raises(NotAllowed):
-        services.join(db, interview, reviewer)
+        invitations.join(db, interview, reviewer)
     login(client, reviewer)
     assert client.post(f"/join/{token}").status_code == HTTPStatus.FORBIDDEN
     db.expire_all()

@@ -11,7 +11,7 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import select
 
-from app.interviews import reports, services
+from app.interviews import invitations, reports
 from app.models import Interview, Role, Scorecard, User
 from tests.factories.interviews import (
     answer_and_submit,
@@ -308,7 +308,7 @@ def test_panel_pages_cost_the_same_queries_for_2_or_5_reviewers(client, db, libr
 
     for n in range(3):
         extra = make_user(db, Role.INTERVIEWER, name=f"Extra {n}")
-        services.add_reviewer(db, interview, owner, extra.id)
+        invitations.add_reviewer(db, interview, owner, extra.id)
         score_all(db, interview, extra, 1 + n % 4)
     db.expire_all()
     assert len(db.scalars(select(Scorecard).where(

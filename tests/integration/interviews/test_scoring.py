@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.attempts import lifecycle
 from app.content.sync import sync_content
 from app.models import (
     AuditEvent,
@@ -28,7 +29,6 @@ from app.models import (
     Scorecard,
     User,
 )
-from app.practice import services as practice
 from tests.factories.content import replace_in
 from tests.factories.interviews import (
     answer_and_submit,
@@ -296,7 +296,7 @@ def test_a_reviewer_cannot_submit_before_the_candidate_has(client, db, library):
     setting = set_up(db, submitted=False)
     interview = setting.interview
     attempt = interview.items[0].attempt
-    practice.save_draft(db, attempt, body=ANSWER, based_on=0, client_id="test")
+    lifecycle.save_draft(db, attempt, body=ANSWER, based_on=0, client_id="test")
     login(client, setting.reviewer)
     form = scorecard_form(interview, {"Requirements": 3, "Storage": 2})
     refused = post_scorecard(client, interview, form)

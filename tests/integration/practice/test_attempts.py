@@ -8,6 +8,7 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import func, select
 
+from app.attempts import lifecycle
 from app.content.sync import sync_content
 from app.db import utcnow
 from app.models import AnswerRevision, Attempt, AttemptStatus, HintReveal
@@ -166,13 +167,13 @@ def test_timer_pauses_and_resumes_and_never_touches_the_answer(db, library):
     user = make_user(db)
     attempt = make_attempt(db, user, body="mine")
     start_time = attempt.timer_started_at
-    services.set_timer(db, attempt, running=False, now=start_time + timedelta(minutes=50))
+    lifecycle.set_timer(db, attempt, running=False, now=start_time + timedelta(minutes=50))
     assert attempt.timer_seconds == 3000 and attempt.timer_started_at is None
     later = start_time + timedelta(hours=5)
     assert attempt.elapsed_seconds(later) == 3000  # paused time does not count
-    services.set_timer(db, attempt, running=True, now=later)
+    lifecycle.set_timer(db, attempt, running=True, now=later)
     assert attempt.elapsed_seconds(later + timedelta(seconds=30)) == 3030
-    assert attempt.is_open and services.latest_revision(db, attempt).body == "mine"
+    assert attempt.is_open and lifecycle.latest_revision(db, attempt).body == "mine"
 
 
 def test_submit_freezes_the_answer(client, db, library, candidate):
@@ -304,9 +305,9 @@ def test_progress_has_an_empty_state(client, db, candidate):
 def test_concurrent_saves_with_the_same_base_never_both_win(db, library):
     user = make_user(db)
     attempt = make_attempt(db, user, body="start")
-    services.save_draft(db, attempt, body="from A", based_on=1, client_id="a")
-    with pytest.raises(services.StaleRevision):
-        services.save_draft(db, attempt, body="from B", based_on=1, client_id="b")
+    lifecycle.save_draft(db, attempt, body="from A", based_on=1, client_id="a")
+    with pytest.raises(lifecycle.StaleRevision):
+        lifecycle.save_draft(db, attempt, body="from B", based_on=1, client_id="b")
     assert attempt.revision_number == 2
     assert utcnow() >= attempt.started_at
 

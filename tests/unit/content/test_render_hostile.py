@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from app.attempts.lifecycle import ANSWER_MAX_BYTES
 from app.content import bounds
 from app.content.render import (
     ADDED_ATTRIBUTES,
@@ -33,7 +34,6 @@ from app.content.render import (
     sanitise,
 )
 from app.pages.views import MARKDOWN_EXAMPLE
-from app.practice.services import ANSWER_MAX_BYTES
 
 SIZE = ANSWER_MAX_BYTES
 CPU_BOUND = 4.0  # seconds of processor time for one answer-sized render

@@ -17,6 +17,7 @@ from app.grading.agreement import (
     icc_absolute,
     icc_average,
     icc_consistency,
+    pairwise_kappas,
     panel_agreement,
     quadratic_weighted_kappa,
     rater_tendencies,
@@ -499,6 +500,20 @@ def test_kappa_and_icc_tie_on_a_published_example():
 
 
 # --- panel agreement -------------------------------------------------------------------------
+
+
+def test_pairwise_kappas_take_each_pair_of_columns_once():
+    table = [[1, 2, 4], [2, 2, 3], [3, 4, 4], [4, 4, 1]]
+    pairs = pairwise_kappas(table, 3, [1, 2, 3, 4])
+    assert [(i, j) for i, j, _ in pairs] == [(0, 1), (0, 2), (1, 2)]
+    for i, j, kappa in pairs:
+        assert kappa == quadratic_weighted_kappa([r[i] for r in table], [r[j] for r in table],
+                                                 1, 4)
+
+
+def test_pairwise_kappas_without_an_item_every_rater_scored():
+    assert pairwise_kappas([], 3, []) == [(0, 1, None), (0, 2, None), (1, 2, None)]
+    assert pairwise_kappas([], 1, [1, 2]) == []
 
 
 def test_panel_agreement_of_shrout_and_fleiss():

@@ -1,10 +1,6 @@
-"""Interviews from invitation to submission: create, invite, join, start, the clock, live view.
+"""Setting an interview up: create it with its panel, invite, seat reviewers, join.
 
-Who may see what is decided here, not in templates: ``panel_interview`` finds
-an interview for its owner or a reviewer on its panel, ``candidate_interview``
-for the candidate who joined it; anyone else is told it does not exist.
-Every function owns its transaction and writes an ``AuditEvent`` for what the
-panel must be able to reconstruct later.
+Every function owns its transaction and writes an ``AuditEvent``.
 """
 
 from __future__ import annotations
@@ -12,49 +8,36 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from markupsafe import escape
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.attempts.lifecycle import published
 from app.auth.services import hash_token, normalise_email
+from app.content.model import LEVELS
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.interviews.audit import audit
+from app.interviews.permissions import is_candidate, load_interview, on_panel, require_owner
 from app.models import (
-    AnswerRevision,
-    Attempt,
-    AttemptStatus,
-    AuditEvent,
     Interview,
     InterviewItem,
     InterviewMode,
-    InterviewNote,
     InterviewStage,
     Prompt,
     PromptRevision,
     Role,
     Rubric,
-    RunKind,
     Scorecard,
     User,
     UserRole,
 )
-from app.practice.services import LEVELS, latest_revision, published, submit_attempt
 
 # 32 bytes from the OS's CSPRNG: 256 bits, far beyond guessing.
 INVITE_TOKEN_BYTES = 32
-NOTE_MAX_CHARS = 2_000
 MAX_PROMPTS = 5
 MAX_REVIEWERS = 8
 MINUTES_RANGE = (10, 480)
-
-
-def audit(session: Session, interview: Interview, actor: User | None, action: str,
-          **detail: Any) -> None:
-    """Record an event in the interview's trail (inside the caller's transaction)."""
-    session.add(AuditEvent(interview_id=interview.id, actor_id=actor.id if actor else None,
-                           action=action, detail=detail))
 
 
 def new_invite_token() -> str:
@@ -197,12 +180,6 @@ _IS_CANDIDATE = ("{name} is the candidate of this interview (the account that ac
                  "own panel: choose another reviewer.")
 
 
-def is_candidate(interview: Interview, user: User) -> bool:
-    """True for the interview's candidate: the account that joined, or the invited email."""
-    return (user.id == interview.candidate_id
-            or normalise_email(user.email) == interview.candidate_email)
-
-
 def _hold(session: Session, interview: Interview) -> int | None:
     """Take the interview's row for this transaction; return its candidate as stored now.
 
@@ -254,72 +231,11 @@ def remove_reviewer(session: Session, interview: Interview, actor: User,
         interview.scorecards.remove(card)
 
 
-# Who sees what ---------------------------------------------------------------------------
-
-
-def _load(session: Session, *where: Any) -> Interview | None:
-    return session.scalar(
-        select(Interview).where(*where)
-        .options(selectinload(Interview.items).selectinload(InterviewItem.prompt_revision),
-                 selectinload(Interview.items).selectinload(InterviewItem.attempt),
-                 selectinload(Interview.scorecards).selectinload(Scorecard.reviewer),
-                 selectinload(Interview.owner)))
-
-
-def panel_interview(session: Session, user: User, interview_id: int) -> Interview:
-    """The interview if ``user`` owns it or sits on its panel; NotFound otherwise."""
-    interview = _load(session, Interview.id == interview_id)
-    if interview is None or not on_panel(interview, user):
-        raise NotFound("There is no such interview.")
-    return interview
-
-
-def candidate_interview(session: Session, user: User, interview_id: int) -> Interview:
-    """The interview if ``user`` is the candidate who joined it; NotFound otherwise."""
-    interview = _load(session, Interview.id == interview_id, Interview.candidate_id == user.id)
-    if interview is None:
-        raise NotFound("There is no such interview.")
-    return interview
-
-
-def on_panel(interview: Interview, user: User) -> bool:
-    """The owner or a reviewer; never the candidate, even one seated before that was refused."""
-    if interview.candidate_id is not None and interview.candidate_id == user.id:
-        return False
-    return interview.owner_id == user.id or any(
-        card.reviewer_id == user.id for card in interview.scorecards)
-
-
-def require_owner(interview: Interview, user: User) -> None:
-    if interview.owner_id != user.id:
-        raise NotAllowed("Only the interview's owner can do that.")
-
-
-def own_scorecard(interview: Interview, user: User) -> Scorecard | None:
-    return next((c for c in interview.scorecards if c.reviewer_id == user.id), None)
-
-
-def may_see_scores(interview: Interview, user: User) -> bool:
-    """Blind scoring: others' scores are visible only once one's own scorecard is submitted."""
-    card = own_scorecard(interview, user)
-    return card is not None and card.submitted_at is not None
-
-
-def candidate_hidden(interview: Interview, user: User) -> bool:
-    """Anonymised review: reviewers other than the owner do not see who it is until decided."""
-    return interview.anonymised and interview.decision is None and interview.owner_id != user.id
-
-
-def candidate_label(interview: Interview, user: User) -> str:
-    return (f"Candidate #{interview.id}" if candidate_hidden(interview, user)
-            else interview.candidate_name)
-
-
 # The candidate's side -------------------------------------------------------------------------
 
 
 def find_by_token(session: Session, token: str) -> Interview:
-    interview = _load(session, Interview.invite_token_hash == hash_token(token))
+    interview = load_interview(session, Interview.invite_token_hash == hash_token(token))
     if interview is None:
         raise NotFound("This invitation link is not valid. It may have been replaced by a "
                        "newer one; ask your interviewer for the current link.")
@@ -361,192 +277,8 @@ def join(session: Session, interview: Interview, user: User, *,
     return interview
 
 
-def start(session: Session, interview: Interview, user: User, *,
-          now: datetime | None = None) -> Interview:
-    """Start the clock: one attempt per prompt, pinned to the interview's revisions."""
-    now = now or utcnow()
-    if interview.candidate_id != user.id:
-        raise NotFound("There is no such interview.")
-    if interview.started_at is not None:
-        return interview
-    if interview.stage(now) is InterviewStage.EXPIRED:
-        raise Conflict("The deadline of this interview has passed.")
-    with transaction(session):
-        interview.started_at = now
-        if interview.mode is InterviewMode.LIVE:
-            interview.deadline_at = now + timedelta(minutes=interview.minutes)
-        for item in interview.items:
-            attempt = Attempt(
-                user_id=user.id, prompt_id=item.prompt_id,
-                prompt_revision_id=item.prompt_revision_id,
-                rubric_revision_id=item.rubric_revision_id, mode="interview",
-                interview_id=interview.id, target_level=interview.target_level,
-                started_at=now, timer_started_at=now)
-            session.add(attempt)
-            item.attempt = attempt
-        audit(session, interview, user, "started")
-    return interview
-
-
-def attempts(interview: Interview) -> list[Attempt]:
-    return [item.attempt for item in interview.items if item.attempt is not None]
-
-
-def close_if_overdue(session: Session, interview: Interview, *,
-                     now: datetime | None = None) -> bool:
-    """Submit every open attempt once the deadline and its grace have passed.
-
-    Each attempt keeps its newest saved revision: every save the server
-    accepted before closing is in the submitted answer.
-    """
-    now = now or utcnow()
-    if not interview.overdue(now) or interview.started_at is None:
-        return False
-    for attempt in attempts(interview):
-        submit_attempt(session, attempt, now=now, by_server=True)
-    with transaction(session):
-        interview.submitted_at = now
-        interview.closed_by = "deadline"
-        audit(session, interview, None, "submitted_at_deadline",
-              revisions={str(a.id): a.revision_number for a in attempts(interview)})
-    return True
-
-
-def request_hidden_runs(session: Session, interview: Interview) -> list[int]:
-    """Queue the hidden tests of submitted coding attempts that have none yet; run ids."""
-    from app.grading.runs import latest_run, request_run
-
-    queued = []
-    for attempt in attempts(interview):
-        if (attempt.prompt_revision.kind == "coding" and not attempt.is_open
-                and attempt.revision_number > 0
-                and latest_run(session, attempt, RunKind.HIDDEN) is None):
-            queued.append(request_run(session, attempt, RunKind.HIDDEN).id)
-    return queued
-
-
-def close_when_due(session: Session, interview: Interview, *,
-                   now: datetime | None = None) -> list[int]:
-    """Close the interview if its time is up; the ids of the hidden-test runs to queue.
-
-    Pages call this before showing an interview, the worker for every overdue
-    one; either way the answers are submitted and their hidden tests requested
-    once.
-    """
-    if not close_if_overdue(session, interview, now=now):
-        return []
-    return request_hidden_runs(session, interview)
-
-
-def close_overdue(session: Session, *, now: datetime | None = None) -> list[int]:
-    """Close every interview past its deadline and grace; the worker calls this each minute.
-
-    Returns the ids of the hidden-test runs to queue for the attempts it closed.
-    """
-    now = now or utcnow()
-    candidates = session.scalars(
-        select(Interview.id).where(Interview.submitted_at.is_(None),
-                                   Interview.started_at.is_not(None),
-                                   Interview.deadline_at <= now)).all()
-    runs = []
-    for interview_id in candidates:
-        interview = _load(session, Interview.id == interview_id)
-        if interview is not None:
-            runs.extend(close_when_due(session, interview, now=now))
-    return runs
-
-
-def after_attempt_submitted(session: Session, attempt: Attempt, *,
-                            now: datetime | None = None) -> None:
-    """When the candidate has submitted every prompt, the interview is submitted."""
-    interview = attempt.interview
-    if interview is None or interview.submitted_at is not None:
-        return
-    interview = _load(session, Interview.id == interview.id)
-    assert interview is not None
-    if all(a.status is not AttemptStatus.IN_PROGRESS for a in attempts(interview)):
-        with transaction(session):
-            interview.submitted_at = now or utcnow()
-            interview.closed_by = "candidate"
-            audit(session, interview, attempt.user, "submitted")
-
-
 def candidate_interviews(session: Session, user: User) -> list[Interview]:
     return list(session.scalars(
         select(Interview).where(Interview.candidate_id == user.id)
         .options(selectinload(Interview.scorecards), selectinload(Interview.owner))
         .order_by(Interview.created_at.desc())))
-
-
-# The live view ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LiveAnswer:
-    attempt: Attempt
-    revision: AnswerRevision | None
-    html: str | None  # None when unchanged since the revision the page has
-
-
-def answer_html(kind: str, revision: AnswerRevision | None) -> str:
-    """An answer as the panel reads it: the HTML stored with the revision, or code as text.
-
-    Load the revision with ``latest_revision(..., html=shows_html(kind))``.
-    """
-    if not shows_html(kind):
-        code = escape(revision.body if revision else "")
-        return f'<pre class="code-answer"><code>{code}</code></pre>'
-    return revision.html if revision else ""
-
-
-def shows_html(kind: str) -> bool:
-    """Whether answers to prompts of ``kind`` are shown as their stored HTML (not as code)."""
-    return kind != "coding"
-
-
-def live_answers(session: Session, interview: Interview,
-                 seen: dict[int, int] | None = None) -> list[LiveAnswer]:
-    """The newest saved revision of each attempt; HTML only for those changed since ``seen``."""
-    seen = seen or {}
-    out = []
-    for item in interview.items:
-        attempt = item.attempt
-        if attempt is None:
-            continue
-        changed = seen.get(attempt.id) != attempt.revision_number
-        kind = item.prompt_revision.kind
-        revision = latest_revision(session, attempt, html=changed and shows_html(kind))
-        out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None))
-    return out
-
-
-def add_note(session: Session, interview: Interview, user: User, body: str, *,
-             now: datetime | None = None) -> InterviewNote:
-    now = now or utcnow()
-    body = body.strip()
-    if not body:
-        raise Invalid("Write the note first.", field="body")
-    if len(body) > NOTE_MAX_CHARS:
-        raise Invalid(f"Keep a note under {NOTE_MAX_CHARS:,} characters.", field="body")
-    elapsed = (int((now - interview.started_at).total_seconds())
-               if interview.started_at else None)
-    with transaction(session):
-        note = InterviewNote(interview_id=interview.id, author_id=user.id, body=body,
-                             created_at=now, elapsed_seconds=elapsed)
-        session.add(note)
-    return note
-
-
-def notes_for(session: Session, interview: Interview, user: User) -> list[InterviewNote]:
-    """The user's own notes: notes are private to their author, like a draft scorecard."""
-    return list(session.scalars(
-        select(InterviewNote).where(InterviewNote.interview_id == interview.id,
-                                    InterviewNote.author_id == user.id)
-        .order_by(InterviewNote.created_at, InterviewNote.id)))
-
-
-def audit_trail(session: Session, interview: Interview) -> list[AuditEvent]:
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.interview_id == interview.id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())))

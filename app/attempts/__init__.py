@@ -1,0 +1,1 @@
+"""The attempt lifecycle both journeys share: start to submission, and what a rubric suggests."""

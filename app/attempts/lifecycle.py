@@ -1,0 +1,279 @@
+"""An attempt from start to submission: autosave, history, restore, hints, the timer, submit.
+
+Both journeys write answers through here: a practice attempt and an interview's
+attempt share the workspace. Every function takes a session and plain values,
+owns its transaction, and raises a domain error the web layer maps to a
+status. No answer text is ever overwritten: each save is a new
+``AnswerRevision``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, undefer
+
+from app.attempts.policy import attempt_policy
+from app.content.render import render_markdown
+from app.db import INT_MAX, transaction, utcnow
+from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.models import (
+    AnswerRevision,
+    Attempt,
+    AttemptStatus,
+    HintReveal,
+    Prompt,
+    PromptRevision,
+    RubricRevision,
+    User,
+)
+from app.pagination import Page, paginate
+
+ANSWER_MAX_BYTES = 200_000
+REVISIONS_PER_PAGE = 25
+
+
+class AnswerTooLarge(Invalid):
+    """An answer over the size limit; nothing was saved."""
+
+    status = 413
+
+
+class StaleRevision(Conflict):
+    """A save based on an older revision than the newest one (another tab or device)."""
+
+    def __init__(self, current: AnswerRevision | None, number: int) -> None:
+        super().__init__("This answer was changed elsewhere since you loaded it.")
+        self.current = current
+        self.number = number
+
+
+class AttemptClosed(Conflict):
+    """The attempt was submitted; its answer is frozen."""
+
+
+class TimeUp(AttemptClosed):
+    """An interview's deadline (plus its grace) has passed: the server takes no more saves."""
+
+
+def published():
+    """Prompts a candidate may start: on disk, published, with a current revision."""
+    return and_(Prompt.retired_at.is_(None), PromptRevision.status == "published")
+
+
+def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
+    """The user's attempt, with its prompt and rubric revisions; NotFound if it is not theirs."""
+    attempt = session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(selectinload(Attempt.prompt_revision), selectinload(Attempt.prompt),
+                 selectinload(Attempt.hint_reveals), selectinload(Attempt.interview),
+                 selectinload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
+    )
+    if attempt is None:  # someone else's attempt is reported as missing, not forbidden
+        raise NotFound("There is no such attempt.")
+    # Every page and action of an attempt goes through here, so a practice
+    # attempt begun before an interview cannot show its hints during it.
+    attempt_policy().check_access(session, attempt)
+    return attempt
+
+
+def _revision_query(html: bool):
+    """Answer revisions, with their stored HTML loaded too if ``html`` (it is deferred)."""
+    query = select(AnswerRevision)
+    return query.options(undefer(AnswerRevision.html)) if html else query
+
+
+def latest_revision(session: Session, attempt: Attempt, *,
+                    html: bool = False) -> AnswerRevision | None:
+    """The attempt's newest revision; ``html`` loads its stored HTML in the same query."""
+    if attempt.revision_number == 0:
+        return None
+    return session.scalar(_revision_query(html).where(
+        AnswerRevision.attempt_id == attempt.id,
+        AnswerRevision.number == attempt.revision_number))
+
+
+def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
+    if not attempt.is_open:
+        raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
+    attempt_policy().check_open(attempt, now or utcnow())
+
+
+def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
+               client_id: str = "", now: datetime | None = None) -> AnswerRevision:
+    """Save ``body`` as the next revision, if it was based on the newest one.
+
+    A save based on an older revision raises StaleRevision with the newest
+    text, unless every revision since was saved by the same editor
+    (``client_id``): then it was this editor's own save whose reply was lost.
+    Saving the text the newest revision already holds writes nothing.
+    """
+    _check_open(attempt, now)
+    if not 0 <= based_on <= INT_MAX:
+        raise Invalid("There is no such revision to build on. Reload the page.")
+    size = len(body.encode("utf-8"))
+    if size > ANSWER_MAX_BYTES:
+        raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
+                             f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
+    # Rendered once, here, and stored with the revision: pages only read it.
+    # Before the transaction, so no lock is held while it renders.
+    html = str(render_markdown(body))
+    for _ in range(3):  # a unique-number race with another save: re-check and retry
+        try:
+            return _save_once(session, attempt, body, html, based_on, client_id, size)
+        except IntegrityError:
+            # transaction() has rolled the save back (only its savepoint, when a
+            # caller's transaction holds this one): re-read and try again.
+            session.refresh(attempt)
+    raise StaleRevision(latest_revision(session, attempt), attempt.revision_number)
+
+
+def _claim(session: Session, attempt: Attempt) -> int:
+    """Take the open attempt for writing, then read its newest revision number.
+
+    Writing first (an update that changes nothing) holds the attempt's row on
+    PostgreSQL and the database's one writer lock on SQLite until the caller's
+    transaction ends, so saves, restores and submits to one attempt take turns,
+    and a save never lands after the answer was submitted. A plain SELECT
+    ... FOR UPDATE would not do on SQLite, which reads before it locks.
+    """
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(revision_number=Attempt.revision_number)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:  # submitted meanwhile (another tab, or the interview's deadline)
+        raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
+    return session.scalar(select(Attempt.revision_number).where(Attempt.id == attempt.id))
+
+
+def _save_once(session: Session, attempt: Attempt, body: str, html: str, based_on: int,
+               client_id: str, size: int) -> AnswerRevision:
+    with transaction(session):
+        current = _claim(session, attempt)
+        newest = None
+        if current:
+            newest = session.scalar(select(AnswerRevision).where(
+                AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == current))
+        if based_on != current:
+            since = session.scalars(select(AnswerRevision.client_id).where(
+                AnswerRevision.attempt_id == attempt.id,
+                AnswerRevision.number > based_on)).all()
+            own = bool(client_id) and 0 <= based_on < current and all(
+                c == client_id for c in since)
+            if not own:
+                raise StaleRevision(newest, current)
+        if newest is not None and newest.body == body:
+            return newest
+        revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=based_on,
+                                  body=body, html=html, size=size, client_id=client_id[:64])
+        session.add(revision)
+        attempt.revision_number = current + 1
+        session.flush()
+    return revision
+
+
+def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page[AnswerRevision]:
+    stmt = (select(AnswerRevision).where(AnswerRevision.attempt_id == attempt.id)
+            .order_by(AnswerRevision.number.desc()))
+    return paginate(session, stmt, number=page, per_page=REVISIONS_PER_PAGE)
+
+
+def get_revision(session: Session, attempt: Attempt, number: int, *,
+                 html: bool = False) -> AnswerRevision:
+    """One revision of the attempt; ``html`` loads its stored HTML in the same query."""
+    revision = session.scalar(_revision_query(html).where(
+        AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == number))
+    if revision is None:
+        raise NotFound("There is no such revision.")
+    return revision
+
+
+def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevision:
+    """Make an earlier revision's text the newest, as a new revision (history is kept)."""
+    _check_open(attempt)
+    old = get_revision(session, attempt, number, html=True)
+    with transaction(session):
+        current = _claim(session, attempt)
+        revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
+                                  body=old.body, html=old.html, size=old.size,
+                                  client_id="restore", restored_from=old.number)
+        session.add(revision)
+        attempt.revision_number = current + 1
+    return revision
+
+
+def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = None) -> HintReveal:
+    """Reveal the next hint and record when (wall clock and timer)."""
+    _check_open(attempt)
+    policy = attempt_policy()
+    policy.check_hints(attempt)
+    policy.check_access(session, attempt)
+    hints = attempt.prompt_revision.hints
+    shown = len(attempt.hint_reveals)
+    if shown >= len(hints):
+        raise NotAllowed("Every hint for this prompt is already shown.")
+    now = now or utcnow()
+    with transaction(session):
+        reveal = HintReveal(attempt_id=attempt.id, hint_index=shown, revealed_at=now,
+                            elapsed_seconds=attempt.elapsed_seconds(now))
+        attempt.hint_reveals.append(reveal)
+    return reveal
+
+
+def set_timer(session: Session, attempt: Attempt, *, running: bool,
+              now: datetime | None = None) -> Attempt:
+    """Pause or resume the attempt's timer. Time running out never changes the answer."""
+    _check_open(attempt)
+    attempt_policy().check_timer(attempt)
+    now = now or utcnow()
+    with transaction(session):
+        if running and attempt.timer_started_at is None:
+            attempt.timer_started_at = now
+        elif not running and attempt.timer_started_at is not None:
+            attempt.timer_seconds = attempt.elapsed_seconds(now)
+            attempt.timer_started_at = None
+    return attempt
+
+
+def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = None,
+                   based_on: int | None = None, client_id: str = "",
+                   now: datetime | None = None, by_server: bool = False) -> Attempt:
+    """Save the final text (if given), stop the timer and freeze the answer.
+
+    ``by_server`` is the interview clock closing the attempt: no deadline check
+    and an empty answer is allowed (the candidate wrote nothing). A submission
+    by the candidate is followed by what the attempt's policy says (an
+    interview is submitted once every one of its attempts is).
+    """
+    now = now or utcnow()
+    if by_server:
+        if not attempt.is_open:
+            return attempt
+    else:
+        _check_open(attempt, now)
+    if body is not None:
+        save_draft(session, attempt, body=body,
+                   based_on=attempt.revision_number if based_on is None else based_on,
+                   client_id=client_id)
+    if attempt.revision_number == 0 and not by_server:
+        raise Invalid("Write an answer before submitting.")
+    with transaction(session):
+        # Write first, then read: the update waits for a save holding the row
+        # (PostgreSQL) or for the writer lock (SQLite), so a save in flight is
+        # part of the answer, no save lands after it, and the refresh reads the
+        # revision number the answer was frozen at. Already submitted (another
+        # tab, or the clock): nothing changes.
+        session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+            .values(status=AttemptStatus.SUBMITTED, submitted_at=now, timer_started_at=None,
+                    timer_seconds=attempt.elapsed_seconds(now))
+            .execution_options(synchronize_session=False))
+        session.refresh(attempt)
+    if not by_server:
+        attempt_policy().after_submit(session, attempt, now=now)
+    return attempt

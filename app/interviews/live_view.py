@@ -1,0 +1,81 @@
+"""The panel's live view of an interview: the newest answers as they are saved, and notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.attempts.lifecycle import latest_revision
+from app.db import transaction, utcnow
+from app.errors import Invalid
+from app.models import AnswerRevision, Attempt, Interview, InterviewNote, User
+
+NOTE_MAX_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class LiveAnswer:
+    attempt: Attempt
+    revision: AnswerRevision | None
+    html: str | None  # None when unchanged since the revision the page has
+
+
+def answer_html(kind: str, revision: AnswerRevision | None) -> str:
+    """An answer as the panel reads it: the HTML stored with the revision, or code as text.
+
+    Load the revision with ``latest_revision(..., html=shows_html(kind))``.
+    """
+    if not shows_html(kind):
+        code = escape(revision.body if revision else "")
+        return f'<pre class="code-answer"><code>{code}</code></pre>'
+    return revision.html if revision else ""
+
+
+def shows_html(kind: str) -> bool:
+    """Whether answers to prompts of ``kind`` are shown as their stored HTML (not as code)."""
+    return kind != "coding"
+
+
+def live_answers(session: Session, interview: Interview,
+                 seen: dict[int, int] | None = None) -> list[LiveAnswer]:
+    """The newest saved revision of each attempt; HTML only for those changed since ``seen``."""
+    seen = seen or {}
+    out = []
+    for item in interview.items:
+        attempt = item.attempt
+        if attempt is None:
+            continue
+        changed = seen.get(attempt.id) != attempt.revision_number
+        kind = item.prompt_revision.kind
+        revision = latest_revision(session, attempt, html=changed and shows_html(kind))
+        out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None))
+    return out
+
+
+def add_note(session: Session, interview: Interview, user: User, body: str, *,
+             now: datetime | None = None) -> InterviewNote:
+    now = now or utcnow()
+    body = body.strip()
+    if not body:
+        raise Invalid("Write the note first.", field="body")
+    if len(body) > NOTE_MAX_CHARS:
+        raise Invalid(f"Keep a note under {NOTE_MAX_CHARS:,} characters.", field="body")
+    elapsed = (int((now - interview.started_at).total_seconds())
+               if interview.started_at else None)
+    with transaction(session):
+        note = InterviewNote(interview_id=interview.id, author_id=user.id, body=body,
+                             created_at=now, elapsed_seconds=elapsed)
+        session.add(note)
+    return note
+
+
+def notes_for(session: Session, interview: Interview, user: User) -> list[InterviewNote]:
+    """The user's own notes: notes are private to their author, like a draft scorecard."""
+    return list(session.scalars(
+        select(InterviewNote).where(InterviewNote.interview_id == interview.id,
+                                    InterviewNote.author_id == user.id)
+        .order_by(InterviewNote.created_at, InterviewNote.id)))
