@@ -56,10 +56,29 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def read_whole(app: Flask):
+    """``app`` as a WSGI callable whose responses are read whole and closed before sending.
+
+    The development server leaves a streamed response (a static file) open when the
+    browser drops the connection half-way, as it does when a page navigates on; the
+    garbage collector then closes the file with a ResourceWarning, which fails
+    whichever test happens to be running.
+    """
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The test app served over HTTP on a free port, in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.models import AnswerRevision, Attempt
+from tests.e2e.conftest import read_whole
 from tests.e2e.pages import sign_in
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
@@ -84,7 +85,7 @@ class RestartableServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, read_whole(self.app), threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
