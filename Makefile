@@ -31,11 +31,15 @@ run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 wit
 	@# The worker runs candidates' code beside the web server; both stop together.
 	@bash scripts/serve.sh $(HOST) $(PORT)
 
+# pytest-xdist workers (`auto`: one per core); each has its own SQLite file, PostgreSQL
+# cluster, queue file and live server. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
+
 test: setup-test ## Set up, install test tools, lint, check the import rules, run the whole suite
 	bash scripts/install-tools.sh test
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
-	.venv/bin/python -m pytest $(PYTEST_ARGS)
+	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 $(UV):
 	$(PYTHON) -m venv .tools

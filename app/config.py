@@ -100,6 +100,19 @@ SETTINGS: tuple[Setting, ...] = (
         "person's runs cannot hold every worker (at least 1).",
     ),
     Setting(
+        "RUN_CPU_SECONDS",
+        10,
+        _int,
+        "Processor time one code run may use before it is stopped (verdict: timeout).",
+    ),
+    Setting(
+        "RUN_WALL_SECONDS",
+        20,
+        _int,
+        "Wall-clock time one code run may take before it is stopped (verdict: timeout). "
+        "A run still going 60 s after this belongs to a stopped worker and is requeued.",
+    ),
+    Setting(
         "UNSAFE_LOCAL_RUNNER",
         False,
         _bool,
@@ -218,6 +231,9 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"ARCHBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
     if config.get("RUNS_PER_USER", 1) < 1:
         raise ConfigError("RUNS_PER_USER must be at least 1, or no run would ever start")
+    for name in ("RUN_CPU_SECONDS", "RUN_WALL_SECONDS"):
+        if config.get(name, 1) < 1:
+            raise ConfigError(f"{name} must be at least 1, or every run would time out")
     if env == "production" and config.get("UNSAFE_LOCAL_RUNNER"):
         raise ConfigError("UNSAFE_LOCAL_RUNNER runs candidates' code without a sandbox and is "
                           "refused in production")

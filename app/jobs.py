@@ -38,12 +38,13 @@ class Jobs:
             # A message only wakes a thread; the database picks the fairest run, which may
             # not be ``run_id`` (kept in the message for the queue's logs).
             from app.db import get_session
-            from app.grading.runs import claimable_people, execute_run
+            from app.grading.runs import claimable_people, execute_run, run_limits
 
             with app.app_context():
                 session, per_user = get_session(), app.config["RUNS_PER_USER"]
                 ran = execute_run(session, per_user=per_user,
-                                  unsafe=app.config["UNSAFE_LOCAL_RUNNER"])
+                                  unsafe=app.config["UNSAFE_LOCAL_RUNNER"],
+                                  limits=run_limits(app.config))
                 # Ending a run frees a place under its owner's cap; the runs waiting
                 # for that place may have spent their wake-ups already, so pass one on.
                 if ran is not None and claimable_people(session, per_user=per_user):
@@ -66,10 +67,10 @@ class Jobs:
     def recover(self) -> None:
         """Requeue the runs a dead worker left behind, and wake workers for orphaned runs."""
         from app.db import get_session
-        from app.grading.runs import claimable_people, recover_stuck_runs
+        from app.grading.runs import claimable_people, recover_stuck_runs, run_limits
 
         session = get_session()
-        requeued = recover_stuck_runs(session)  # each goes back on the queue as it commits
+        requeued = recover_stuck_runs(session, limits=run_limits(current_app.config))
         for run_id in requeued:
             log.warning("requeued run %s left running by a stopped worker", run_id)
         # A worker stopped between ending a run and passing its wake-up on (or holding a

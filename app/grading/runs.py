@@ -9,8 +9,10 @@ run is fairest to run next; pages poll ``get_run``.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, distinct, func, select, update
 from sqlalchemy.orm import Session, aliased
@@ -23,8 +25,15 @@ from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun, Use
 from app.vocabulary import RunVerdict
 
 RUN_LIMITS = Limits()
-# A run still "running" this long after it started belongs to a worker that died.
-STUCK_AFTER = timedelta(seconds=RUN_LIMITS.wall_seconds + 60)
+# A run still "running" this long after its wall-clock limit belongs to a worker that died.
+STUCK_MARGIN = timedelta(seconds=60)
+STUCK_AFTER = timedelta(seconds=RUN_LIMITS.wall_seconds) + STUCK_MARGIN
+
+
+def run_limits(config: Mapping[str, Any]) -> Limits:
+    """The limits of one run: the defaults, with the time limits the settings give."""
+    return replace(RUN_LIMITS, cpu_seconds=config["RUN_CPU_SECONDS"],
+                   wall_seconds=config["RUN_WALL_SECONDS"])
 MAX_TRIES = 2
 PYTHON_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)\n?```", re.DOTALL)
 # The key under which ``app.jobs`` puts the app's job queue on every session it opens.
@@ -187,11 +196,13 @@ def _count_tests(tests: dict[str, str]) -> int:
     return sum(len(re.findall(r"^def test_", text, re.MULTILINE)) for text in tests.values())
 
 
-def recover_stuck_runs(session: Session, *, now: datetime | None = None) -> list[int]:
+def recover_stuck_runs(session: Session, *, now: datetime | None = None,
+                       limits: Limits = RUN_LIMITS) -> list[int]:
     """Requeue runs whose worker died mid-run, or fail them after MAX_TRIES; return their ids."""
     now = now or utcnow()
+    stuck_after = timedelta(seconds=limits.wall_seconds) + STUCK_MARGIN
     stuck = session.scalars(select(TestRun).where(
-        TestRun.status == RunStatus.RUNNING, TestRun.started_at < now - STUCK_AFTER)).all()
+        TestRun.status == RunStatus.RUNNING, TestRun.started_at < now - stuck_after)).all()
     requeued = []
     with transaction(session):
         for run in stuck:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = pytest.StashKey[tempfile.TemporaryDirectory]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,16 +34,51 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def _pw_artifacts_folder(_pw_artifacts_folder: tempfile.TemporaryDirectory,
+                         pytestconfig: pytest.Config) -> tempfile.TemporaryDirectory:
+    """pytest-playwright's scratch folder, kept where ``pytest_sessionfinish`` finds it."""
+    pytestconfig.stash[ARTIFACTS] = _pw_artifacts_folder
+    return _pw_artifacts_folder
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # pytest-playwright removes its folder when pytest unconfigures, which a pytest-xdist
+    # worker does not reach before it exits; Python would then warn as it removed it.
+    folder = session.config.stash.get(ARTIFACTS, None)
+    if folder is not None:
+        folder.cleanup()
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if not Path(CHROMIUM).exists():
         missing_tool(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def read_whole(app: Flask):
+    """``app`` as a WSGI callable whose responses are read whole and closed before sending.
+
+    The development server leaves a streamed response (a static file) open when the
+    browser drops the connection half-way, as it does when a page navigates on; the
+    garbage collector then closes the file with a ResourceWarning, which fails
+    whichever test happens to be running.
+    """
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The test app served over HTTP on a free port, in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

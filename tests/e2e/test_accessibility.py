@@ -15,6 +15,9 @@ from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
 from tests.integration.routes import urls
 
+# The markup axe checks is the same whichever database is behind the pages.
+pytestmark = pytest.mark.db_once
+
 # Every HTML page, as the person who can see it. JSON and static routes are not pages.
 PAGES = [
     ("pages.home", "/", None),

@@ -7,10 +7,12 @@ import threading
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.models import AnswerRevision, Attempt
+from tests.e2e.conftest import read_whole
 from tests.e2e.pages import sign_in
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
@@ -83,7 +85,7 @@ class RestartableServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, read_whole(self.app), threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -141,8 +143,8 @@ def test_closing_the_tab_with_unsaved_text_asks_first(context: BrowserContext, s
 
     page.on("dialog", answer)
     type_at_end(page, " not saved yet")
-    page.close(run_before_unload=True)
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog"):
+        page.close(run_before_unload=True)
     assert asked == ["beforeunload"]
     assert not page.is_closed()
     stored = page.evaluate(f"localStorage.getItem('archboard:attempt:{attempt.id}')")
@@ -155,6 +157,7 @@ def test_text_the_server_refuses_stays_in_the_editor_and_is_not_resent_in_a_loop
     user = make_user(db)
     attempt = make_attempt(db, user, body="Saved start.")
     sign_in(page, server_url, user.email, PASSWORD)
+    page.clock.install()  # runs at the real pace until the test moves it on
     page.goto(f"{server_url}/practice/attempts/{attempt.id}")
     saves = []
     page.on("request", lambda request: saves.append(request.url)
@@ -168,7 +171,11 @@ def test_text_the_server_refuses_stays_in_the_editor_and_is_not_resent_in_a_loop
     expect(save_status(page)).to_contain_text("NUL character (U+0000, invisible) at line 1",
                                               timeout=10_000)
     expect(save_status(page)).to_contain_text("Your text is kept in the editor")
-    page.wait_for_timeout(7_000)  # a retry loop would have sent it again by now (2 s, 4 s)
+    # A retry loop would have sent it again within 7 s (2 s, 4 s): move the page's clock on.
+    with pytest.raises(PlaywrightTimeoutError), page.expect_request(
+            lambda request: request.method == "POST" and request.url.endswith("/draft"),
+            timeout=1_000):
+        page.clock.run_for(7_000)
     assert len(saves) == 1
     assert editor.input_value() == "Saved start. pasted\u0000bytes"
     stored = page.evaluate(f"localStorage.getItem('archboard:attempt:{attempt.id}')")

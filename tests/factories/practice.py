@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.attempts import lifecycle
-from app.content.sync import sync_content
 from app.models import Attempt, User
 from app.practice import services
 from tests.factories.content import DESIGN_PROMPT, DESIGN_RUBRIC, write_content
+from tests.support.library import sync_once
 
 
 def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
@@ -31,7 +31,7 @@ def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
         (root / "prompts" / f"service-{n:02d}.md").write_text(
             text.replace("competencies: [api-design, scalability]",
                          f"competencies: [api-design, scalability]\nrubric: {rubric}"))
-    sync_content(db, root)
+    sync_once(db, root)  # the real sync the first time, its rows replayed after
     return root
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from http import HTTPStatus
 
+import pytest
+
 from app.auth.access import ANYONE, SIGNED_IN, AccessRule, rule_for
 from app.models import Role
 from tests.conftest import make_test_app
 from tests.factories.users import PASSWORD, make_user
+
+# Which rule guards which route does not depend on the database.
+pytestmark = pytest.mark.db_once
 
 
 def test_every_route_has_an_access_declaration(app):

@@ -53,6 +53,7 @@ from tests.factories.interviews import (
 )
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_admin, make_user
+from tests.support.library import build_once
 from tests.support.web import WebClient
 
 ACTORS = ("anonymous", "candidate_a", "candidate_b", "panel", "off_panel", "author", "admin")
@@ -235,6 +236,17 @@ class World:
 
 
 def build_world(db: Session, root: Path) -> World:
+    """The world: built in the first test on each database, its rows replayed in the others."""
+    world = build_once(db, "access matrix", lambda: _world_of_ids(db, root))
+    return replace(world, people={name: db.get(User, id_) for name, id_ in world.people.items()})
+
+
+def _world_of_ids(db: Session, root: Path) -> World:
+    world = _build_world(db, root)
+    return replace(world, people={name: user.id for name, user in world.people.items()})
+
+
+def _build_world(db: Session, root: Path) -> World:
     load_library(db, root)
     a = make_user(db, name="Casey Candidate", email="casey@example.com")
     people = {

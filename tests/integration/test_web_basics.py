@@ -13,6 +13,9 @@ from tests.factories.users import PASSWORD, make_user
 from tests.integration.routes import urls
 from tests.support.web import WebClient
 
+# Headers, CSRF, error pages and previews: the same whichever database is behind them.
+pytestmark = pytest.mark.db_once
+
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 

@@ -93,3 +93,12 @@ def test_runs_per_user_defaults_to_one_and_refuses_zero(tmp_path):
     config = load_settings({"RUNS_PER_USER": "0"}, tmp_path)
     with pytest.raises(ConfigError, match="RUNS_PER_USER"):
         check_settings(config)
+
+
+@pytest.mark.parametrize("name", ["RUN_CPU_SECONDS", "RUN_WALL_SECONDS"])
+def test_run_time_limits_below_a_second_are_refused(name, tmp_path):
+    config = load_settings({name: "1"}, tmp_path)
+    check_settings(config)
+    config[name] = 0
+    with pytest.raises(ConfigError, match=name):
+        check_settings(config)

@@ -17,6 +17,9 @@ import pytest
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
 
+# Where ``next`` may lead is decided on the URL alone, whichever database is behind it.
+pytestmark = pytest.mark.db_once
+
 HOSTILE = [
     "////evil.example/x",
     "///evil.example",

@@ -6,10 +6,17 @@ import time
 from datetime import timedelta
 from http import HTTPStatus
 
+import pytest
 from sqlalchemy import select
 
 from app.grading.runner.sandbox import sandbox_problem
-from app.grading.runs import STUCK_AFTER, recover_stuck_runs, request_run
+from app.grading.runs import (
+    STUCK_AFTER,
+    STUCK_MARGIN,
+    recover_stuck_runs,
+    request_run,
+    run_limits,
+)
 from app.jobs import get_jobs
 from app.models import RunKind, RunStatus, TestRun
 from tests.factories.practice import load_library, make_attempt
@@ -122,6 +129,18 @@ def test_a_run_lost_twice_is_failed_with_a_reason(app, db, tmp_path):
     assert "stopped 2 times" in run.detail
 
 
+def test_a_shorter_wall_clock_limit_finds_a_stuck_run_sooner(db, tmp_path):
+    load_library(db, tmp_path)
+    attempt = make_attempt(db, make_user(db), "sum-two", body=RIGHT)
+    run = request_run(db, attempt, RunKind.PUBLIC)
+    run.status, run.tries, run.started_at = RunStatus.RUNNING, 1, attempt.started_at
+    db.commit()
+    later = attempt.started_at + timedelta(seconds=8) + STUCK_MARGIN + timedelta(seconds=1)
+    assert recover_stuck_runs(db, now=later) == []  # the default limit: it may still be going
+    short = run_limits({"RUN_CPU_SECONDS": 3, "RUN_WALL_SECONDS": 8})
+    assert recover_stuck_runs(db, now=later, limits=short) == [run.id]
+
+
 HOSTILE = {
     "infinite loop": "def add(a, b):\n    while True:\n        pass\n",
     "fork bomb": ("import os\n\ndef add(a, b):\n    while True:\n        try:\n"
@@ -131,6 +150,8 @@ HOSTILE = {
 }
 
 
+# The sandbox tests' short limits: the loops stop after seconds, not a worker's 10 s and 20 s.
+@pytest.mark.worker_settings(RUN_CPU_SECONDS="3", RUN_WALL_SECONDS="8")
 def test_the_app_keeps_serving_while_hostile_code_runs(client, db, tmp_path, worker, app):
     load_library(db, tmp_path)
     ids = []
@@ -153,6 +174,8 @@ def test_the_app_keeps_serving_while_hostile_code_runs(client, db, tmp_path, wor
     verdicts = dict(zip(HOSTILE, (r.verdict for r in runs), strict=True))
     assert verdicts == {"infinite loop": "timeout", "fork bomb": "timeout",
                         "10 GB": "memory_limit", "100 MB of output": "output_limit"}
+    assert runs[0].detail in {"stopped after 3 s of CPU time",  # the worker's own limits
+                              "stopped after 8 s of wall-clock time"}
     assert all(r.passed == 0 for r in runs)
     assert healthy > 0
     assert client.get("/healthz").status_code == HTTPStatus.OK
