@@ -31,9 +31,10 @@ run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 wit
 	@# The worker runs candidates' code beside the web server; both stop together.
 	@bash scripts/serve.sh $(HOST) $(PORT)
 
-# pytest-xdist workers (`auto`: one per core); each has its own SQLite file, PostgreSQL
+# pytest-xdist workers: two per core, because much of the suite waits (browsers, worker
+# processes, sandboxes) rather than computes. Each has its own SQLite file, PostgreSQL
 # cluster, queue file and live server. TEST_WORKERS=0 runs the suite in one process.
-TEST_WORKERS ?= auto
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 test: setup-test ## Set up, install test tools, lint, check the import rules, run the whole suite
 	bash scripts/install-tools.sh test
