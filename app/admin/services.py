@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.db import transaction
 from app.errors import Invalid, NotAllowed, NotFound
@@ -18,7 +18,8 @@ SEARCH_MAX_CHARS = 254
 
 def list_users(session: Session, *, search: str = "", page: int = 1) -> Page[User]:
     """Accounts matching ``search`` (email or name), oldest first, a page at a time."""
-    stmt = select(User).order_by(User.id)
+    # The page shows each account's roles: one query for the page's grants.
+    stmt = select(User).options(selectinload(User.role_grants)).order_by(User.id)
     if len(search.strip()) > SEARCH_MAX_CHARS:
         raise Invalid(f"Search for at most {SEARCH_MAX_CHARS} characters: no email address or "
                       "name is longer.", field="q")

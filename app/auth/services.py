@@ -140,17 +140,19 @@ def start_session(session: Session, user: User, *, days: int, user_agent: str = 
 
 def load_signed_in_user(session: Session, token: str) -> User | None:
     """The user of a live sign-in with this token, or None if it ended or expired."""
-    row = session.scalar(
+    # One statement for every signed-in request: the session row, its user and
+    # the user's roles (one row per role, which the access checks then read).
+    row = session.execute(
         select(UserSession)
         .join(UserSession.user)
-        .options(contains_eager(UserSession.user))
+        .options(contains_eager(UserSession.user).joinedload(User.role_grants))
         .where(
             UserSession.token_hash == hash_token(token),
             UserSession.ended_at.is_(None),
             UserSession.expires_at > utcnow(),
             User.is_active.is_(True),
         )
-    )
+    ).unique().scalar_one_or_none()
     if row is None:
         return None
     row.user.session_token = token

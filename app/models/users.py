@@ -34,8 +34,11 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Loaded only when asked for: most users a page loads are shown, not checked.
+    # The signed-in user's roles come with its session row (load_signed_in_user),
+    # and lists that show roles load them for the whole page at once.
     role_grants: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
     )
 
     # Set by the session loader: the token of the sign-in this request uses.
