@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -79,12 +81,39 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# A pooled connection older than this is replaced at checkout: a firewall or proxy
+# that silently drops idle connections leaves no trace on the socket to look for.
+POOL_RECYCLE_SECONDS = 30 * 60
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings Archboard relies on for each backend."""
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+    else:
+        event.listen(engine, "checkout", _refuse_hung_up_connection)
     return engine
+
+
+def _refuse_hung_up_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Replace a pooled connection the server closed while it sat idle (a restart).
+
+    An idle connection has nothing to read: the server only speaks in answer to a
+    statement. If its socket is readable, the server sent its goodbye or closed
+    it, so the pool discards it and connects afresh (raising DisconnectionError
+    here makes the pool do that; anything else readable costs at most a needless
+    reconnect, as the app never LISTENs). This costs one poll() and no round trip, where a
+    ping per checkout (``pool_pre_ping``) costs a ``SELECT 1`` on every request.
+    A connection that breaks while in use still fails that request, and SQLAlchemy
+    then drops every connection the pool held before.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection was closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection while it was idle")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
