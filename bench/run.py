@@ -95,10 +95,44 @@ def main() -> None:
         timed("GET comparison (6 reviewers)", 200, lambda: client.get(base + "/comparison"))
         timed("GET live/updates, nothing new", 300,
               lambda: client.get(base + f"/live/updates?seen={attempt_id}:1:1&stage=debrief"))
+        autosaves(app, client)
         get_database(app).engine.dispose()
 
     table = [[(i * 7 + j * 3) % 4 + 1 for j in range(6)] for i in range(25)]
     timed("panel_agreement, 25 criteria x 6 reviewers", 300, lambda: panel_agreement(table))
+
+
+def autosaves(app, client) -> None:
+    """Time autosave on a design prompt (the 5 KB answer is rendered on each save) and on a
+    coding prompt (code is stored without HTML: the request and its statements alone)."""
+    from app.db import get_session
+    from app.models import User
+    from app.practice import services
+
+    page = client.get("/").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    for slug, label in (("chat-service", "design, 5 KB"), ("lru-cache-ttl", "code, 5 KB")):
+        with app.app_context():
+            db = get_session()
+            user = db.query(User).filter_by(email="bench@example.com").one()
+            url = f"/practice/attempts/{services.start_attempt(db, user, slug).id}/draft"
+        newest = [0]
+
+        def save(body: str, based_on: int, client_id: str = "bench", url=url):
+            response = client.post(url, json={"body": body, "based_on": based_on,
+                                              "client_id": client_id},
+                                   headers={"X-CSRFToken": token})
+            assert response.status_code in (200, 409), response.status_code
+            return response
+
+        def fresh(newest=newest, save=save):
+            newest[0] = save(ANSWER + str(newest[0]), newest[0]).json["revision"]
+
+        timed(f"POST autosave, new text ({label})", 300, fresh)
+        timed(f"POST autosave, unchanged text ({label})", 300,
+              lambda newest=newest, save=save: save(ANSWER + str(newest[0] - 1), newest[0]))
+        timed(f"POST autosave, stale: 409 ({label})", 300,
+              lambda newest=newest, save=save: save("elsewhere", newest[0] - 1, "other-tab"))
 
 
 def scored_interview(app, *, reviewers: int) -> tuple[int, int]:

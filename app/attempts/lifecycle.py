@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload, undefer
 
 from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
@@ -32,6 +32,7 @@ from app.models import (
     RunKind,
     User,
 )
+from app.models.attempts import answer_digest
 from app.pagination import Page, paginate
 from app.vocabulary import PromptStatus
 
@@ -84,6 +85,27 @@ def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
     return attempt
 
 
+def get_attempt_to_save(session: Session, user: User, attempt_id: int) -> Attempt:
+    """The user's attempt with only what saving reads of it, in one query; NotFound if not theirs.
+
+    Saving needs the attempt's row, its kind (how the HTML is stored), its
+    interview (the deadline) and, for the access rule, its rubric; not the
+    prompt's text, the rubric's criteria or the hints that ``get_own_attempt``
+    loads for the pages.
+    """
+    attempt = session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(joinedload(Attempt.prompt_revision).load_only(PromptRevision.kind),
+                 joinedload(Attempt.rubric_revision).load_only(RubricRevision.rubric_id),
+                 joinedload(Attempt.interview))
+    )
+    if attempt is None:  # someone else's attempt is reported as missing, not forbidden
+        raise NotFound("There is no such attempt.")
+    attempt_policy().check_access(session, attempt)  # the same rule as every other action
+    return attempt
+
+
 def _revision_query(html: bool):
     """Answer revisions, with their stored HTML loaded too if ``html`` (it is deferred)."""
     query = select(AnswerRevision)
@@ -126,9 +148,10 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     # (code is shown as text and stores none). Before the transaction, so no
     # lock is held while it renders.
     html = get_kind(attempt.prompt_revision.kind).stored_html(body, render_markdown)
+    digest = answer_digest(body)
     for _ in range(3):  # a unique-number race with another save: re-check and retry
         try:
-            return _save_once(session, attempt, body, html, based_on, client_id, size)
+            return _save_once(session, attempt, body, html, digest, based_on, client_id, size)
         except IntegrityError:
             # transaction() has rolled the save back (only its savepoint, when a
             # caller's transaction holds this one): re-read and try again.
@@ -137,44 +160,72 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
 
 
 def _claim(session: Session, attempt: Attempt) -> int:
-    """Take the open attempt for writing, then read its newest revision number.
+    """Take the open attempt for writing; its newest revision number, read by the same statement.
 
     Writing first (an update that changes nothing) holds the attempt's row on
     PostgreSQL and the database's one writer lock on SQLite until the caller's
     transaction ends, so saves, restores and submits to one attempt take turns,
     and a save never lands after the answer was submitted. A plain SELECT
-    ... FOR UPDATE would not do on SQLite, which reads before it locks.
+    ... FOR UPDATE would not do on SQLite, which reads before it locks. The
+    number comes back with RETURNING, so it is the one the lock holds.
     """
-    claimed = session.execute(
+    current = session.scalar(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
         .values(revision_number=Attempt.revision_number)
-        .execution_options(synchronize_session=False)).rowcount
-    if not claimed:  # submitted meanwhile (another tab, or the interview's deadline)
+        .returning(Attempt.revision_number)
+        .execution_options(synchronize_session=False))
+    if current is None:  # submitted meanwhile (another tab, or the interview's deadline)
         raise AttemptClosed("This attempt was submitted; its answer can no longer change.")
-    return session.scalar(select(Attempt.revision_number).where(Attempt.id == attempt.id))
+    return current
 
 
-def _save_once(session: Session, attempt: Attempt, body: str, html: str, based_on: int,
-               client_id: str, size: int) -> AnswerRevision:
+def _newest(session: Session, attempt: Attempt, number: int, *,
+            text: bool) -> AnswerRevision | None:
+    """Revision ``number`` of the attempt; without ``text``, its digest but not its body."""
+    if not number:
+        return None
+    query = select(AnswerRevision).where(AnswerRevision.attempt_id == attempt.id,
+                                         AnswerRevision.number == number)
+    if text:  # filled in even if a copy without the body is in the session already
+        query = query.execution_options(populate_existing=True)
+    else:
+        query = query.options(load_only(AnswerRevision.number, AnswerRevision.size,
+                                        AnswerRevision.body_digest, AnswerRevision.created_at,
+                                        AnswerRevision.client_id))
+    return session.scalar(query)
+
+
+def _own_lost_reply(session: Session, attempt: Attempt, based_on: int, current: int,
+                    client_id: str) -> bool:
+    """True if every revision after ``based_on`` was saved by this editor (its reply was lost)."""
+    if not client_id or not 0 <= based_on < current:
+        return False
+    other = session.scalar(select(AnswerRevision.id).where(
+        AnswerRevision.attempt_id == attempt.id, AnswerRevision.number > based_on,
+        AnswerRevision.client_id != client_id).limit(1))
+    return other is None
+
+
+def _save_once(session: Session, attempt: Attempt, body: str, html: str, digest: str,
+               based_on: int, client_id: str, size: int) -> AnswerRevision:
     with transaction(session):
         current = _claim(session, attempt)
-        newest = None
-        if current:
-            newest = session.scalar(select(AnswerRevision).where(
-                AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == current))
-        if based_on != current:
-            since = session.scalars(select(AnswerRevision.client_id).where(
-                AnswerRevision.attempt_id == attempt.id,
-                AnswerRevision.number > based_on)).all()
-            own = bool(client_id) and 0 <= based_on < current and all(
-                c == client_id for c in since)
-            if not own:
-                raise StaleRevision(newest, current)
-        if newest is not None and newest.body == body:
-            return newest
+        if based_on != current and not _own_lost_reply(session, attempt, based_on, current,
+                                                        client_id):
+            # Only a conflict reads the newest text back: the page shows it.
+            newest = _newest(session, attempt, current, text=True)
+            if newest is not None:
+                # Out of the session, so the rollback that follows does not expire
+                # the text the reply carries (reading it again is one more query).
+                session.expunge(newest)
+            raise StaleRevision(newest, current)
+        newest = _newest(session, attempt, current, text=False)
+        if newest is not None and newest.size == size and newest.body_digest == digest:
+            return newest  # the text it already holds: nothing to write
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=based_on,
-                                  body=body, html=html, size=size, client_id=client_id[:64])
+                                  body=body, html=html, size=size, body_digest=digest,
+                                  client_id=client_id[:64])
         session.add(revision)
         attempt.revision_number = current + 1
         session.flush()
@@ -205,6 +256,7 @@ def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerR
         current = _claim(session, attempt)
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
                                   body=old.body, html=old.html, size=old.size,
+                                  body_digest=old.body_digest,
                                   client_id="restore", restored_from=old.number)
         session.add(revision)
         attempt.revision_number = current + 1

@@ -8,6 +8,7 @@ Each autosave is an ``AnswerRevision``; nothing is ever overwritten.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
@@ -85,6 +86,11 @@ class Attempt(Base):
         return self.status is AttemptStatus.IN_PROGRESS
 
 
+def answer_digest(body: str) -> str:
+    """The SHA-256 of an answer's UTF-8 text, in hex: what a save compares instead of the text."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 class AnswerRevision(Base):
     """One saved state of an answer. ``based_on`` is the revision the editor started from."""
 
@@ -101,6 +107,9 @@ class AnswerRevision(Base):
     # text, and the HTML can be several times its size.
     html: Mapped[str] = mapped_column(Text, deferred=True)
     size: Mapped[int]  # bytes of UTF-8
+    # answer_digest(body): a save tells unchanged text from new by this and the
+    # size, without reading a body of up to ANSWER_MAX_BYTES back.
+    body_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The editor (one page load) that saved it: saves from the same editor
     # never conflict with each other, even if a response was lost.

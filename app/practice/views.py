@@ -116,7 +116,8 @@ def draft(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/draft")
 @access(CANDIDATE)
 def save_draft(attempt_id: int):
-    attempt = _own_attempt(attempt_id)
+    # Not _own_attempt: saving reads none of the prompt, rubric or hints it loads.
+    attempt = lifecycle.get_attempt_to_save(get_session(), current_user, attempt_id)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         data = {}

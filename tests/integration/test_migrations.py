@@ -14,7 +14,8 @@ from app.attempts import lifecycle
 from app.content.render import render_markdown
 from app.db import Base, UTCDateTime, get_database
 from app.migrations_cli import alembic_config
-from app.models import AnswerRevision
+from app.models import AnswerRevision, Attempt
+from app.models.attempts import answer_digest
 from tests.conftest import make_test_app
 from tests.factories.interviews import (
     answer_and_submit,
@@ -95,6 +96,32 @@ def test_the_upgrade_to_stored_html_renders_the_answers_saved_before_it(
                                 .order_by(AnswerRevision.number)).all()
         assert [body for body, _ in stored] == ANSWERS
         assert [html for _, html in stored] == [str(render_markdown(b)) for b in ANSWERS]
+
+
+def test_the_upgrade_to_answer_digests_fills_them_for_the_answers_saved_before_it(
+        database_url, tmp_path, db_backend):
+    with fresh_database(database_url, tmp_path, db_backend) as app:
+        engine = get_database(app).engine
+        config = alembic_config(app)
+        command.upgrade(config, "head")
+        with get_database(app).sessionmaker() as db:
+            load_library(db, tmp_path / "content")
+            attempt = make_attempt(db, make_user(db), body=ANSWERS[0])
+            for number, body in enumerate([*ANSWERS[1:], "ünïcode ✓"], start=1):
+                lifecycle.save_draft(db, attempt, body=body, based_on=number)
+        command.downgrade(config, "0009")
+        assert "body_digest" not in {c["name"] for c in inspect(engine).get_columns(
+            "answer_revisions")}
+        command.upgrade(config, "head")
+        with get_database(app).sessionmaker() as db:
+            stored = db.execute(select(AnswerRevision.body, AnswerRevision.body_digest)
+                                .order_by(AnswerRevision.number)).all()
+            assert [body for body, _ in stored] == [*ANSWERS, "ünïcode ✓"]
+            assert [digest for _, digest in stored] == [answer_digest(b) for b, _ in stored]
+            # A save of the text the newest revision holds is still recognised as unchanged.
+            attempt = db.get(Attempt, attempt.id)
+            again = lifecycle.save_draft(db, attempt, body="ünïcode ✓", based_on=4)
+            assert again.number == 4
 
 
 DROPPED = {"attempts": {"mode", "self_assessed_at"}, "hint_reveals": {"revealed_at"},

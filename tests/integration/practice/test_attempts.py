@@ -93,6 +93,27 @@ def test_a_save_whose_reply_was_lost_does_not_conflict_with_the_same_editor(clie
     assert revisions(db, attempt_id) == [(1, "a"), (2, "ab"), (3, "abc")]
 
 
+def test_a_lost_reply_is_still_a_conflict_once_another_editor_saved_since(client, db, library,
+                                                                           candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "a", 0, client_id="tab-a")
+    save(client, attempt_id, "ab", 1, client_id="tab-a")  # this reply never arrived
+    save(client, attempt_id, "ab + from tab B", 2, client_id="tab-b")
+    retried = save(client, attempt_id, "abc", 1, client_id="tab-a")
+    assert retried.status_code == HTTPStatus.CONFLICT
+    assert retried.json["current"]["body"] == "ab + from tab B"
+    assert revisions(db, attempt_id)[-1] == (3, "ab + from tab B")
+
+
+def test_saving_the_text_a_restore_brought_back_writes_nothing(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "alpha", 0)
+    save(client, attempt_id, "bravo", 1)
+    client.post(f"/practice/attempts/{attempt_id}/revisions/1/restore")
+    assert save(client, attempt_id, "alpha", 3).json["revision"] == 3
+    assert save(client, attempt_id, "alphA", 3).json["revision"] == 4
+
+
 def test_an_oversized_answer_is_413_with_a_message_and_nothing_saved(client, db, library,
                                                                         candidate):
     attempt_id = start(client)
