@@ -13,13 +13,13 @@ from tests.factories.interviews import join_and_start, make_interview, make_pane
 from tests.factories.users import PASSWORD
 from tests.support.web import WebClient
 
-# The whole request, sign-in included: the session and its user, their roles,
+# The whole request, sign-in included: the session with its user and roles,
 # the attempt with what saving reads of it (one statement), for practice the
 # check that no pending interview closes it, the claim, the newest revision's
 # number and digest, then the new revision and the attempt's new number. A
 # stale save reads, instead of writing, whether another editor saved since
 # and the newest text.
-FRESH, UNCHANGED, STALE = 8, 6, 7
+FRESH, UNCHANGED, STALE = 7, 5, 6
 BIG = "word " * 39_000  # about 195 KB, near the answer limit
 
 
