@@ -8,9 +8,10 @@ For each database it seeds one (``bench/seed.py``; a SQLite file is kept under
 unchanged, a PostgreSQL cluster is throwaway), starts the app and the floor
 (``bench/floor.py``) under gunicorn with production settings, signs in a seeded
 candidate and interviewer through the login form, checks every page answers 2xx
-for them, then loads each page with wrk and prints requests per second, median
-and 99th percentile latency, error responses, bytes per response and the ratio
-to the floor. Everything it starts is stopped when it ends, also on Ctrl-C.
+for them, then loads each page with wrk, right after a run of the floor, and
+prints requests per second, median and 99th percentile latency, error
+responses (status 400 and up, and socket errors), bytes per response, the
+floor's rate and the ratio to it. Everything it starts is stopped when it ends, also on Ctrl-C.
 Figures depend on the machine; they are printed, never asserted.
 """
 
@@ -321,42 +322,50 @@ def bench_database(label: str, url: str, ids: dict, args: argparse.Namespace) ->
                                  f"as the {endpoint.who}\n{(tmp / 'app.log').read_text()[-3000:]}")
             sizes[endpoint.name] = len(body)
         lines = [f"{label}: gunicorn {args.workers} sync workers, wrk {args.threads} threads "
-                 f"{args.connections} connections, {args.seconds:g} s per page",
+                 f"{args.connections} connections, {args.seconds:g} s per page; each page "
+                 "right after a floor run of its own",
                  "",
                  f"| {'page':<24} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | "
-                 f"{'errors':>6} | {'bytes':>7} | {'x floor':>7} |",
-                 f"|{'-' * 26}|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|"]
+                 f"{'errors':>6} | {'bytes':>7} | {'floor/s':>7} | {'x floor':>7} |",
+                 f"|{'-' * 26}|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|{'-' * 8}:|"
+                 f"{'-' * 8}:|{'-' * 8}:|"]
         print("\n".join(lines), flush=True)
-        floor_rate = None
-        # The floor again at the end: if the machine got busier or quieter meanwhile,
-        # the two floor rows differ and the ratios are only as good as that.
-        pages.append(pages[0])
-        for n, endpoint in enumerate(pages):
+
+        def measure(endpoint: Endpoint, *, warm: bool) -> Figures:
             port = floor_port if endpoint.who == "floor" else app_port
-            who = cookies[endpoint.who]
             idle = "/fortunes" if endpoint.who == "floor" else "/healthz"
-            if args.warmup:
+            who = cookies[endpoint.who]
+            if warm and args.warmup:
                 run_wrk(port, endpoint.path, who, seconds=args.warmup,
                         connections=args.connections, threads=args.threads)
                 settle(port, idle)
             figures = run_wrk(port, endpoint.path, who, seconds=args.seconds,
                               connections=args.connections, threads=args.threads)
             settle(port, idle)
-            if n == 0:
-                floor_rate = figures.requests_per_second
-            ratio = figures.requests_per_second / floor_rate if floor_rate else 0.0
-            errors = figures.errors + figures.socket_errors
-            name = "floor (again)" if n and endpoint.who == "floor" else endpoint.name
-            line = (f"| {name:<24} | {figures.requests_per_second:7.1f} | "
-                    f"{figures.p50_ms:7.1f} | {figures.p99_ms:7.1f} | {errors:6d} | "
-                    f"{sizes[endpoint.name]:7,d} | {ratio:6.2f}x |")
+            return figures
+
+        def row(endpoint: Endpoint, figures: Figures, floor: Figures) -> None:
+            rate = figures.requests_per_second
+            line = (f"| {endpoint.name:<24} | {rate:7.1f} | "
+                    f"{figures.p50_ms:7.1f} | {figures.p99_ms:7.1f} | "
+                    f"{figures.errors + figures.socket_errors:6d} | "
+                    f"{sizes[endpoint.name]:7,d} | {floor.requests_per_second:7.1f} | "
+                    f"{rate / floor.requests_per_second:6.2f}x |")
             print(line, flush=True)
             lines.append(line)
-            last_floor = figures.requests_per_second
-        drift = last_floor / floor_rate - 1
-        if abs(drift) > 0.2:
-            note = (f"The floor moved {drift:+.0%} during the run: the machine's load changed, "
-                    "so the ratios are rough; run again on a quiet machine.")
+
+        # The machine's load can change during a run (other processes, turbo, the
+        # page cache), so each page is compared with the floor measured just before it.
+        floor_endpoint, floors = pages[0], []
+        for endpoint in pages[1:]:
+            floor = measure(floor_endpoint, warm=not floors)
+            if not floors:
+                row(floor_endpoint, floor, floor)
+            floors.append(floor.requests_per_second)
+            row(endpoint, measure(endpoint, warm=True), floor)
+        if floors:
+            note = (f"The floor ran at {min(floors):.0f} to {max(floors):.0f} req/s "
+                    f"during the run (median {sorted(floors)[len(floors) // 2]:.0f}).")
             print(note)
             lines += ["", note]
         return lines
