@@ -17,7 +17,7 @@ UV := .tools/bin/uv
 FLASK := .venv/bin/flask --app wsgi
 VENDOR := app/static/vendor/BUILT
 
-.PHONY: help run test setup setup-test assets database lint bench clean
+.PHONY: help run test setup setup-test assets database lint bench bench-micro clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,7 +67,15 @@ lint: setup-test ## Ruff, the import rules (lint-imports), and the content check
 	.venv/bin/lint-imports
 	$(FLASK) content check
 
-bench: setup ## Print the benchmark figures
+# The load test: pages under gunicorn and wrk against a bare Flask page (bench/load.py).
+# BENCH_ARGS="--db both" adds PostgreSQL; without --quick each page gets 10 s.
+BENCH_ARGS ?= --quick
+
+bench: setup-test ## Load test the main pages against the floor (quick, SQLite)
+	bash scripts/install-tools.sh bench
+	.venv/bin/python bench/load.py $(BENCH_ARGS)
+
+bench-micro: setup ## Print the in-process figures (markdown, test-client page timings)
 	.venv/bin/python bench/run.py
 
 clean: ## Remove everything the set-up builds (keeps instance/)

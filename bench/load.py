@@ -1,0 +1,428 @@
+"""Load test: every main page under gunicorn and wrk, against the bare Flask floor.
+
+    make bench                                  (quick: SQLite, 3 s per page)
+    .venv/bin/python bench/load.py --db both    (10 s per page, SQLite then PostgreSQL)
+
+For each database it seeds one (``bench/seed.py``; a SQLite file is kept under
+``bench/.data/`` and reused while migrations, content and the seed script are
+unchanged, a PostgreSQL cluster is throwaway), starts the app and the floor
+(``bench/floor.py``) under gunicorn with production settings, signs in a seeded
+candidate and interviewer through the login form, checks every page answers 2xx
+for them, then loads each page with wrk, right after a run of the floor, and
+prints requests per second, median and 99th percentile latency, error
+responses (status 400 and up, and socket errors), bytes per response, the
+floor's rate and the ratio to it. Everything it starts is stopped when it ends, also on Ctrl-C.
+Figures depend on the machine; they are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    who: str  # "floor", "candidate" or "interviewer"
+    path: str
+
+
+def endpoints(ids: dict) -> list[Endpoint]:
+    """The pages to load, filled in with the seeded ids."""
+    interview = f"/interviews/{ids['interview_id']}"
+    workspace = f"/practice/attempts/{ids['workspace_attempt_id']}"
+    poll = urlencode({"seen": ids["live_seen"], "stage": "debrief"})
+    return [
+        Endpoint("floor (fortunes)", "floor", "/fortunes"),
+        Endpoint("library", "candidate", "/practice"),
+        Endpoint("prompt", "candidate", f"/practice/prompts/{ids['prompt_slug']}"),
+        Endpoint("workspace", "candidate", workspace),
+        Endpoint("result", "candidate", f"/practice/attempts/{ids['result_attempt_id']}/result"),
+        Endpoint("progress", "candidate", "/practice/progress"),
+        Endpoint("revision history", "candidate", workspace + "/revisions"),
+        Endpoint("dashboard", "interviewer", "/interviews"),
+        Endpoint("interview overview", "interviewer", interview),
+        Endpoint("scorecard", "interviewer", interview + "/scorecard"),
+        Endpoint("comparison", "interviewer", interview + "/comparison"),
+        Endpoint("live poll (nothing new)", "interviewer", f"{interview}/live/updates?{poll}"),
+    ]
+
+
+@dataclass
+class Figures:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # responses with status 400 and up, as wrk counts them
+    socket_errors: int
+    requests: int
+
+
+# Processes ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}:\n"
+                             f"{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not listen on port {port} within {timeout:.0f} s")
+
+
+def start_gunicorn(stack: ExitStack, target: str, env: dict, log: Path, workers: int) -> int:
+    """gunicorn with sync workers on a free loopback port; stopped when ``stack`` closes."""
+    port = free_port()
+    with log.open("w") as handle:
+        # A session (process group) of its own: stopping it stops its workers too.
+        process = subprocess.Popen(  # noqa: S603 - fixed commands
+            [str(GUNICORN), "--workers", str(workers), "--worker-class", "sync",
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target],
+            cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    stack.callback(stop_process, process)
+    wait_for_port(port, process, log)
+    return port
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+# Seeding ------------------------------------------------------------------------------------
+
+
+def fingerprint() -> str:
+    """What a kept SQLite seed depends on: the migrations, the content and the seed script."""
+    digest = hashlib.sha256()
+    files = [ROOT / "bench" / "seed.py", *sorted((ROOT / "migrations").rglob("*.py")),
+             *sorted((ROOT / "prompts").rglob("*")), *sorted((ROOT / "rubrics").rglob("*"))]
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def run_seed(url: str, scale: float, out: Path) -> dict:
+    command = [str(PYTHON), str(ROOT / "bench" / "seed.py"), url, "--scale", str(scale),
+               "--out", str(out)]
+    # The migrations log to stderr: shown only when the seed fails.
+    done = subprocess.run(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    if done.returncode:
+        raise SystemExit(f"bench/seed.py failed:\n{done.stderr[-3000:]}")
+    return json.loads(out.read_text())
+
+
+def sqlite_database(scale: float) -> tuple[str, dict]:
+    """The kept SQLite seed at ``scale``, made again when what it depends on changed."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"seed-{scale:g}.sqlite"
+    meta = path.with_suffix(".json")
+    url = f"sqlite:///{path}"
+    mark = fingerprint()
+    if meta.exists() and path.exists():
+        ids = json.loads(meta.read_text())
+        if ids.get("fingerprint") == mark:
+            print(f"reusing {path.relative_to(ROOT)} (seeded at scale {scale:g})")
+            return url, ids
+    for stale in (path, meta, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    print(f"seeding {path.relative_to(ROOT)} at scale {scale:g}")
+    ids = run_seed(url, scale, meta)
+    ids["fingerprint"] = mark
+    meta.write_text(json.dumps(ids, indent=2) + "\n")
+    return url, ids
+
+
+def postgres_database(stack: ExitStack, scale: float) -> tuple[str, dict]:
+    """A throwaway PostgreSQL cluster, seeded; stopped and removed when ``stack`` closes."""
+    sys.path.insert(0, str(ROOT))
+    from tests.support.postgres import start_postgres
+
+    server = start_postgres()
+    if isinstance(server, str):
+        raise SystemExit(f"PostgreSQL: {server}")
+    stack.callback(server.stop)
+    print(f"seeding a throwaway PostgreSQL cluster on port {server.port} at scale {scale:g}")
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="archboard-bench-"))
+    out = Path(tmp) / "ids.json"
+    return server.url, run_seed(server.url, scale, out)
+
+
+# Signing in ---------------------------------------------------------------------------------
+
+
+def request(port: int, method: str, path: str, cookies: dict[str, str],
+            body: dict | None = None) -> tuple[int, bytes, list[str]]:
+    """One HTTP request; returns the status, the body and the Set-Cookie headers."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"User-Agent": "archboard-bench"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    data = None
+    if body is not None:
+        data = urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read(), response.headers.get_all("Set-Cookie") or []
+    finally:
+        conn.close()
+
+
+def keep_cookies(cookies: dict[str, str], set_cookies: list[str]) -> None:
+    # The cookies are marked Secure (production); a benchmark on loopback sends them anyway.
+    for header in set_cookies:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        if "expires=Thu, 01 Jan 1970" in header or "Max-Age=0" in header:
+            cookies.pop(name.strip(), None)
+        else:
+            cookies[name.strip()] = value.strip()
+
+
+def sign_in(port: int, email: str, password: str) -> dict[str, str]:
+    """Sign in through the login form like a browser: its CSRF token, then the POST."""
+    cookies: dict[str, str] = {}
+    status, page, set_cookies = request(port, "GET", "/login", cookies)
+    keep_cookies(cookies, set_cookies)
+    match = CSRF_META.search(page.decode())
+    if status != 200 or not match:
+        raise SystemExit(f"GET /login answered {status} without a CSRF token")
+    status, _, set_cookies = request(port, "POST", "/login", cookies, {
+        "email": email, "password": password, "csrf_token": match.group(1)})
+    keep_cookies(cookies, set_cookies)
+    if status != 302:
+        raise SystemExit(f"signing in {email} answered {status}, not a redirect")
+    return cookies
+
+
+# Loading ------------------------------------------------------------------------------------
+
+
+def run_wrk(port: int, path: str, cookies: dict[str, str], *, seconds: float,
+            connections: int, threads: int) -> Figures:
+    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections),
+               "-d", f"{seconds:g}s", "--timeout", "10s"]
+    if cookies:
+        command += ["-H", "Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items())]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, check=True,  # noqa: S603 - wrk on loopback
+                            capture_output=True, text=True).stdout
+    return parse_wrk(output)
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def parse_wrk(output: str) -> Figures:
+    """The figures from wrk's ``--latency`` report."""
+    def find(pattern: str, default: str | None = None) -> str:
+        match = re.search(pattern, output)
+        if match:
+            return match.group(1)
+        if default is None:
+            raise SystemExit(f"unexpected wrk output:\n{output}")
+        return default
+
+    socket_errors = find(r"Socket errors: (.*)", "")
+    return Figures(
+        requests_per_second=float(find(r"Requests/sec:\s+([\d.]+)")),
+        p50_ms=_ms(find(r"\s50%\s+(\S+)")),
+        p99_ms=_ms(find(r"\s99%\s+(\S+)")),
+        errors=int(find(r"Non-2xx or 3xx responses: (\d+)", "0")),
+        socket_errors=sum(int(n) for n in re.findall(r"\d+", socket_errors)),
+        requests=int(find(r"(\d+) requests in")),
+    )
+
+
+def settle(port: int, path: str, timeout: float = 120) -> None:
+    """Wait until the server has worked off what the last run left queued.
+
+    When wrk stops, the requests it had in flight stay in gunicorn's queue and
+    the sync workers still answer them; without waiting, that backlog would
+    count against the next page. Quick answers twice in a row mean it is gone.
+    """
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 2 and time.monotonic() < deadline:
+        began = time.perf_counter()
+        request(port, "GET", path, {})
+        quick = quick + 1 if time.perf_counter() - began < 0.05 else 0
+
+
+def bench_database(label: str, url: str, ids: dict, args: argparse.Namespace) -> list[str]:
+    """Start the app and the floor on ``url``, load every page; return the table's lines."""
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="archboard-bench-")))
+        env = {**os.environ, "ARCHBOARD_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+               "DATABASE_URL": url, "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("REDIS_URL", None)
+        app_port = start_gunicorn(stack, "wsgi:app", env, tmp / "app.log", args.workers)
+        floor_port = start_gunicorn(stack, "bench.floor:app", env, tmp / "floor.log",
+                                    args.workers)
+        cookies = {"floor": {},
+                   "candidate": sign_in(app_port, ids["candidate"], ids["password"]),
+                   "interviewer": sign_in(app_port, ids["interviewer"], ids["password"])}
+        pages = [e for e in endpoints(ids) if not args.only or e.who == "floor"
+                 or any(word in e.name for word in args.only)]
+        sizes = {}
+        for endpoint in pages:
+            port = floor_port if endpoint.who == "floor" else app_port
+            status, body, _ = request(port, "GET", endpoint.path, cookies[endpoint.who])
+            if not 200 <= status < 300:
+                raise SystemExit(f"{endpoint.name}: GET {endpoint.path} answered {status} "
+                                 f"as the {endpoint.who}\n{(tmp / 'app.log').read_text()[-3000:]}")
+            sizes[endpoint.name] = len(body)
+        lines = [f"{label}: gunicorn {args.workers} sync workers, wrk {args.threads} threads "
+                 f"{args.connections} connections, {args.seconds:g} s per page; each page "
+                 "right after a floor run of its own",
+                 "",
+                 f"| {'page':<24} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | "
+                 f"{'errors':>6} | {'bytes':>7} | {'floor/s':>7} | {'x floor':>7} |",
+                 f"|{'-' * 26}|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|{'-' * 8}:|"
+                 f"{'-' * 8}:|{'-' * 8}:|"]
+        print("\n".join(lines), flush=True)
+
+        def measure(endpoint: Endpoint, *, warm: bool) -> Figures:
+            port = floor_port if endpoint.who == "floor" else app_port
+            idle = "/fortunes" if endpoint.who == "floor" else "/healthz"
+            who = cookies[endpoint.who]
+            if warm and args.warmup:
+                run_wrk(port, endpoint.path, who, seconds=args.warmup,
+                        connections=args.connections, threads=args.threads)
+                settle(port, idle)
+            figures = run_wrk(port, endpoint.path, who, seconds=args.seconds,
+                              connections=args.connections, threads=args.threads)
+            settle(port, idle)
+            return figures
+
+        def row(endpoint: Endpoint, figures: Figures, floor: Figures) -> None:
+            rate = figures.requests_per_second
+            line = (f"| {endpoint.name:<24} | {rate:7.1f} | "
+                    f"{figures.p50_ms:7.1f} | {figures.p99_ms:7.1f} | "
+                    f"{figures.errors + figures.socket_errors:6d} | "
+                    f"{sizes[endpoint.name]:7,d} | {floor.requests_per_second:7.1f} | "
+                    f"{rate / floor.requests_per_second:6.2f}x |")
+            print(line, flush=True)
+            lines.append(line)
+
+        # The machine's load can change during a run (other processes, turbo, the
+        # page cache), so each page is compared with the floor measured just before it.
+        floor_endpoint, floors = pages[0], []
+        for endpoint in pages[1:]:
+            floor = measure(floor_endpoint, warm=not floors)
+            if not floors:
+                row(floor_endpoint, floor, floor)
+            floors.append(floor.requests_per_second)
+            row(endpoint, measure(endpoint, warm=True), floor)
+        if floors:
+            note = (f"The floor ran at {min(floors):.0f} to {max(floors):.0f} req/s "
+                    f"during the run (median {sorted(floors)[len(floors) // 2]:.0f}).")
+            print(note)
+            lines += ["", note]
+        return lines
+
+
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="3 s per page, 1 s warm-up")
+    parser.add_argument("--seconds", type=float, help="load per page (default 10, quick 3)")
+    parser.add_argument("--warmup", type=float, help="unmeasured load first (default 2, quick 1)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--scale", type=float, default=1.0, help="seed size (bench/seed.py)")
+    parser.add_argument("--only", nargs="*", help="only pages whose name has one of these words")
+    args = parser.parse_args(argv)
+    args.seconds = args.seconds or (3 if args.quick else 10)
+    args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
+
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: `apt-get install wrk` as root, or run "
+              "`sudo bash scripts/install-tools.sh bench`", file=sys.stderr)
+        return 1
+    # SIGTERM ends the run like Ctrl-C, so the ExitStacks stop what they started (also
+    # SIGINT, which a shell ignores in background jobs).
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    began = time.perf_counter()
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+          f"{os.uname().sysname} {os.uname().release}, load average before: {load}")
+    tables = []
+    for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        with ExitStack() as stack:
+            if db == "sqlite":
+                url, ids = sqlite_database(args.scale)
+            else:
+                url, ids = postgres_database(stack, args.scale)
+            counts = ", ".join(f"{n:,} {name}" for name, n in ids["counts"].items())
+            print(f"{db}: {counts}\n")
+            tables.append(bench_database(LABELS[db], url, ids, args))
+            print()
+    print(f"done in {time.perf_counter() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: everything started was stopped", file=sys.stderr)
+        sys.exit(130)
