@@ -54,6 +54,7 @@ from app.models import (  # noqa: E402
     User,
     UserRole,
 )
+from app.models.attempts import answer_digest  # noqa: E402
 from app.practice import services as practice  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,15 +100,15 @@ class Bodies:
     """Answer texts of growing size, each rendered once by the kind's own renderer."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, int], tuple[str, str, int]] = {}
+        self._cache: dict[tuple[str, int], tuple[str, str, int, str]] = {}
 
-    def get(self, kind: str, step: int) -> tuple[str, str, int]:
+    def get(self, kind: str, step: int) -> tuple[str, str, int, str]:
         key = (kind, min(step, GROWTH - 1))
         if key not in self._cache:
             section = CODE_SECTION if kind == "coding" else DESIGN_SECTION
             body = "".join(section.format(n=n + 1, rps=10 + n) for n in range(key[1] + 1))
             html = get_kind(kind).stored_html(body, render_markdown)
-            self._cache[key] = (body, html, len(body.encode()))
+            self._cache[key] = (body, html, len(body.encode()), answer_digest(body))
         return self._cache[key]
 
 
@@ -337,9 +338,10 @@ def make_practice(db, candidates: list[User], n_attempts: int, n_revisions: int,
             kind = rows[n % len(rows)][3]
             started = attempt_rows[n]["started_at"]
             for number in range(1, count + 1):
-                body, html, size = bodies.get(kind, (number - 1) * GROWTH // count)
+                body, html, size, digest = bodies.get(kind, (number - 1) * GROWTH // count)
                 batch.append({"attempt_id": attempt_id, "number": number, "based_on": number - 1,
-                              "body": body, "html": html, "size": size, "client_id": "seed",
+                              "body": body, "html": html, "size": size, "body_digest": digest,
+                              "client_id": "seed",
                               "created_at": started + timedelta(seconds=20 * number)})
             if len(batch) >= 5000:
                 db.execute(insert(AnswerRevision), batch)
