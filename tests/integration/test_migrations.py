@@ -75,17 +75,23 @@ ANSWERS = ["## Storage\n\nA **key-value** store.", "[ref][1] and `code`\n\n[1]: 
            "## Storage\n\nA **key-value** store."]
 
 
+def save_answers(app, tmp_path, bodies: list[str]) -> int:
+    """One practice attempt whose revisions are ``bodies``, saved by the current code; its id."""
+    with get_database(app).sessionmaker() as db:
+        load_library(db, tmp_path / "content")
+        attempt = make_attempt(db, make_user(db), body=bodies[0])
+        for number, body in enumerate(bodies[1:], start=1):
+            lifecycle.save_draft(db, attempt, body=body, based_on=number)
+        return attempt.id
+
+
 def test_the_upgrade_to_stored_html_renders_the_answers_saved_before_it(
         database_url, tmp_path, db_backend):
     with fresh_database(database_url, tmp_path, db_backend) as app:
         engine = get_database(app).engine
         config = alembic_config(app)
         command.upgrade(config, "head")
-        with get_database(app).sessionmaker() as db:
-            load_library(db, tmp_path / "content")
-            attempt = make_attempt(db, make_user(db), body=ANSWERS[0])
-            for number, body in enumerate(ANSWERS[1:], start=1):
-                lifecycle.save_draft(db, attempt, body=body, based_on=number)
+        save_answers(app, tmp_path, ANSWERS)
         before = ScriptDirectory.from_config(config).get_revision("0007").down_revision
         command.downgrade(config, before)
         columns = {c["name"] for c in inspect(engine).get_columns("answer_revisions")}
@@ -104,11 +110,7 @@ def test_the_upgrade_to_answer_digests_fills_them_for_the_answers_saved_before_i
         engine = get_database(app).engine
         config = alembic_config(app)
         command.upgrade(config, "head")
-        with get_database(app).sessionmaker() as db:
-            load_library(db, tmp_path / "content")
-            attempt = make_attempt(db, make_user(db), body=ANSWERS[0])
-            for number, body in enumerate([*ANSWERS[1:], "ünïcode ✓"], start=1):
-                lifecycle.save_draft(db, attempt, body=body, based_on=number)
+        attempt_id = save_answers(app, tmp_path, [*ANSWERS, "ünïcode ✓"])
         command.downgrade(config, "0009")
         assert "body_digest" not in {c["name"] for c in inspect(engine).get_columns(
             "answer_revisions")}
@@ -119,7 +121,7 @@ def test_the_upgrade_to_answer_digests_fills_them_for_the_answers_saved_before_i
             assert [body for body, _ in stored] == [*ANSWERS, "ünïcode ✓"]
             assert [digest for _, digest in stored] == [answer_digest(b) for b, _ in stored]
             # A save of the text the newest revision holds is still recognised as unchanged.
-            attempt = db.get(Attempt, attempt.id)
+            attempt = db.get(Attempt, attempt_id)
             again = lifecycle.save_draft(db, attempt, body="ünïcode ✓", based_on=4)
             assert again.number == 4
 
