@@ -18,6 +18,16 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
+from app.db import get_database, get_session
+from app.grading.runner.sandbox import sandbox_problem
+from app.grading.runs import (
+    RUN_QUEUE,
+    claimable_people,
+    execute_run,
+    recover_stuck_runs,
+    run_limits,
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -37,8 +47,6 @@ class Jobs:
         def run_tests_task(run_id: int | None = None) -> None:
             # A message only wakes a thread; the database picks the fairest run, which may
             # not be ``run_id`` (kept in the message for the queue's logs).
-            from app.db import get_session
-            from app.grading.runs import claimable_people, execute_run, run_limits
 
             with app.app_context():
                 session, per_user = get_session(), app.config["RUNS_PER_USER"]
@@ -66,8 +74,6 @@ class Jobs:
 
     def recover(self) -> None:
         """Requeue the runs a dead worker left behind, and wake workers for orphaned runs."""
-        from app.db import get_session
-        from app.grading.runs import claimable_people, recover_stuck_runs, run_limits
 
         session = get_session()
         requeued = recover_stuck_runs(session, limits=run_limits(current_app.config))
@@ -103,8 +109,6 @@ def get_jobs(app: Flask | None = None) -> Jobs:
 def worker_command(threads: int | None) -> None:
     """Run the job consumer: executes queued code runs in the sandbox."""
     jobs = get_jobs()
-    from app.grading.runner.sandbox import sandbox_problem
-
     problem = sandbox_problem()
     if problem and current_app.config["UNSAFE_LOCAL_RUNNER"]:
         click.secho("WARNING: UNSAFE_LOCAL_RUNNER is on and the sandbox is unavailable "
@@ -122,9 +126,6 @@ def worker_command(threads: int | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.db import get_database
-    from app.grading.runs import RUN_QUEUE
-
     jobs = Jobs(app)
     app.extensions["archboard.jobs"] = jobs
     # Every session of this app carries its queue, so services can queue a run for

@@ -10,6 +10,7 @@ status. No answer text is ever overwritten: each save is a new
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -70,19 +71,10 @@ def published():
 
 def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
     """The user's attempt, with its prompt and rubric revisions; NotFound if it is not theirs."""
-    attempt = session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .options(selectinload(Attempt.prompt_revision), selectinload(Attempt.prompt),
-                 selectinload(Attempt.hint_reveals), selectinload(Attempt.interview),
-                 selectinload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
-    )
-    if attempt is None:  # someone else's attempt is reported as missing, not forbidden
-        raise NotFound("There is no such attempt.")
-    # Every page and action of an attempt goes through here, so a practice
-    # attempt begun before an interview cannot show its hints during it.
-    attempt_policy().check_access(session, attempt)
-    return attempt
+    return _load_own(session, user, attempt_id,
+                     selectinload(Attempt.prompt_revision), selectinload(Attempt.prompt),
+                     selectinload(Attempt.hint_reveals), selectinload(Attempt.interview),
+                     selectinload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
 
 
 def get_attempt_to_save(session: Session, user: User, attempt_id: int) -> Attempt:
@@ -93,16 +85,22 @@ def get_attempt_to_save(session: Session, user: User, attempt_id: int) -> Attemp
     prompt's text, the rubric's criteria or the hints that ``get_own_attempt``
     loads for the pages.
     """
+    return _load_own(session, user, attempt_id,
+                     joinedload(Attempt.prompt_revision).load_only(PromptRevision.kind),
+                     joinedload(Attempt.rubric_revision).load_only(RubricRevision.rubric_id),
+                     joinedload(Attempt.interview))
+
+
+def _load_own(session: Session, user: User, attempt_id: int, *options: Any) -> Attempt:
+    """The user's attempt loaded with ``options``, after the policy's access rule."""
     attempt = session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .options(joinedload(Attempt.prompt_revision).load_only(PromptRevision.kind),
-                 joinedload(Attempt.rubric_revision).load_only(RubricRevision.rubric_id),
-                 joinedload(Attempt.interview))
-    )
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(*options))
     if attempt is None:  # someone else's attempt is reported as missing, not forbidden
         raise NotFound("There is no such attempt.")
-    attempt_policy().check_access(session, attempt)  # the same rule as every other action
+    # Every page and action of an attempt goes through here, so a practice
+    # attempt begun before an interview cannot show its hints during it.
+    attempt_policy().check_access(session, attempt)
     return attempt
 
 
