@@ -35,17 +35,12 @@ from tests.factories.interviews import (
     make_panel,
     score_all,
 )
-from tests.factories.practice import load_library, make_attempt
+from tests.factories.practice import make_attempt
 from tests.factories.users import PASSWORD, make_user
 from tests.integration.routes import SAMPLE_ARGUMENTS
 from tests.support.web import WebClient
 
 UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
 
 
 @pytest.fixture

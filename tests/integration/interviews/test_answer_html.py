@@ -15,15 +15,9 @@ from sqlalchemy import update
 from app.interviews import feedback, scorecards
 from app.models import AnswerRevision, Decision
 from tests.factories.interviews import score_all
-from tests.factories.practice import load_library
 from tests.integration.interviews.test_scoring import login, saved_scores, set_up
 
 STORED = '<p class="stored">From the database: the mapping is a key-value store.</p>'
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
 
 
 @pytest.fixture

@@ -27,15 +27,9 @@ from app.models import (
     TestRun,
 )
 from tests.factories.interviews import join_and_start, make_interview, make_panel
-from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD
 
 GRACE = 30
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
 
 
 def take_home(db, *, prompts=("url-shortener",), deadline_in=timedelta(hours=4)):

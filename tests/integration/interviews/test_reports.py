@@ -20,16 +20,10 @@ from tests.factories.interviews import (
     make_panel,
     score_all,
 )
-from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
 
 ANSWER = "We keep the mapping in a key-value store; redirects per second drive the cache."
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
 
 
 def login(client: WebClient, user: User) -> None:

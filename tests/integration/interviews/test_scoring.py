@@ -38,7 +38,6 @@ from tests.factories.interviews import (
     make_panel,
     score_all,
 )
-from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD
 from tests.support.web import WebClient
 
@@ -61,11 +60,6 @@ class Panel:
     @property
     def reviewer(self) -> User:
         return self.reviewers[0]
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
 
 
 def set_up(db, reviewers: int = 1, *, submitted: bool = True, anonymised: bool = False) -> Panel:

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Interview, RegradeRequest, RegradeStatus
-from tests.factories.practice import load_library
 from tests.integration.interviews.test_scoring import (
     Panel,
     decided,
@@ -29,11 +28,6 @@ from tests.integration.interviews.test_scoring import (
 from tests.support.web import WebClient
 
 UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY
-
-
-@pytest.fixture
-def library(db, tmp_path):
-    return load_library(db, tmp_path)
 
 
 @pytest.fixture
