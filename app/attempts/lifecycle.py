@@ -71,10 +71,12 @@ def published():
 
 def get_own_attempt(session: Session, user: User, attempt_id: int) -> Attempt:
     """The user's attempt, with its prompt and rubric revisions; NotFound if it is not theirs."""
+    # The one-to-one relations join into the attempt's own query; the lists
+    # (hints revealed, criteria) follow in one query each.
     return _load_own(session, user, attempt_id,
-                     selectinload(Attempt.prompt_revision), selectinload(Attempt.prompt),
-                     selectinload(Attempt.hint_reveals), selectinload(Attempt.interview),
-                     selectinload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
+                     joinedload(Attempt.prompt_revision), joinedload(Attempt.prompt),
+                     joinedload(Attempt.interview), selectinload(Attempt.hint_reveals),
+                     joinedload(Attempt.rubric_revision).selectinload(RubricRevision.criteria))
 
 
 def get_attempt_to_save(session: Session, user: User, attempt_id: int) -> Attempt:

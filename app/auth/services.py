@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -138,21 +138,31 @@ def start_session(session: Session, user: User, *, days: int, user_agent: str = 
     return token
 
 
-def load_signed_in_user(session: Session, token: str) -> User | None:
-    """The user of a live sign-in with this token, or None if it ended or expired."""
+@cache
+def _signed_in_user_query():
+    """The sign-in statement, built once: every signed-in request runs it."""
     # One statement for every signed-in request: the session row, its user and
     # the user's roles (one row per role, which the access checks then read).
-    row = session.execute(
+    # Built once with bound parameters rather than per request: constructing
+    # the statement cost more than running it.
+    return (
         select(UserSession)
         .join(UserSession.user)
         .options(contains_eager(UserSession.user).joinedload(User.role_grants))
         .where(
-            UserSession.token_hash == hash_token(token),
+            UserSession.token_hash == bindparam("token_hash"),
             UserSession.ended_at.is_(None),
-            UserSession.expires_at > utcnow(),
+            UserSession.expires_at > bindparam("now"),
             User.is_active.is_(True),
         )
-    ).unique().scalar_one_or_none()
+    )
+
+
+def load_signed_in_user(session: Session, token: str) -> User | None:
+    """The user of a live sign-in with this token, or None if it ended or expired."""
+    row = session.execute(_signed_in_user_query(),
+                          {"token_hash": hash_token(token), "now": utcnow()},
+                          ).unique().scalar_one_or_none()
     if row is None:
         return None
     row.user.session_token = token
