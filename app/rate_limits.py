@@ -59,6 +59,15 @@ def init_app(app: Flask) -> None:
     """Create the app's limiter and apply every declared limit. Call after blueprints."""
     limiter = Limiter(key_func=client_address, app=app)
     app.extensions["archboard.limiter"] = limiter
+    limited = frozenset(endpoint for endpoint, view in app.view_functions.items()
+                        if getattr(view, "rate_limits", ()))
+
+    @limiter.request_filter
+    def unlimited_endpoint() -> bool:
+        # No limit is declared anywhere else (no defaults, none per blueprint),
+        # so a request to any other endpoint skips the limiter's lookups.
+        return request.endpoint not in limited
+
     for endpoint, view in list(app.view_functions.items()):
         for declared in getattr(view, "rate_limits", ()):
             view = limiter.limit(

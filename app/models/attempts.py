@@ -11,7 +11,7 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from app.db import Base, enum_by_value, utcnow
@@ -32,9 +32,14 @@ class AttemptStatus(enum.StrEnum):
 
 class Attempt(Base):
     __tablename__ = "attempts"
+    # A person's attempts at one prompt, newest last: the library's status per
+    # prompt and the prompt page's list seek it instead of reading every
+    # attempt at the prompt. Its first column serves lookups by person alone.
+    __table_args__ = (Index("ix_attempts_user_prompt_started", "user_id", "prompt_id",
+                            "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
     prompt_revision_id: Mapped[int] = mapped_column(ForeignKey("prompt_revisions.id"))
     rubric_revision_id: Mapped[int] = mapped_column(ForeignKey("rubric_revisions.id"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from app.attempts.lifecycle import latest_revision, published
 from app.attempts.policy import attempt_policy
@@ -114,8 +114,12 @@ def list_library(session: Session, user: User, filters: LibraryFilters) -> Page[
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // LIBRARY_PER_PAGE))
     number = min(max(1, filters.page), pages)
+    # A card shows the title, kind, level and length: not the statement, the
+    # reference answer or the files, which are most of a revision's bytes.
     rows = session.execute(stmt.limit(LIBRARY_PER_PAGE).offset((number - 1) * LIBRARY_PER_PAGE)
-                           .options(selectinload(PromptRevision.competencies))).all()
+                           .options(load_only(PromptRevision.title, PromptRevision.kind,
+                                              PromptRevision.level, PromptRevision.minutes),
+                                    selectinload(PromptRevision.competencies))).all()
     entries = [LibraryEntry(slug, revision, status.value if status else "not_started")
                for slug, revision, status in rows]
     return Page(items=entries, number=number, per_page=LIBRARY_PER_PAGE, total=total)

@@ -1,0 +1,34 @@
+"""attempts are indexed by person, prompt and start
+
+Revision ID: 0013
+Revises: 0010
+Create Date: 2026-12-03 13:30:00.000000
+
+The library shows, for each prompt, the state of the person's newest attempt
+at it, and the prompt page lists their attempts at it newest first. With only
+an index per column the database read every attempt at a prompt (every
+person's) to find one person's; the composite index seeks them. It replaces
+the index on ``user_id`` alone, which is its first column.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_attempts_user_prompt_started",
+                              ["user_id", "prompt_id", "started_at"], unique=False)
+        batch_op.drop_index("ix_attempts_user_id")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_attempts_user_id", ["user_id"], unique=False)
+        batch_op.drop_index("ix_attempts_user_prompt_started")
