@@ -17,7 +17,7 @@ UV := .tools/bin/uv
 FLASK := .venv/bin/flask --app wsgi
 VENDOR := app/static/vendor/BUILT
 
-.PHONY: help run test setup setup-test assets database lint bench bench-micro clean
+.PHONY: help run test setup setup-test assets database lint bench bench-autosave bench-scale bench-micro clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,13 @@ BENCH_ARGS ?= --quick
 bench: setup-test ## Load test the main pages against the floor (quick, SQLite)
 	bash scripts/install-tools.sh bench
 	.venv/bin/python bench/load.py $(BENCH_ARGS)
+
+bench-autosave: setup-test ## 500 candidates autosaving every 5 s for 60 s, SQLite then PostgreSQL
+	.venv/bin/python bench/load.py --candidates 500 --seconds 60 --db both
+
+bench-scale: setup-test ## The load test at scale 1 and scale 10, compared (seeding takes minutes)
+	bash scripts/install-tools.sh bench
+	.venv/bin/python bench/load.py --scales 1 10 $(BENCH_ARGS)
 
 bench-micro: setup ## Print the in-process figures (markdown, test-client page timings)
 	.venv/bin/python bench/run.py

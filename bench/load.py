@@ -13,6 +13,15 @@ prints requests per second, median and 99th percentile latency, error
 responses (status 400 and up, and socket errors), bytes per response, the
 floor's rate and the ratio to it. Everything it starts is stopped when it ends, also on Ctrl-C.
 Figures depend on the machine; they are printed, never asserted.
+
+The table also has the SQL statements one request of each endpoint runs
+(counted in this process through the app and Flask's test client, on the same
+database), and two endpoints that write, loaded last by a seeded candidate of
+their own on fresh attempts: an autosave (``bench/autosave.lua``) and a submit
+(``bench/submit.lua``); what they add is removed at the end.
+
+    .venv/bin/python bench/load.py --scales 1 10       (the table at both sizes, compared)
+    .venv/bin/python bench/load.py --candidates 500    (500 candidates autosaving for 60 s)
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import argparse
 import hashlib
 import http.client
 import json
+import math
 import os
 import re
 import secrets
@@ -38,6 +48,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH = ROOT / "bench"
 DATA = ROOT / "bench" / ".data"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -47,8 +59,18 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 @dataclass(frozen=True)
 class Endpoint:
     name: str
-    who: str  # "floor", "candidate" or "interviewer"
+    who: str  # "floor", "candidate", "interviewer" or "writer"
     path: str
+    script: str | None = None  # a wrk script under bench/ that makes every request
+
+
+# The endpoints that write, loaded last: a seeded candidate other than the one whose
+# pages are loaded (the "writer") saves and submits fresh attempts of their own,
+# made for each run and removed at the end.
+WRITES = [
+    Endpoint("autosave", "writer", "/practice/attempts/<fresh>/draft", "autosave.lua"),
+    Endpoint("submit", "writer", "/practice/attempts/<fresh>/submit", "submit.lua"),
+]
 
 
 def endpoints(ids: dict) -> list[Endpoint]:
@@ -80,6 +102,15 @@ class Figures:
     errors: int  # responses with status 400 and up, as wrk counts them
     socket_errors: int
     requests: int
+    ran_out: bool = False  # a write script used up its fresh attempts before the end
+
+
+@dataclass
+class Result:
+    """One page's figures in a table, for comparing tables."""
+    requests_per_second: float
+    ratio: float
+    statements: int
 
 
 # Processes ----------------------------------------------------------------------------------
@@ -245,12 +276,17 @@ def sign_in(port: int, email: str, password: str) -> dict[str, str]:
 
 
 def run_wrk(port: int, path: str, cookies: dict[str, str], *, seconds: float,
-            connections: int, threads: int) -> Figures:
+            connections: int, threads: int, script: str | None = None,
+            pool: Path | None = None) -> Figures:
     command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections),
                "-d", f"{seconds:g}s", "--timeout", "10s"]
     if cookies:
         command += ["-H", "Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items())]
-    command.append(f"http://127.0.0.1:{port}{path}")
+    if script:
+        command += ["-s", str(BENCH / script)]
+    command.append(f"http://127.0.0.1:{port}{path if not script else '/'}")
+    if script:
+        command += ["--", str(pool), str(threads)]
     output = subprocess.run(command, check=True,  # noqa: S603 - wrk on loopback
                             capture_output=True, text=True).stdout
     return parse_wrk(output)
@@ -279,6 +315,7 @@ def parse_wrk(output: str) -> Figures:
         errors=int(find(r"Non-2xx or 3xx responses: (\d+)", "0")),
         socket_errors=sum(int(n) for n in re.findall(r"\d+", socket_errors)),
         requests=int(find(r"(\d+) requests in")),
+        ran_out="pool of fresh attempts ran out" in output,
     )
 
 
@@ -297,60 +334,132 @@ def settle(port: int, path: str, timeout: float = 120) -> None:
         quick = quick + 1 if time.perf_counter() - began < 0.05 else 0
 
 
-def bench_database(label: str, url: str, ids: dict, args: argparse.Namespace) -> list[str]:
-    """Start the app and the floor on ``url``, load every page; return the table's lines."""
+def app_env(tmp: Path, url: str, **settings: str) -> dict:
+    """The environment gunicorn runs the app with: production settings on ``url``."""
+    env = {**os.environ, "ARCHBOARD_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+           "DATABASE_URL": url, "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
+           "PYTHONDONTWRITEBYTECODE": "1", **settings}
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def csrf_token(port: int, cookies: dict[str, str]) -> str:
+    """The CSRF token of a signed-in session, as its pages carry it (cookies kept)."""
+    status, page, set_cookies = request(port, "GET", "/", cookies)
+    keep_cookies(cookies, set_cookies)
+    match = CSRF_META.search(page.decode())
+    if status != 200 or not match:
+        raise SystemExit(f"GET / answered {status} without a CSRF token")
+    return match.group(1)
+
+
+def writer_account(database, ids: dict) -> str:
+    """The seeded candidate who saves and submits: free to practise, not the bench candidate."""
+    accounts = database.practice_accounts(exclude=(ids["candidate"],))
+    if not accounts:
+        raise SystemExit("the seed has no candidate free to practise besides the bench candidate")
+    return accounts[0]
+
+
+def bench_database(label: str, url: str, ids: dict,
+                   args: argparse.Namespace) -> tuple[list[str], dict[str, Result]]:
+    """Start the app and the floor on ``url``, load every endpoint; the table's lines and rows."""
+    from inprocess import Database
+
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="archboard-bench-")))
-        env = {**os.environ, "ARCHBOARD_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-               "DATABASE_URL": url, "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
-               "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("REDIS_URL", None)
+        database = Database(url)
+        stack.callback(database.close)
+        writer = writer_account(database, ids)
+        # What this run adds (the writer's fresh attempts and their revisions) goes at
+        # the end, so a kept seed stays as it was seeded.
+        stack.callback(database.remove_attempts_after, database.max_attempt_id(), [writer])
+        env = app_env(tmp, url)
         app_port = start_gunicorn(stack, "wsgi:app", env, tmp / "app.log", args.workers)
         floor_port = start_gunicorn(stack, "bench.floor:app", env, tmp / "floor.log",
                                     args.workers)
         cookies = {"floor": {},
                    "candidate": sign_in(app_port, ids["candidate"], ids["password"]),
-                   "interviewer": sign_in(app_port, ids["interviewer"], ids["password"])}
-        pages = [e for e in endpoints(ids) if not args.only or e.who == "floor"
+                   "interviewer": sign_in(app_port, ids["interviewer"], ids["password"]),
+                   "writer": sign_in(app_port, writer, ids["password"])}
+        writer_token = csrf_token(app_port, cookies["writer"])
+        every = endpoints(ids) + WRITES
+        pages = [e for e in every if not args.only or e.who == "floor"
                  or any(word in e.name for word in args.only)]
         sizes = {}
         for endpoint in pages:
+            if endpoint.script:
+                sizes[endpoint.name] = 0
+                continue
             port = floor_port if endpoint.who == "floor" else app_port
             status, body, _ = request(port, "GET", endpoint.path, cookies[endpoint.who])
             if not 200 <= status < 300:
                 raise SystemExit(f"{endpoint.name}: GET {endpoint.path} answered {status} "
                                  f"as the {endpoint.who}\n{(tmp / 'app.log').read_text()[-3000:]}")
             sizes[endpoint.name] = len(body)
+        # Statements per request, counted in this process on the same database.
+        clients = {who: database.signed_in(ids[who], ids["password"])[0]
+                   for who in ("candidate", "interviewer")}
+        statements = database.count_pages([p for p in pages if p.who in clients], clients)
+        statements[pages[0].name] = database.count_floor()
+        if any(p.script for p in pages):
+            statements.update(database.count_writes(writer, ids["password"]))
         lines = [f"{label}: gunicorn {args.workers} sync workers, wrk {args.threads} threads "
                  f"{args.connections} connections, {args.seconds:g} s per page; each page "
-                 "right after a floor run of its own",
+                 "right after a floor run of its own; statements: one request in process",
                  "",
                  f"| {'page':<24} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | "
-                 f"{'errors':>6} | {'bytes':>7} | {'floor/s':>7} | {'x floor':>7} |",
+                 f"{'errors':>6} | {'bytes':>7} | {'stmts':>5} | {'floor/s':>7} | {'x floor':>7} |",
                  f"|{'-' * 26}|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|{'-' * 8}:|"
-                 f"{'-' * 8}:|{'-' * 8}:|"]
+                 f"{'-' * 6}:|{'-' * 8}:|{'-' * 8}:|"]
         print("\n".join(lines), flush=True)
+        results: dict[str, Result] = {}
+        notes: list[str] = []
 
-        def measure(endpoint: Endpoint, *, warm: bool) -> Figures:
+        def pool(endpoint: Endpoint, floor_rate: float) -> Path:
+            """Fresh attempts for one run of a write endpoint, in a file its script reads."""
+            if endpoint.name == "autosave":
+                # Four attempts per connection: one save in flight each, and spares.
+                size = 4 * math.ceil(args.connections / args.threads) * args.threads
+            else:
+                # One attempt a request: as many as the floor's rate would use up, so the
+                # pool lasts unless the endpoint outruns the bare page.
+                size = math.ceil(floor_rate * args.seconds * 1.2) + 4 * args.connections
+            ids_file = tmp / f"{endpoint.name}.pool"
+            fresh = database.fresh_attempts(writer, size)
+            ids_file.write_text("\n".join([writer_token, *map(str, fresh)]) + "\n")
+            return ids_file
+
+        def measure(endpoint: Endpoint, *, warm: bool, floor_rate: float = 0.0) -> Figures:
             port = floor_port if endpoint.who == "floor" else app_port
             idle = "/fortunes" if endpoint.who == "floor" else "/healthz"
             who = cookies[endpoint.who]
             if warm and args.warmup:
                 run_wrk(port, endpoint.path, who, seconds=args.warmup,
-                        connections=args.connections, threads=args.threads)
+                        connections=args.connections, threads=args.threads,
+                        script=endpoint.script,
+                        pool=pool(endpoint, floor_rate) if endpoint.script else None)
                 settle(port, idle)
+            ids_file = pool(endpoint, floor_rate) if endpoint.script else None
             figures = run_wrk(port, endpoint.path, who, seconds=args.seconds,
-                              connections=args.connections, threads=args.threads)
+                              connections=args.connections, threads=args.threads,
+                              script=endpoint.script, pool=ids_file)
             settle(port, idle)
+            if figures.ran_out:
+                notes.append(f"{endpoint.name}: its fresh attempts ran out before the end, "
+                             "so its req/s is too low")
             return figures
 
         def row(endpoint: Endpoint, figures: Figures, floor: Figures) -> None:
             rate = figures.requests_per_second
+            ratio = rate / floor.requests_per_second
+            results[endpoint.name] = Result(rate, ratio, statements[endpoint.name])
+            size = f"{sizes[endpoint.name]:7,d}" if not endpoint.script else f"{'-':>7}"
             line = (f"| {endpoint.name:<24} | {rate:7.1f} | "
                     f"{figures.p50_ms:7.1f} | {figures.p99_ms:7.1f} | "
                     f"{figures.errors + figures.socket_errors:6d} | "
-                    f"{sizes[endpoint.name]:7,d} | {floor.requests_per_second:7.1f} | "
-                    f"{rate / floor.requests_per_second:6.2f}x |")
+                    f"{size} | {statements[endpoint.name]:5d} | "
+                    f"{floor.requests_per_second:7.1f} | {ratio:6.2f}x |")
             print(line, flush=True)
             lines.append(line)
 
@@ -362,13 +471,71 @@ def bench_database(label: str, url: str, ids: dict, args: argparse.Namespace) ->
             if not floors:
                 row(floor_endpoint, floor, floor)
             floors.append(floor.requests_per_second)
-            row(endpoint, measure(endpoint, warm=True), floor)
+            row(endpoint, measure(endpoint, warm=True, floor_rate=floor.requests_per_second),
+                floor)
         if floors:
-            note = (f"The floor ran at {min(floors):.0f} to {max(floors):.0f} req/s "
-                    f"during the run (median {sorted(floors)[len(floors) // 2]:.0f}).")
-            print(note)
-            lines += ["", note]
-        return lines
+            notes.append(f"The floor ran at {min(floors):.0f} to {max(floors):.0f} req/s "
+                         f"during the run (median {sorted(floors)[len(floors) // 2]:.0f}).")
+        if any(p.script for p in pages):
+            notes.append("autosave: new text each save, based on the revision the previous "
+                         "reply gave; submit: a fresh attempt each request (302 to its result).")
+        if notes:
+            print("\n".join(notes))
+            lines += ["", *notes]
+        return lines, results
+
+
+def compare_scales(label: str, scales: list[float],
+                   tables: list[dict[str, Result]]) -> list[str]:
+    """Each page at the larger scale as a share of the smaller, and both statement counts."""
+    (small, large), (before, after) = scales, tables
+    lines = [f"{label}: scale {large:g} against scale {small:g} (budget: 85% of the "
+             "throughput, the same statements); \"share\" compares the ratios to the floor, "
+             "which the machine's load moves less than req/s",
+             "",
+             f"| {'page':<24} | {'req/s ' + format(small, 'g'):>10} | "
+             f"{'req/s ' + format(large, 'g'):>10} | {'req/s %':>7} | {'share':>6} | "
+             f"{'stmts ' + format(small, 'g'):>10} | {'stmts ' + format(large, 'g'):>10} | "
+             f"{'budget':>6} |",
+             f"|{'-' * 26}|{'-' * 11}:|{'-' * 11}:|{'-' * 8}:|{'-' * 7}:|{'-' * 11}:|"
+             f"{'-' * 11}:|{'-' * 8}|"]
+    for name, first in before.items():
+        second = after.get(name)
+        if second is None or name.startswith("floor"):
+            continue
+        raw = 100 * second.requests_per_second / first.requests_per_second
+        share = 100 * second.ratio / first.ratio
+        holds = share >= 85 and second.statements == first.statements
+        lines.append(f"| {name:<24} | {first.requests_per_second:10.1f} | "
+                     f"{second.requests_per_second:10.1f} | {raw:6.0f}% | {share:5.0f}% | "
+                     f"{first.statements:10d} | {second.statements:10d} | "
+                     f"{'holds' if holds else 'MISSED':<6} |")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def autosave_database(label: str, url: str, ids: dict, args: argparse.Namespace) -> list[str]:
+    """Many candidates saving at once against gunicorn on ``url``; the figures and the verdict."""
+    import autosave
+    from inprocess import Database
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="archboard-bench-")))
+        database = Database(url)
+        stack.callback(database.close)
+        accounts = database.practice_accounts(exclude=(ids["candidate"],))
+        if not accounts:
+            raise SystemExit("the seed has no candidate free to practise")
+        stack.callback(database.remove_attempts_after, database.max_attempt_id(), accounts)
+        # Every candidate signs in from this one address: the per-address limit on
+        # sign-ins (10 a minute by default) is for people, not for this test.
+        env = app_env(tmp, url, LOGIN_RATE_LIMIT="100000 per minute")
+        port = start_gunicorn(stack, "wsgi:app", env, tmp / "app.log", args.workers)
+        people, outcome = autosave.simulate(
+            port, accounts, ids["password"], database.design_prompt(),
+            candidates=args.candidates, seconds=args.seconds, interval=args.interval)
+        stored = database.revisions_of([person.attempt_id for person in people])
+        return autosave.report(label, outcome, stored, candidates=args.candidates)
 
 
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -389,7 +556,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--scale", type=float, default=1.0, help="seed size (bench/seed.py)")
     parser.add_argument("--only", nargs="*", help="only pages whose name has one of these words")
+    parser.add_argument("--scales", type=float, nargs=2, metavar=("SMALL", "LARGE"),
+                        help="the table at both seed sizes, then LARGE as a share of SMALL")
+    parser.add_argument("--candidates", type=int,
+                        help="instead of the table: this many candidates autosaving at once "
+                        "(--seconds defaults to 60)")
+    parser.add_argument("--interval", type=float, default=5.0,
+                        help="seconds between one candidate's saves (--candidates)")
     args = parser.parse_args(argv)
+    if args.candidates:
+        args.seconds = args.seconds or 60
     args.seconds = args.seconds or (3 if args.quick else 10)
     args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
 
@@ -405,16 +581,24 @@ def main(argv: list[str] | None = None) -> int:
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     print(f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
           f"{os.uname().sysname} {os.uname().release}, load average before: {load}")
-    tables = []
     for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
-        with ExitStack() as stack:
-            if db == "sqlite":
-                url, ids = sqlite_database(args.scale)
-            else:
-                url, ids = postgres_database(stack, args.scale)
-            counts = ", ".join(f"{n:,} {name}" for name, n in ids["counts"].items())
-            print(f"{db}: {counts}\n")
-            tables.append(bench_database(LABELS[db], url, ids, args))
+        tables = []
+        for scale in args.scales or [args.scale]:
+            with ExitStack() as stack:
+                if db == "sqlite":
+                    url, ids = sqlite_database(scale)
+                else:
+                    url, ids = postgres_database(stack, scale)
+                counts = ", ".join(f"{n:,} {name}" for name, n in ids["counts"].items())
+                print(f"{db}: {counts}\n")
+                if args.candidates:
+                    autosave_database(LABELS[db], url, ids, args)
+                else:
+                    tables.append(bench_database(f"{LABELS[db]}, scale {scale:g}", url, ids,
+                                                 args)[1])
+                print()
+        if args.scales and not args.candidates:
+            compare_scales(LABELS[db], args.scales, tables)
             print()
     print(f"done in {time.perf_counter() - began:.0f} s")
     return 0

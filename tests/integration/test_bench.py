@@ -1,10 +1,17 @@
-"""`make bench` stays runnable: its seed fits today's schema and every page it loads answers."""
+"""`make bench` stays runnable: its seed fits today's schema and every page it loads answers.
+
+Also what the benchmark does in process (statements per request, fresh attempts for
+the endpoints that write, removing them again) and its many-candidates autosave
+mode, small, against gunicorn.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -15,7 +22,7 @@ from tests.support.web import WebClient
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import endpoints  # noqa: E402  (bench/load.py)
+from load import WRITES, app_env, endpoints, start_gunicorn  # noqa: E402  (bench/load.py)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +30,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     folder = tmp_path_factory.mktemp("bench")
     url = f"sqlite:///{folder / 'seed.sqlite'}"
     out = folder / "ids.json"
-    done = subprocess.run([sys.executable, "bench/seed.py", url, "--scale", "0.02",
+    done = subprocess.run([sys.executable, "bench/seed.py", url, "--scale", "0.05",
                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     return url, json.loads(out.read_text())
@@ -46,3 +53,64 @@ def test_every_page_the_benchmark_loads_answers_2xx_for_its_user(seeded):
     for page in pages:
         answer = clients[page.who].get(page.path)
         assert 200 <= answer.status_code < 300, (page.name, answer.status_code)
+
+
+@pytest.fixture
+def database(seeded):
+    """The benchmark's in-process view of the seed; what a test adds is removed after it."""
+    from inprocess import Database
+
+    url, ids = seeded
+    database = Database(url)
+    last = database.max_attempt_id()
+    accounts = database.practice_accounts(exclude=(ids["candidate"],))
+    yield database, ids, accounts
+    database.remove_attempts_after(last, accounts)
+    database.close()
+
+
+def test_the_statement_counter_counts_every_endpoint_the_table_loads(database):
+    database, ids, accounts = database
+    clients = {who: database.signed_in(ids[who], ids["password"])[0]
+               for who in ("candidate", "interviewer")}
+    pages = [page for page in endpoints(ids) if page.who != "floor"]
+    counts = database.count_pages(pages, clients)
+    assert set(counts) == {page.name for page in pages}
+    assert all(count > 0 for count in counts.values()), counts
+    # The same request twice runs the same statements: the figure is no accident.
+    assert database.count_pages(pages[:1], clients)[pages[0].name] == counts[pages[0].name]
+    assert database.count_floor() == 1  # the floor's one query
+    writes = database.count_writes(accounts[0], ids["password"])
+    assert set(writes) == {w.name for w in WRITES}
+    assert all(count > 0 for count in writes.values()), writes
+
+
+def test_fresh_attempts_are_open_design_attempts_and_go_again(database):
+    database, _ids, accounts = database
+    last = database.max_attempt_id()
+    fresh = database.fresh_attempts(accounts[0], 5)
+    assert len(set(fresh)) == 5 and min(fresh) > last
+    assert database.revisions_of(fresh) == {}
+    assert database.remove_attempts_after(last, [accounts[0]]) == 5
+    assert database.max_attempt_id() == last
+
+
+def test_candidates_autosaving_over_http_lose_nothing(database):
+    """The --candidates mode end to end, small: gunicorn, sign-ins, starts, saves, the count."""
+    import autosave
+
+    database, ids, accounts = database
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        env = app_env(Path(tmp), database.url, LOGIN_RATE_LIMIT="1000 per minute")
+        port = start_gunicorn(stack, "wsgi:app", env, Path(tmp) / "app.log", 1)
+        people, outcome = autosave.simulate(port, accounts, ids["password"],
+                                            database.design_prompt(), candidates=3,
+                                            seconds=1.5, interval=0.5)
+    stored = database.revisions_of([person.attempt_id for person in people])
+    lines = autosave.report("SQLite", outcome, stored, candidates=3, p99_budget_ms=10_000)
+    assert len({person.attempt_id for person in people}) == 3
+    assert outcome.acknowledged and not outcome.statuses and not outcome.failures
+    assert set(stored) == set(outcome.acknowledged)
+    assert stored == outcome.acknowledged  # every acknowledged text is the one stored
+    assert "lost                    0" in "\n".join(lines)
+    assert lines[-1].endswith("holds")
