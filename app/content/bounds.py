@@ -49,6 +49,7 @@ import collections
 import functools
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from typing import Any
@@ -920,6 +921,55 @@ class _FootnoteRefs(FootnoteInlineProcessor):
 # Code highlighting -----------------------------------------------------------------------
 
 
+class _HighlightCache:
+    """Highlighted fences by their source and options, least recently used out past a size.
+
+    An autosave renders the whole answer again, but between two saves most of
+    its code blocks are the same: Pygments (about half of rendering an answer
+    with code) runs only for the blocks that changed. Shared by the renderers
+    of every thread; bounded by the characters it holds.
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.chars = 0
+        self._items: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: str) -> None:
+        size = len(key[0]) + len(value)
+        if size > self.max_chars:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.chars += size
+            while self.chars > self.max_chars:
+                old_key, old_value = self._items.popitem(last=False)
+                self.chars -= len(old_key[0]) + len(old_value)
+
+
+HIGHLIGHTED = _HighlightCache(max_chars=8_000_000)
+
+
+def _fence_key(src: str, kwargs: dict[str, Any]) -> tuple:
+    """What a fence's highlighted HTML depends on (the parser instance aside)."""
+    # Line numbers and line anchors are off (the renderer's configuration), so
+    # a block's position in the document changes nothing in its HTML.
+    return (src, kwargs.get("language", ""), kwargs.get("class_name", ""),
+            tuple(sorted((kwargs.get("options") or {}).items())),
+            tuple(kwargs.get("classes") or ()), kwargs.get("id_value", ""),
+            tuple(sorted((kwargs.get("attrs") or {}).items())))
+
+
 class _HighlightBudget:
     """Highlights fenced code until the document's budget is spent, then shows it plain."""
 
@@ -940,7 +990,12 @@ class _HighlightBudget:
         if self.blocks > 0 and len(src) <= self.chars:
             self.blocks -= 1
             self.chars -= len(src)
-            return self.highlight(src=src, **kwargs)
+            key = _fence_key(src, kwargs)
+            highlighted = HIGHLIGHTED.get(key)
+            if highlighted is None:
+                highlighted = self.highlight(src=src, **kwargs)
+                HIGHLIGHTED.put(key, highlighted)
+            return highlighted
         # The markup Pygments gives code without a language.
         code = html.escape(src if src.endswith("\n") else src + "\n", quote=False)
         return f'<div class="highlight"><pre><span></span><code>{code}</code></pre></div>'

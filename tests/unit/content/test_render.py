@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+from app.content import bounds
 from app.content.render import ADDED_ATTRIBUTES, ATTRIBUTES, TAGS, render_markdown
 
 
@@ -134,3 +135,46 @@ def test_no_input_yields_a_disallowed_tag_or_attribute(source):
         for name, value in attrs.items():
             assert not name.startswith("on")
             assert "javascript:" not in (value or "").lower().replace(" ", "")
+
+
+FENCES = ["```python\ndef f(x):\n    return x + 1\n```",
+          "```sql {hl_lines=\"1\"}\nSELECT 1;\n```",
+          "```\nplain block\n```",
+          "```python\ndef f(x):\n    return x + 2\n```"]
+
+
+@pytest.fixture
+def empty_highlight_cache(monkeypatch):
+    """A fresh, small highlight cache for one test (the process's own is shared)."""
+    cache = bounds._HighlightCache(max_chars=2_000)
+    monkeypatch.setattr(bounds, "HIGHLIGHTED", cache)
+    return cache
+
+
+def test_highlighted_fences_are_reused_and_the_html_is_the_same(empty_highlight_cache,
+                                                                   monkeypatch):
+    document = "\n\nText between.\n\n".join(FENCES)
+    first = render_markdown(document)
+    assert len(empty_highlight_cache._items) == len(FENCES)
+    # Served from the cache: the same HTML as Pygments gives with no cache at all,
+    # also with the blocks in another order.
+    reordered = "\n\n".join(reversed(FENCES))
+    cached = render_markdown(document), render_markdown(reordered)
+    assert len(empty_highlight_cache._items) == len(FENCES)
+    monkeypatch.setattr(bounds, "HIGHLIGHTED", bounds._HighlightCache(max_chars=0))
+    assert cached == (first, render_markdown(reordered))
+    assert '<span class="mi">2</span>' in first
+    # One changed block is the one new entry; the others were reused.
+    monkeypatch.setattr(bounds, "HIGHLIGHTED", empty_highlight_cache)
+    changed = render_markdown(document.replace("x + 2", "x + 3"))
+    assert '<span class="mi">3</span>' in changed and '<span class="mi">2</span>' not in changed
+    assert len(empty_highlight_cache._items) == len(FENCES) + 1
+
+
+def test_the_highlight_cache_stays_within_its_size(empty_highlight_cache):
+    for n in range(60):
+        render_markdown(f"```python\nvalue_{n} = {n} * 2\n```")
+    assert 0 < empty_highlight_cache.chars <= empty_highlight_cache.max_chars
+    assert empty_highlight_cache.chars == sum(len(key[0]) + len(value) for key, value
+                                              in empty_highlight_cache._items.items())
+    assert len(empty_highlight_cache._items) < 60  # the oldest went out
