@@ -365,37 +365,50 @@ def rater_tendencies(
     tell "no shared items" from "not on any panel".
     """
     counts: dict[Hashable, list[int]] = {}  # rater -> [items, above, below]
-    totals: dict[Hashable, Fraction] = {}  # rater -> sum of differences
+    # rater -> others on the item (n - 1) -> sum of (n * score - total), that is of
+    # (n - 1) * difference: exact in whole numbers for whole-number scores, and
+    # divided out once at the end instead of a Fraction per score (the dashboard's cost).
+    totals: dict[Hashable, dict[int, Real]] = {}
     for panel in panels:
-        by_item: dict[Hashable, dict[Hashable, Fraction]] = {}
+        by_item: dict[Hashable, dict[Hashable, Real]] = {}
         for rater, scores in panel.items():
             counts.setdefault(rater, [0, 0, 0])
-            totals.setdefault(rater, Fraction(0))
+            totals.setdefault(rater, {})
             for item, value in scores.items():
-                score = _score(value, rater, item)
+                score = _whole_or_exact(value, rater, item)
                 if score is not None:
                     by_item.setdefault(item, {})[rater] = score
         for scores in by_item.values():
             if len(scores) < 2:
                 continue
+            n = len(scores)
             total = sum(scores.values())
             for rater, score in scores.items():
-                difference = score - (total - score) / (len(scores) - 1)
+                scaled = n * score - total  # (n - 1) times the difference: same sign
                 tally = counts[rater]
                 tally[0] += 1
-                tally[1] += int(difference > 0)
-                tally[2] += int(difference < 0)
-                totals[rater] += difference
+                tally[1] += int(scaled > 0)
+                tally[2] += int(scaled < 0)
+                sums = totals[rater]
+                sums[n - 1] = sums.get(n - 1, 0) + scaled
     return {
         rater: Tendency(
             rater=rater,
             items=items,
             above=above,
             below=below,
-            mean_difference=float(totals[rater] / items) if items else None,
+            mean_difference=(float(sum(Fraction(v) / d for d, v in totals[rater].items())
+                                   / items) if items else None),
         )
         for rater, (items, above, below) in counts.items()
     }
+
+
+def _whole_or_exact(value: object, rater: Hashable, item: Hashable) -> Real | None:
+    """A score checked as ``_score`` does: whole numbers as they are, others as a Fraction."""
+    if type(value) is int:
+        return value
+    return _score(value, rater, item)
 
 
 def disagrees(scores: Mapping[Hashable, int | None], threshold: int = 2) -> bool:

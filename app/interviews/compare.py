@@ -70,7 +70,7 @@ def comparison(session: Session, interview: Interview, user: User, *,
     cards = [c for c in interview.scorecards if c.submitted_at is not None]
     pending = [c for c in interview.scorecards if c.submitted_at is None]
     scores = scores_by_card(session, cards)
-    items = item_views(session, interview, answers=answers)
+    items = item_views(session, interview, answers=answers, suggest=False)
     rows, totals = [], {}
     for view in items:
         if view.attempt is None:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.attempts.lifecycle import published
@@ -68,6 +68,38 @@ def interviewers(session: Session) -> list[User]:
         select(User).join(UserRole)
         .where(UserRole.role == Role.INTERVIEWER, User.is_active.is_(True))
         .order_by(User.display_name, User.id)))
+
+
+PANEL_CHOICES = 50
+
+
+def find_interviewer(session: Session, *, user_id: int | None = None,
+                     email: str | None = None) -> User | None:
+    """The active interviewer with that id or that email (any case), or None."""
+    where = (User.id == user_id if user_id is not None
+             else func.lower(User.email) == normalise_email(email or ""))
+    return session.scalar(
+        select(User).join(UserRole)
+        .where(where, UserRole.role == Role.INTERVIEWER, User.is_active.is_(True)))
+
+
+def panel_choices(session: Session, interview: Interview, *,
+                  limit: int = PANEL_CHOICES) -> list[tuple[str, str]]:
+    """(email, name) of up to ``limit`` interviewers who could join the panel, by name.
+
+    The page offers these as suggestions; anyone else is added by typing their
+    email, so the page costs the same however many interviewers there are.
+    """
+    seated = [card.reviewer_id for card in interview.scorecards]
+    if interview.candidate_id is not None:
+        seated.append(interview.candidate_id)
+    rows = session.execute(
+        select(User.email, User.display_name).join(UserRole)
+        .where(UserRole.role == Role.INTERVIEWER, User.is_active.is_(True),
+               User.id.not_in(seated),
+               func.lower(User.email) != normalise_email(interview.candidate_email))
+        .order_by(User.display_name, User.id).limit(limit)).all()
+    return [(email, name) for email, name in rows]
 
 
 def interview_prompts(session: Session) -> list[tuple[Prompt, PromptRevision]]:
@@ -193,18 +225,23 @@ def _hold(session: Session, interview: Interview) -> int | None:
     return session.scalar(select(Interview.candidate_id).where(Interview.id == interview.id))
 
 
-def add_reviewer(session: Session, interview: Interview, actor: User, reviewer_id: int) -> None:
-    """Seat another interviewer on the panel; never the interview's candidate."""
+def add_reviewer(session: Session, interview: Interview, actor: User,
+                 reviewer: int | str) -> None:
+    """Seat another interviewer (an account id, or its email) on the panel; never the candidate."""
     require_owner(interview, actor)
     if interview.decision is not None:
         raise Conflict("The decision is recorded; the panel is closed.")
+    found = None if isinstance(reviewer, int) else find_interviewer(session, email=reviewer)
+    reviewer_id = reviewer if isinstance(reviewer, int) else found.id if found else None
     if any(card.reviewer_id == reviewer_id for card in interview.scorecards):
         raise Invalid("That person is already on the panel.", field="reviewer")
     if len(interview.scorecards) >= MAX_REVIEWERS:
         raise Invalid(f"A panel has at most {MAX_REVIEWERS} reviewers.", field="reviewer")
-    reviewer = next((u for u in interviewers(session) if u.id == reviewer_id), None)
-    if reviewer is None:
+    if isinstance(reviewer, int):
+        found = find_interviewer(session, user_id=reviewer)
+    if found is None:
         raise Invalid("Reviewers must hold the interviewer role.", field="reviewer")
+    reviewer = found
     if is_candidate(interview, reviewer):
         raise Invalid(_IS_CANDIDATE.format(name=reviewer.display_name), field="reviewer")
     with transaction(session):

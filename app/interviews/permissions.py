@@ -10,21 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from app.auth.services import normalise_email
 from app.errors import NotAllowed, NotFound
-from app.models import Interview, InterviewItem, Scorecard, User
+from app.models import Interview, InterviewItem, PromptRevision, RubricRevision, Scorecard, User
+
+_LONG_PROMPT_TEXT = (PromptRevision.statement_md, PromptRevision.statement_html,
+                     PromptRevision.reference_md, PromptRevision.reference_html)
 
 
 def load_interview(session: Session, *where: Any) -> Interview | None:
-    """The interview matching ``where``, with its items, attempts and panel loaded."""
+    """The interview matching ``where``, with its items, attempts, rubrics and panel loaded.
+
+    Three statements whatever the panel's size: the interview with its owner,
+    the items with their prompt, rubric revision and attempt, the scorecards
+    with their reviewers. The prompts' statements and reference answers and the
+    rubrics' introductions are long texts no panel page shows, so they are left
+    in the database (read on first use, should some page need them).
+    """
     return session.scalar(
         select(Interview).where(*where)
-        .options(selectinload(Interview.items).selectinload(InterviewItem.prompt_revision),
-                 selectinload(Interview.items).selectinload(InterviewItem.attempt),
-                 selectinload(Interview.scorecards).selectinload(Scorecard.reviewer),
-                 selectinload(Interview.owner)))
+        .options(joinedload(Interview.owner),
+                 selectinload(Interview.items).options(
+                     joinedload(InterviewItem.prompt_revision).options(
+                         *(defer(column) for column in _LONG_PROMPT_TEXT)),
+                     joinedload(InterviewItem.rubric_revision).options(
+                         defer(RubricRevision.intro_md), defer(RubricRevision.intro_html)),
+                     joinedload(InterviewItem.attempt)),
+                 selectinload(Interview.scorecards).joinedload(Scorecard.reviewer)))
 
 
 def panel_interview(session: Session, user: User, interview_id: int) -> Interview:

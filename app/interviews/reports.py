@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from app.db import utcnow
 from app.errors import NotAllowed
@@ -46,8 +46,11 @@ def _my_interviews(session: Session, user: User) -> list[Interview]:
         .where(or_(Interview.owner_id == user.id, Interview.id.in_(panel)),
                # Never an interview one is the candidate of (see permissions.on_panel).
                or_(Interview.candidate_id.is_(None), Interview.candidate_id != user.id))
-        .options(selectinload(Interview.scorecards).selectinload(Scorecard.reviewer),
-                 selectinload(Interview.items).selectinload(InterviewItem.prompt_revision))
+        # The dashboard shows how many prompts and scorecards, never what is in them.
+        .options(defer(Interview.decision_note), defer(Interview.release_message),
+                 selectinload(Interview.scorecards).load_only(
+                     Scorecard.interview_id, Scorecard.reviewer_id, Scorecard.submitted_at),
+                 selectinload(Interview.items).load_only(InterviewItem.interview_id))
         .order_by(Interview.created_at.desc(), Interview.id.desc())))
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.lifecycle import latest_revision
 from app.attempts.suggestions import auto_suggestions, rubric_scale
@@ -72,8 +73,12 @@ class ItemView:
 
 
 def item_views(session: Session, interview: Interview, *,
-               answers: bool = True) -> list[ItemView]:
-    """Each item with its newest answer, shown as stored (``answers``) or not loaded at all."""
+               answers: bool = True, suggest: bool = True) -> list[ItemView]:
+    """Each item with its newest answer, shown as stored (``answers``) or not loaded at all.
+
+    ``suggest`` False leaves out the suggested levels and the hidden tests' run,
+    for pages that show only the levels reviewers gave.
+    """
     views = []
     current = dict(session.execute(
         select(Rubric.id, Rubric.current_revision_id)
@@ -84,9 +89,9 @@ def item_views(session: Session, interview: Interview, *,
         attempt = item.attempt
         kind = item.prompt_revision.kind
         answer = (latest_revision(session, attempt, html=answers and shows_html(kind))
-                  if attempt else None)
+                  if attempt and (answers or suggest) else None)
         body = answer.body if answer else ""
-        suggestions = auto_suggestions(session, attempt, body) if attempt else None
+        suggestions = auto_suggestions(session, attempt, body) if attempt and suggest else None
         view = ItemView(
             item=item, answer=answer, html=answer_html(kind, answer) if answers else "",
             criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None)
@@ -104,10 +109,22 @@ def item_views(session: Session, interview: Interview, *,
 
 
 def load_rubrics(session: Session, interview: Interview) -> None:
-    """Load every item's rubric revision with its criteria in one query."""
-    ids = [item.rubric_revision_id for item in interview.items]
-    session.scalars(select(RubricRevision).where(RubricRevision.id.in_(ids))
-                    .options(selectinload(RubricRevision.criteria))).all()
+    """Give every item's rubric revision its criteria, in one query.
+
+    The revisions come with the interview (``load_interview``); the criteria
+    are set on them as loaded, so the pages read them without asking again.
+    """
+    revisions = {item.rubric_revision.id: item.rubric_revision for item in interview.items}
+    if all("criteria" not in inspect(r).unloaded for r in revisions.values()):
+        return
+    criteria: dict[int, list[Criterion]] = {rid: [] for rid in revisions}
+    for criterion in session.scalars(
+            select(Criterion).where(Criterion.rubric_revision_id.in_(list(revisions)))
+            .order_by(Criterion.rubric_revision_id, Criterion.position)):
+        criteria[criterion.rubric_revision_id].append(criterion)
+    for rid, revision in revisions.items():
+        if "criteria" in inspect(revision).unloaded:
+            set_committed_value(revision, "criteria", criteria[rid])
 
 
 @dataclass

@@ -142,9 +142,7 @@ def _overview(interview, *, reviewer_error: str | None = None,
         candidate=permissions.candidate_label(interview, current_user),
         regrades=regrades.regrades(db, interview),
         trail=audit.audit_trail(db, interview),
-        others=[u for u in invitations.interviewers(db)
-                if not permissions.on_panel(interview, u)
-                and not permissions.is_candidate(interview, u)],
+        others=invitations.panel_choices(db, interview),
         reviewer_error=reviewer_error, regrade_error=regrade_error, typed=_typed(),
         decisions=list(Decision), Stage=InterviewStage)
 
@@ -164,12 +162,19 @@ def new_invite(interview_id: int):
 def add_reviewer(interview_id: int):
     interview = _panel(interview_id)
     try:
-        invitations.add_reviewer(get_session(), interview, current_user,
-                                 _form_id("reviewer"))
+        invitations.add_reviewer(get_session(), interview, current_user, _reviewer_choice())
     except Invalid as problem:
         return _overview(interview, reviewer_error=problem.message), problem.status
     flash("Reviewer added to the panel.", "success")
     return redirect(url_for("interviews.overview", interview_id=interview.id, _anchor="panel"))
+
+
+def _reviewer_choice() -> int | str:
+    """The reviewer to add: an email typed (or picked from the suggestions), or an account id."""
+    typed = request.form.get("reviewer", "").strip()
+    if "@" in typed:
+        return typed
+    return _form_id("reviewer")
 
 
 @bp.post("/interviews/<int:interview_id>/reviewers/<int:scorecard_id>/remove")

@@ -314,3 +314,41 @@ def test_panel_pages_cost_the_same_queries_for_2_or_5_reviewers(client, db, libr
     five = len(query_counter)
     assert five == two, f"{name}: {two} queries with 2 reviewers, {five} with 5"
     assert two <= CEILING[name], f"{name}: {two} queries"
+
+
+# The panel picker ----------------------------------------------------------------------------
+
+
+def test_the_overview_suggests_a_bounded_list_and_adds_anyone_by_email(client, db, library,
+                                                                       query_counter):
+    owner, _ = make_panel(db, reviewers=0)
+    interview, _ = make_interview(db, owner)
+    login(client, owner)
+    url = f"/interviews/{interview.id}"
+    client.get(url)
+    query_counter.clear()
+    assert client.get(url).status_code == HTTPStatus.OK
+    few = len(query_counter)
+
+    people = [make_user(db, Role.INTERVIEWER, name=f"Reviewer {n:03}")
+              for n in range(invitations.PANEL_CHOICES + 5)]
+    query_counter.clear()
+    page = client.get(url).get_data(as_text=True)
+    assert len(query_counter) == few  # one bounded query, however many interviewers
+    choices = page[page.index('<datalist id="reviewer-choices">'):page.index("</datalist>")]
+    assert choices.count("<option") == invitations.PANEL_CHOICES
+    assert f'value="{people[0].email}"' in choices
+    last = people[-1]  # past the suggestions: typed in, in any case
+    assert f'value="{last.email}"' not in choices
+
+    added = client.post(f"{url}/reviewers", {"reviewer": f"  {last.email.upper()} "})
+    assert added.status_code == HTTPStatus.FOUND
+    db.expire_all()
+    assert db.scalar(select(Scorecard.id).where(Scorecard.interview_id == interview.id,
+                                                Scorecard.reviewer_id == last.id)) is not None
+    assert f'value="{last.email}"' not in client.get(url).get_data(as_text=True)  # seated
+
+    candidate = make_user(db, name="Not An Interviewer")
+    refused = client.post(f"{url}/reviewers", {"reviewer": candidate.email})
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "Reviewers must hold the interviewer role." in refused.get_data(as_text=True)
