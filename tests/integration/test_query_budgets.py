@@ -56,7 +56,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("practice.revision", "candidate_a"): 6,
     ("practice.run_status", "candidate_a"): 6,
     ("practice.result", "candidate_a"): 9,
-    ("interviews.dashboard", "panel"): 10,
+    ("interviews.dashboard", "panel"): 8,
     ("interviews.new", "panel"): 3,
     ("interviews.overview", "panel"): 8,
     ("interviews.live", "panel"): 6,
