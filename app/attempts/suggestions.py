@@ -29,7 +29,7 @@ class AutoSuggestions:
     hidden_run: TestRun | None
 
 
-def auto_suggestions(session: Session, attempt: Attempt, body: str,
+def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
                      found: Mapping[int, Sequence[str]] | None = None) -> AutoSuggestions:
     """Suggested levels for the attempt's ``auto`` criteria, from ``body`` and its hidden run.
 

@@ -215,7 +215,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     answer_html, found = _stored_result(session, attempt)
     scale = rubric_scale(rubric)
     assessed = {a.criterion_id: a for a in attempt.self_assessments}
-    auto = auto_suggestions(session, attempt, "", found)
+    auto = auto_suggestions(session, attempt, "", found=found)
     results = []
     for criterion in rubric.criteria:
         mine = assessed.get(criterion.id)
