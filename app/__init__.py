@@ -70,11 +70,9 @@ def _init_extensions(app: Flask) -> None:
     health.init_app(app)
     security.init_app(app)
 
-    from app.content.render import render_markdown
-
-    app.jinja_env.filters["markdown"] = render_markdown
     # HTML that render_markdown produced and the database stored (statements,
-    # hints, descriptors ...). Only such columns may pass through this filter.
+    # hints, descriptors, summaries ...). Only such columns may pass through this
+    # filter. There is no filter that renders markdown: no page renders it on a view.
     app.jinja_env.filters["rendered"] = Markup
     app.jinja_env.globals["app_version"] = __version__
     from app.models import Role

@@ -21,6 +21,7 @@ from app.content.render import render_markdown
 from app.db import INT_MAX, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import request_run
+from app.grading.signals import mark_answer
 from app.kinds import get_kind
 from app.models import (
     AnswerRevision,
@@ -296,6 +297,19 @@ def set_timer(session: Session, attempt: Attempt, *, running: bool,
     return attempt
 
 
+def _store_result(session: Session, attempt: Attempt) -> None:
+    """Store what the result page shows of the frozen answer: its marked HTML and signals.
+
+    The answer and the rubric revision never change after submission, so this
+    is computed once, here, and never on a view.
+    """
+    kind = get_kind(attempt.prompt_revision.kind)
+    answer = latest_revision(session, attempt, html=kind.renders_html)
+    attempt.result_html, attempt.result_signals = mark_answer(
+        kind.answer_html(answer), answer.body if answer else "",
+        [(c.id, c.signals) for c in attempt.rubric_revision.criteria])
+
+
 def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = None,
                    based_on: int | None = None, client_id: str = "",
                    now: datetime | None = None, by_server: bool = False) -> Attempt:
@@ -333,6 +347,8 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
                     timer_seconds=attempt.elapsed_seconds(now))
             .execution_options(synchronize_session=False)).rowcount
         session.refresh(attempt)
+        if frozen:
+            _store_result(session, attempt)
         if not by_server and frozen:
             if get_kind(attempt.prompt_revision.kind).runs_tests:
                 request_run(session, attempt, RunKind.HIDDEN)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from app.grading.runs import latest_run
 from app.grading.scoring import auto_level_from_counts
-from app.grading.signals import suggested_level
+from app.grading.signals import level_from_found, suggested_level
 from app.kinds import get_kind
 from app.models import Attempt, RubricRevision, RunKind, RunStatus, TestRun
 from app.vocabulary import AutoScorer
@@ -28,8 +29,13 @@ class AutoSuggestions:
     hidden_run: TestRun | None
 
 
-def auto_suggestions(session: Session, attempt: Attempt, body: str) -> AutoSuggestions:
-    """Suggested levels for the attempt's ``auto`` criteria, from ``body`` and its hidden run."""
+def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
+                     found: Mapping[int, Sequence[str]] | None = None) -> AutoSuggestions:
+    """Suggested levels for the attempt's ``auto`` criteria, from ``body`` and its hidden run.
+
+    ``found`` (criterion id -> signals found, as stored at submit) spares
+    searching ``body`` for the signals again.
+    """
     rubric = attempt.rubric_revision
     scale = rubric_scale(rubric)
     lo, hi = min(scale), max(scale)
@@ -41,7 +47,9 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str) -> AutoSugge
     levels: dict[int, int | None] = {}
     for criterion in rubric.criteria:
         if criterion.auto == AutoScorer.SIGNALS:
-            levels[criterion.id] = suggested_level(body, criterion.signals, lo, hi)
+            levels[criterion.id] = (
+                suggested_level(body, criterion.signals, lo, hi) if found is None
+                else level_from_found(found.get(criterion.id, ()), criterion.signals, lo, hi))
         elif criterion.auto == AutoScorer.TESTS:
             levels[criterion.id] = tests_level
     return AutoSuggestions(levels=levels, hidden_run=hidden_run)

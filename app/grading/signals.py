@@ -67,10 +67,16 @@ def signals_found(text: str, signals: Sequence[str]) -> list[str]:
 
 def suggested_level(text: str, signals: Sequence[str], lo: int, hi: int) -> int | None:
     """Level for ``auto: signals``: from the share of signals found; None without signals."""
+    return level_from_found(signals_found(text, signals), signals, lo, hi)
+
+
+def level_from_found(found: Sequence[str], signals: Sequence[str], lo: int,
+                     hi: int) -> int | None:
+    """Level for ``auto: signals`` given the signals found already; None without signals."""
     usable = _usable(signals)
     if not usable:
         return None
-    return auto_level_from_counts(len(signals_found(text, usable)), len(usable), lo, hi)
+    return auto_level_from_counts(len(set(found) & set(usable)), len(usable), lo, hi)
 
 
 def _non_overlapping(text: str, signals: Sequence[str]) -> list[Match]:
@@ -187,3 +193,12 @@ def highlight_html(html: str, signals: Sequence[str]) -> str:
     parser.close()
     parser.flush()
     return "".join(parser.out)
+
+
+def mark_answer(html: str, body: str, criteria: Sequence[tuple[int, Sequence[str]]],
+                ) -> tuple[str, dict[str, list[str]]]:
+    """A submitted answer's result: its HTML with every criterion's signals marked, and
+    the signals of each criterion (id, signals) found in its text, keyed by the id as text."""
+    everything = [signal for _, signals in criteria for signal in signals]
+    found = {str(criterion_id): signals_found(body, signals) for criterion_id, signals in criteria}
+    return highlight_html(html, list(dict.fromkeys(everything))), found

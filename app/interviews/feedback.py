@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attempts.suggestions import rubric_scale
+from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid
 from app.interviews.audit import audit
@@ -103,8 +104,10 @@ def release(session: Session, interview: Interview, user: User,
                 interview_id=interview.id, attempt_id=attempt_id, criterion_id=criterion_id,
                 level=choice.level, show_level=choice.show_level,
                 comment=choice.comment.strip(),
+                comment_html=str(render_markdown(choice.comment.strip())),
                 show_comment=choice.show_comment and bool(choice.comment.strip())))
         interview.release_message = message.strip()
+        interview.release_message_html = str(render_markdown(message.strip()))
         interview.release_decision = show_decision
         interview.released_at = now or utcnow()
         audit(session, interview, user, AuditAction.RELEASED,

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.attempts.lifecycle import latest_revision
 from app.attempts.suggestions import auto_suggestions, rubric_scale
 from app.content.diff import Change, RubricSnapshot, rubric_changes
+from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.grading.quotes import quote_in_answer, squash
@@ -246,6 +247,7 @@ def save_scorecard(session: Session, interview: Interview, user: User, data: Sco
                   new=recommendation.value if recommendation else None)
         card.recommendation = recommendation
         card.summary = summary
+        card.summary_html = str(render_markdown(summary))
         card.updated_at = now
         if submit and not was_submitted:
             card.submitted_at = now

@@ -11,7 +11,7 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from app.db import Base, enum_by_value, utcnow
@@ -62,6 +62,14 @@ class Attempt(Base):
     self_score: Mapped[float | None]
     self_score_normalised: Mapped[float | None]
     met_bar: Mapped[bool | None]
+    # The submitted answer as its result page shows it: its HTML with the
+    # rubric's signals marked, and the signals found per criterion id
+    # ({"12": ["cache", ...]}). Written once, when the attempt is submitted (the
+    # answer and the rubric revision never change after that), so no page
+    # marks signals on a view. None while open. Deferred: only that page
+    # reads them, and the HTML is longer than the answer.
+    result_html: Mapped[str | None] = mapped_column(Text, deferred=True)
+    result_signals: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, deferred=True)
 
     user: Mapped[User] = relationship()
     prompt: Mapped[Prompt] = relationship()

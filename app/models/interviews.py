@@ -113,6 +113,9 @@ class Interview(Base):
     decided_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
     release_message: Mapped[str] = mapped_column(Text, default="")
+    # The message rendered by render_markdown when it was released: the candidate's
+    # page shows this and never renders markdown on a view (so for the HTML below).
+    release_message_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     release_decision: Mapped[bool] = mapped_column(default=False)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
@@ -212,6 +215,8 @@ class Scorecard(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     recommendation: Mapped[Recommendation | None] = mapped_column(enum_by_value(Recommendation))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # Rendered when saved; the server default fills rows added before the column.
+    summary_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
 
@@ -272,6 +277,8 @@ class FeedbackItem(Base):
     level: Mapped[int | None]
     show_level: Mapped[bool] = mapped_column(default=True)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Rendered when released; the server default fills rows added before the column.
+    comment_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     show_comment: Mapped[bool] = mapped_column(default=True)
 
     criterion: Mapped[Criterion] = relationship()

@@ -43,6 +43,11 @@ flowchart LR
 """
 
 
+# The help page's example, rendered once per process (here, at import) rather than
+# on each view: no GET renders markdown.
+MARKDOWN_EXAMPLE_HTML = render_markdown(MARKDOWN_EXAMPLE)
+
+
 @bp.get("/")
 @access(ANYONE)
 def home():
@@ -56,7 +61,7 @@ def home():
 @access(ANYONE)
 def markdown_help():
     return render_template("pages/markdown_help.html", example=MARKDOWN_EXAMPLE,
-                           rendered=render_markdown(MARKDOWN_EXAMPLE))
+                           rendered=MARKDOWN_EXAMPLE_HTML)
 
 
 class PreviewTooLarge(Invalid):

@@ -27,10 +27,9 @@ from app.grading.scoring import (
     normalise,
     score,
 )
-from app.grading.signals import highlight_html, signals_found
+from app.grading.signals import signals_found
 from app.kinds import get_kind, kind_names, kind_order
 from app.models import (
-    AnswerRevision,
     Attempt,
     AttemptStatus,
     Competency,
@@ -198,8 +197,7 @@ class CriterionResult:
 @dataclass(frozen=True)
 class AttemptResult:
     attempt: Attempt
-    answer: AnswerRevision | None
-    answer_html: str  # the stored HTML, signals highlighted
+    answer_html: str  # the HTML stored at submit, signals marked
     criteria: list[CriterionResult]
     scale: dict[int, str]
     bar: float
@@ -209,37 +207,52 @@ class AttemptResult:
 
 
 def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
-    """Everything the result page shows: rubric, signals found, self-assessment and score."""
+    """Everything the result page shows: rubric, signals found, self-assessment and score.
+
+    The answer's marked HTML and the signals found were stored at submit; this
+    only reads them.
+    """
     if attempt.is_open:
         raise Conflict("Submit the attempt to see the rubric and the reference.")
     attempt_policy().check_access(session, attempt)
-    kind = get_kind(attempt.prompt_revision.kind)
-    answer = latest_revision(session, attempt, html=kind.renders_html)
-    body = answer.body if answer else ""
     rubric = attempt.rubric_revision
+    answer_html, found = _stored_result(session, attempt)
     scale = rubric_scale(rubric)
     assessed = {a.criterion_id: a for a in attempt.self_assessments}
-    auto = auto_suggestions(session, attempt, body)
-    hidden_run = auto.hidden_run
+    auto = auto_suggestions(session, attempt, "", found=found)
     results = []
-    all_signals: list[str] = []
     for criterion in rubric.criteria:
-        all_signals.extend(criterion.signals)
-        suggested = auto.levels.get(criterion.id)
         mine = assessed.get(criterion.id)
         results.append(CriterionResult(
-            criterion=criterion, signals_found=signals_found(body, criterion.signals),
-            suggested_level=suggested, self_level=mine.level if mine else None,
-            self_note=mine.note if mine else ""))
+            criterion=criterion, signals_found=list(found.get(criterion.id, [])),
+            suggested_level=auto.levels.get(criterion.id),
+            self_level=mine.level if mine else None, self_note=mine.note if mine else ""))
     bar = bar_for(rubric.bar, attempt.target_level, list(scale))
     levels = [CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level)
               for r in results]
     return AttemptResult(
-        attempt=attempt, answer=answer,
-        answer_html=highlight_html(kind.answer_html(answer), list(dict.fromkeys(all_signals))),
+        attempt=attempt, answer_html=answer_html,
         criteria=results, scale=scale, bar=bar, score=score(levels, bar),
-        hints_used=len(attempt.hint_reveals), hidden_run=hidden_run,
+        hints_used=len(attempt.hint_reveals), hidden_run=auto.hidden_run,
     )
+
+
+def _stored_result(session: Session, attempt: Attempt) -> tuple[str, dict[int, list[str]]]:
+    """The answer's marked HTML and the signals found per criterion id, as stored at submit.
+
+    A submitted attempt without them was written by something other than
+    ``submit_attempt`` (rows inserted in bulk): it is shown with its stored HTML
+    unmarked and its signals searched for in its text, never marked on a view.
+    """
+    html, signals = session.execute(
+        select(Attempt.result_html, Attempt.result_signals).where(Attempt.id == attempt.id)).one()
+    if html is not None and signals is not None:
+        return html, {int(criterion_id): found for criterion_id, found in signals.items()}
+    kind = get_kind(attempt.prompt_revision.kind)
+    answer = latest_revision(session, attempt, html=kind.renders_html)
+    body = answer.body if answer else ""
+    return kind.answer_html(answer), {c.id: signals_found(body, c.signals)
+                                      for c in attempt.rubric_revision.criteria}
 
 
 def self_assess(session: Session, attempt: Attempt,

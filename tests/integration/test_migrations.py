@@ -13,8 +13,9 @@ from sqlalchemy import JSON, column, func, inspect, select, table
 from app.attempts import lifecycle
 from app.content.render import render_markdown
 from app.db import Base, UTCDateTime, get_database
+from app.interviews import feedback
 from app.migrations_cli import alembic_config
-from app.models import AnswerRevision, Attempt
+from app.models import AnswerRevision, Attempt, FeedbackItem, Interview, Scorecard
 from app.models.attempts import answer_digest
 from tests.conftest import make_test_app
 from tests.factories.interviews import (
@@ -187,3 +188,66 @@ def test_0008_drops_unread_columns_and_its_downgrade_puts_them_back(
         with engine.connect() as conn:
             assert set(conn.execute(select(attempts.c.id)).scalars()) == set(ids.values())
             assert {name: count_rows(conn, name) for name in CHILDREN} == children
+
+
+DESIGN_ANSWER = "## Storage\n\nA **key-value** store, sharded by code, a cache in front.\n"
+
+
+def stored_texts(db) -> dict[str, list]:
+    """What 0012 stores, for every row that has it, in a fixed order."""
+    return {
+        "attempts": db.execute(select(Attempt.id, Attempt.result_html, Attempt.result_signals)
+                               .order_by(Attempt.id)).all(),
+        "interviews": db.execute(select(Interview.id, Interview.release_message_html)
+                                 .order_by(Interview.id)).all(),
+        "scorecards": db.execute(select(Scorecard.id, Scorecard.summary_html)
+                                 .order_by(Scorecard.id)).all(),
+        "feedback_items": db.execute(select(FeedbackItem.id, FeedbackItem.comment_html)
+                                     .order_by(FeedbackItem.id)).all(),
+    }
+
+
+def test_0012_stores_results_and_rendered_texts_for_the_rows_written_before_it(
+        database_url, tmp_path, db_backend):
+    with fresh_database(database_url, tmp_path, db_backend) as app:
+        engine = get_database(app).engine
+        config = alembic_config(app)
+        command.upgrade(config, "head")
+        with get_database(app).sessionmaker() as db:
+            load_library(db, tmp_path / "content", extra_design_prompts=1, own_rubric=True)
+            candidate = make_user(db)
+            make_attempt(db, candidate, body=DESIGN_ANSWER, submitted=True)
+            make_attempt(db, candidate, "service-00", body="Still writing.")  # open: no result
+            owner, reviewers = make_panel(db, reviewers=1)
+            interview, _ = make_interview(db, owner, reviewers)
+            join_and_start(db, interview, candidate)
+            answer_and_submit(db, interview, DESIGN_ANSWER)
+            score_all(db, interview, owner, 3)
+            score_all(db, interview, reviewers[0], 2)
+            feedback.decide(db, interview, owner, "advance", "")
+            item = interview.items[0]
+            shown = feedback.FeedbackChoice(level=3, show_level=True, comment="A **good** cache.",
+                                            show_comment=True)
+            choices = {(item.attempt_id, c.id): shown for c in item.rubric_revision.criteria}
+            feedback.release(db, interview, owner, choices, message="Thank you, *Casey*.")
+            written = stored_texts(db)  # as the services store them
+
+        before = ScriptDirectory.from_config(config).get_revision("0012").down_revision
+        command.downgrade(config, before)
+        assert not {"result_html", "result_signals"} & {
+            c["name"] for c in inspect(engine).get_columns("attempts")}
+        assert "summary_html" not in {c["name"] for c in inspect(engine).get_columns("scorecards")}
+        command.upgrade(config, "head")
+        with get_database(app).sessionmaker() as db:
+            filled = stored_texts(db)
+        assert filled == written
+        # The two submitted attempts are marked, the open one has nothing yet.
+        marked = [html for _, html, _ in filled["attempts"] if html is not None]
+        assert len(marked) == 2 and len(filled["attempts"]) == 3
+        assert all('<mark class="signal" data-signal="key-value">key-value</mark>' in html
+                   for html in marked)
+        assert all(found for _, _, found in filled["attempts"] if found is not None)
+        assert [html for _, html in filled["interviews"]] == ["<p>Thank you, <em>Casey</em>.</p>"]
+        assert {html for _, html in filled["scorecards"]} == {"<p>Solid.</p>"}
+        assert {html for _, html in filled["feedback_items"]} == {
+            "<p>A <strong>good</strong> cache.</p>"}

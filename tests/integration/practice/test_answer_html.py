@@ -12,7 +12,7 @@ from http import HTTPStatus
 from sqlalchemy import select, update
 
 from app.content.render import render_markdown
-from app.models import AnswerRevision
+from app.models import AnswerRevision, Attempt
 from tests.integration.practice.test_attempts import save, start
 
 BODY = "## Storage\n\nA **key-value** store, sharded by code.\n\n- [x] cache\n"
@@ -62,13 +62,44 @@ def test_the_workspace_preview_starts_from_the_stored_html(client, db, library, 
 def test_the_result_page_highlights_signals_in_the_stored_html(client, db, library, candidate):
     attempt_id = start(client)
     save(client, attempt_id, BODY, 0)
+    replace_stored_html(db, attempt_id)  # the signals are marked at submit, in the stored HTML
     assert client.post(f"/practice/attempts/{attempt_id}/submit",
                        {"body": BODY, "based_on": "1"}).status_code == HTTPStatus.FOUND
-    replace_stored_html(db, attempt_id)
     page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
     assert ('From the database: <mark class="signal" data-signal="key-value">key-value</mark>'
             in page)
     assert "<strong>key-value</strong>" not in page
+
+
+def submit(client, attempt_id: int) -> None:
+    assert client.post(f"/practice/attempts/{attempt_id}/submit",
+                       {"body": BODY, "based_on": "1"}).status_code == HTTPStatus.FOUND
+
+
+def test_the_result_page_shows_the_result_stored_at_submit(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    submit(client, attempt_id)
+    db.execute(update(Attempt).where(Attempt.id == attempt_id).values(result_html=STORED))
+    db.commit()
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert STORED in page
+    assert 'data-signal="key-value"' not in page.split('id="answer-title"')[1]
+
+
+def test_a_result_not_stored_at_submit_shows_the_answer_unmarked(client, db, library,
+                                                                 candidate):
+    """A submitted attempt written other than through submit (rows inserted in bulk)."""
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    submit(client, attempt_id)
+    db.execute(update(Attempt).where(Attempt.id == attempt_id)
+               .values(result_html=None, result_signals=None))
+    db.commit()
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert str(render_markdown(BODY)) in page
+    assert '<mark class="signal"' not in page
+    assert "key-value: found" in page.replace('<span class="visually-hidden">', "")
 
 
 def test_restoring_a_revision_copies_its_stored_html(client, db, library, candidate):

@@ -16,6 +16,8 @@ from app.grading.signals import (
     Match,
     find_signals,
     highlight_html,
+    level_from_found,
+    mark_answer,
     signals_found,
     suggested_level,
 )
@@ -217,6 +219,17 @@ def test_signals_found_keeps_the_given_order():
 )
 def test_suggested_level(text, signals, expected):
     assert suggested_level(text, signals, 1, 4) == expected
+    # The same level from the signals found, as stored at submit.
+    assert level_from_found(signals_found(text, signals), signals, 1, 4) == expected
+
+
+def test_mark_answer_marks_every_criterions_signals_and_finds_each_ones():
+    body = "Redis in front, a Lua script."
+    html = "<p>Redis in front, a <code>Lua</code> script.</p>"
+    criteria = [(7, ["redis", "kafka"]), (9, ["lua", "redis"]), (12, [])]
+    marked, found = mark_answer(html, body, criteria)
+    assert marked == highlight_html(html, ["redis", "kafka", "lua"])
+    assert found == {"7": ["redis"], "9": ["lua", "redis"], "12": []}
 
 
 def test_suggested_level_on_another_scale():
