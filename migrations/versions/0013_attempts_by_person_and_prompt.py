@@ -22,13 +22,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("attempts", schema=None) as batch_op:
-        batch_op.create_index("ix_attempts_user_prompt_started",
-                              ["user_id", "prompt_id", "started_at"], unique=False)
-        batch_op.drop_index("ix_attempts_user_id")
+    # Plain index statements, not a batch: on SQLite a batch may copy the table,
+    # and copying attempts would cascade to their revisions.
+    op.create_index("ix_attempts_user_prompt_started", "attempts",
+                    ["user_id", "prompt_id", "started_at"], unique=False)
+    op.drop_index("ix_attempts_user_id", table_name="attempts")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("attempts", schema=None) as batch_op:
-        batch_op.create_index("ix_attempts_user_id", ["user_id"], unique=False)
-        batch_op.drop_index("ix_attempts_user_prompt_started")
+    op.create_index("ix_attempts_user_id", "attempts", ["user_id"], unique=False)
+    op.drop_index("ix_attempts_user_prompt_started", table_name="attempts")

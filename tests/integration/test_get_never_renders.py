@@ -31,7 +31,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from app.attempts import lifecycle
-from app.content import render
+from app.content import bounds, render
 from app.grading import signals
 from app.interviews import feedback
 from app.models import Attempt, User
@@ -130,6 +130,8 @@ def test_the_spies_count_what_a_write_renders(app, client, db, tmp_path, monkeyp
     """The spies sit where the code looks the functions up: a preview and a submit count."""
     world = build_world(db, tmp_path)
     calls = install_spies(app, monkeypatch)
+    # Highlighted blocks are kept between renders: an empty cache, so Pygments runs.
+    monkeypatch.setattr(bounds, "HIGHLIGHTED", bounds._HighlightCache(max_chars=1_000_000))
     web = client_for(app, "candidate_a", world, client)
     assert web.post("/markdown/preview", {"markdown": ANSWER}).status_code == HTTPStatus.OK
     assert calls["render_markdown"] == 1 and calls["markdown.Markdown.convert"] == 1
