@@ -194,7 +194,7 @@ DESIGN_ANSWER = "## Storage\n\nA **key-value** store, sharded by code, a cache i
 
 
 def stored_texts(db) -> dict[str, list]:
-    """What 0012 stores, for every row that has it, in a fixed order."""
+    """What 0011 stores, for every row that has it, in a fixed order."""
     return {
         "attempts": db.execute(select(Attempt.id, Attempt.result_html, Attempt.result_signals)
                                .order_by(Attempt.id)).all(),
@@ -207,7 +207,7 @@ def stored_texts(db) -> dict[str, list]:
     }
 
 
-def test_0012_stores_results_and_rendered_texts_for_the_rows_written_before_it(
+def test_0011_stores_results_and_rendered_texts_for_the_rows_written_before_it(
         database_url, tmp_path, db_backend):
     with fresh_database(database_url, tmp_path, db_backend) as app:
         engine = get_database(app).engine
@@ -232,7 +232,7 @@ def test_0012_stores_results_and_rendered_texts_for_the_rows_written_before_it(
             feedback.release(db, interview, owner, choices, message="Thank you, *Casey*.")
             written = stored_texts(db)  # as the services store them
 
-        before = ScriptDirectory.from_config(config).get_revision("0012").down_revision
+        before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
         command.downgrade(config, before)
         assert not {"result_html", "result_signals"} & {
             c["name"] for c in inspect(engine).get_columns("attempts")}

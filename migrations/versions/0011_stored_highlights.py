@@ -1,6 +1,6 @@
 """results and reviewers' texts are stored as pages show them
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-03 13:00:00.000000
 
@@ -20,7 +20,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
