@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -292,6 +292,14 @@ def _own_lost_reply(session: Session, attempt: Attempt, based_on: int, current: 
         AnswerRevision.attempt_id == attempt.id, AnswerRevision.number > based_on,
         AnswerRevision.client_id != client_id).limit(1))
     return other is None
+
+
+def stored_answer_bytes(session: Session, attempt: Attempt) -> int:
+    """Bytes the attempt's answer takes: every revision's stored text plus the newest's HTML."""
+    data = session.scalar(select(func.coalesce(func.sum(func.length(AnswerRevision.data)), 0))
+                          .where(AnswerRevision.attempt_id == attempt.id))
+    html = session.scalar(select(Attempt.answer_html).where(Attempt.id == attempt.id))
+    return int(data) + len((html or "").encode("utf-8"))
 
 
 def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page[AnswerRevision]:

@@ -29,8 +29,10 @@ SNAPSHOT_EVERY = 32
 
 _SNAPSHOT = b"S"
 _DELTA = b"D"  # the replacing text as UTF-8
-_DELTA_ZIPPED = b"Z"  # the replacing text zlib-compressed (a large paste)
+_DELTA_ZIPPED = b"Z"  # the replacing text zlib-compressed against the text it replaces
 _HEADER = struct.Struct(">II")  # characters kept at the start, at the end
+_SHORT = 64  # a new middle up to this many bytes is kept as it is
+_WINDOW = 32_768  # how far back zlib's references reach
 # A delta smaller than this share of the text is kept without comparing it with
 # a snapshot: no snapshot compresses that well, and compressing costs time.
 _CLEARLY_SMALL = 16
@@ -70,16 +72,28 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
 
 
 def delta(previous: str, text: str) -> bytes:
-    """The stored form of ``text`` as a splice of ``previous``: kept start, kept end, new middle."""
+    """The stored form of ``text`` as a splice of ``previous``: kept start, kept end, new middle.
+
+    A long new middle (edits in two places keep the text between them in it)
+    is compressed with the middle it replaces as zlib's preset dictionary, so
+    the unchanged stretch inside it costs a few bytes of back-references.
+    """
     shorter = min(len(previous), len(text))
     prefix = _common_prefix(previous, text, shorter)
     suffix = _common_suffix(previous, text, shorter - prefix)
     middle = text[prefix:len(text) - suffix].encode("utf-8")
     header = _HEADER.pack(prefix, suffix)
-    zipped = zlib.compress(middle) if len(middle) > 256 else None
-    if zipped is not None and len(zipped) < len(middle):
-        return _DELTA_ZIPPED + header + zipped
+    if len(middle) > _SHORT:
+        packer = zlib.compressobj(zdict=_replaced(previous, prefix, suffix))
+        zipped = packer.compress(middle) + packer.flush()
+        if len(zipped) < len(middle):
+            return _DELTA_ZIPPED + header + zipped
     return _DELTA + header + middle
+
+
+def _replaced(previous: str, prefix: int, suffix: int) -> bytes:
+    """The part of ``previous`` a delta replaces (its last 32 KB: zlib's window), as a dictionary."""
+    return previous[prefix:len(previous) - suffix].encode("utf-8")[-_WINDOW:] or b" "
 
 
 def encode(previous: str | None, chain: int, text: str) -> tuple[bytes, int]:
@@ -107,7 +121,8 @@ def apply(previous: str | None, data: bytes) -> str:
     prefix, suffix = _HEADER.unpack_from(rest)
     middle = rest[_HEADER.size:]
     if form == _DELTA_ZIPPED:
-        middle = zlib.decompress(middle)
+        unpacker = zlib.decompressobj(zdict=_replaced(previous, prefix, suffix))
+        middle = unpacker.decompress(middle) + unpacker.flush()
     elif form != _DELTA:
         raise ValueError(f"unknown stored form {form!r}")
     return previous[:prefix] + middle.decode("utf-8") + previous[len(previous) - suffix:]
