@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload, undefer
+from sqlalchemy.orm import Session, aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.policy import attempt_policy
@@ -106,6 +106,31 @@ def _load_own(session: Session, user: User, attempt_id: int, *options: Any) -> A
     return attempt
 
 
+def _window_query(html: bool):
+    """Revision ``:number`` of attempt ``:attempt`` with the rows its text is stored in.
+
+    The window's rows as plain values; the revision itself, as an object, only
+    on its own row (an outer join on itself): building an object per row would
+    cost more than reading it. Only the row that is the attempt's newest
+    carries the HTML (a case, not a repeat). Built once: the statement is the
+    same for every revision.
+    """
+    target = aliased(AnswerRevision)
+    number = bindparam("number")
+    columns = [case((AnswerRevision.number == Attempt.revision_number, Attempt.answer_html))
+               ] if html else []
+    return (select(AnswerRevision.chain, AnswerRevision.data, target, *columns)
+            .join(Attempt, Attempt.id == AnswerRevision.attempt_id)
+            .outerjoin(target, and_(target.id == AnswerRevision.id, target.number == number))
+            .where(AnswerRevision.attempt_id == bindparam("attempt"),
+                   AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
+                   AnswerRevision.number <= number)
+            .order_by(AnswerRevision.number))
+
+
+_WINDOW = {html: _window_query(html) for html in (False, True)}
+
+
 def _load_revision(session: Session, attempt: Attempt, number: int, *,
                    html: bool) -> AnswerRevision | None:
     """Revision ``number`` with its text, read in one query with the rows it is stored as.
@@ -114,27 +139,14 @@ def _load_revision(session: Session, attempt: Attempt, number: int, *,
     ``SNAPSHOT_EVERY`` rows up to ``number``) and, with ``html``, the stored
     HTML of the attempt's newest revision, which only the newest one has.
     """
-    # Only the row that is the attempt's newest carries the HTML (a case, not a repeat).
-    columns = [case((AnswerRevision.number == Attempt.revision_number, Attempt.answer_html))
-               ] if html else []
-    query = (select(AnswerRevision, *columns)
-             .join(Attempt, Attempt.id == AnswerRevision.attempt_id)
-             .where(AnswerRevision.attempt_id == attempt.id,
-                    AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
-                    AnswerRevision.number <= number)
-             .options(undefer(AnswerRevision.data))
-             .order_by(AnswerRevision.number))
-    rows = session.execute(query).all()
-    if not rows or rows[-1][0].number != number:
+    rows = session.execute(_WINDOW[html], {"attempt": attempt.id, "number": number}).all()
+    if not rows or rows[-1][2] is None:
         return None
-    start = max(i for i, (row, *_) in enumerate(rows) if row.chain == 0)
-    text = None
-    for row, *_ in rows[start:]:
-        text = answer_store.apply(text, row.data)
-        row.body = text  # every row read is a revision whose text is now known
-    revision = rows[-1][0]
+    revision = rows[-1][2]
+    if revision._text is None:
+        revision.body = answer_store.decode((chain, data) for chain, data, *_ in rows)
     if html:
-        revision.html = rows[-1][1]
+        revision.html = rows[-1][3]
     return revision
 
 

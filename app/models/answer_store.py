@@ -92,7 +92,7 @@ def delta(previous: str, text: str) -> bytes:
 
 
 def _replaced(previous: str, prefix: int, suffix: int) -> bytes:
-    """The part of ``previous`` a delta replaces (its last 32 KB: zlib's window), as a dictionary."""
+    """What a delta replaces in ``previous`` (its last 32 KB, zlib's window): a dictionary."""
     return previous[prefix:len(previous) - suffix].encode("utf-8")[-_WINDOW:] or b" "
 
 

@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 
 from app.attempts import lifecycle
 from app.content import render
-from app.models import AnswerRevision, answer_store
+from app.models import AnswerRevision
 from app.practice import services
 from tests.integration.practice.test_attempts import save, start
 
-WORDS = ("cache shard replica queue partition leader follower quorum index write read "
-         "latency throughput consistency availability region failover hash ring key").split()
+WORDS = ("cache", "shard", "replica", "queue", "partition", "leader", "follower", "quorum",
+         "index", "write", "read", "latency", "throughput", "consistency", "availability",
+         "region", "failover", "hash", "ring", "key")
 # The bound the 300-save test proves, in multiples of the final answer's size: it measures
 # 1.75 (73 KB for a 42 KB answer); storing every revision whole took 149 (6.3 MB), before
 # counting the HTML each one kept too.
