@@ -9,7 +9,9 @@ revisions and 100 interviews. The content is the real ``prompts/`` and
 pages use (create, join, start, save, submit, score, decide, release) and stop
 at every stage. Practice attempts and their revisions are inserted in bulk, but
 as the services would leave them: pinned to the current prompt and rubric
-revisions, numbered revisions with stored HTML, submitted ones self-assessed
+revisions, numbered revisions stored as a save stores them (snapshots and
+deltas, ``app.models.answer_store``) with the newest one's HTML on the
+attempt, submitted ones self-assessed
 through ``self_assess``. The database must be empty (a fresh file or database).
 
 It writes the accounts and ids the benchmark uses to a JSON file beside the
@@ -53,6 +55,7 @@ from app.models import (  # noqa: E402
     Rubric,
     User,
     UserRole,
+    answer_store,  # noqa: E402
 )
 from app.models.attempts import answer_digest  # noqa: E402
 from app.practice import services as practice  # noqa: E402
@@ -112,6 +115,18 @@ class Bodies:
         return self._cache[key]
 
 
+def print_stored_bytes(db) -> None:
+    """Stored bytes per attempt's answer (revisions' stored text and the newest's HTML)."""
+    texts = dict(db.execute(select(AnswerRevision.attempt_id,
+                                   func.sum(func.length(AnswerRevision.data)))
+                            .group_by(AnswerRevision.attempt_id)).all())
+    per_attempt = [texts.get(attempt_id, 0) + len((html or "").encode())
+                   for attempt_id, html in db.execute(select(Attempt.id, Attempt.answer_html))]
+    if per_attempt:
+        print(f"stored answer bytes per attempt: mean {sum(per_attempt) / len(per_attempt):,.0f}, "
+              f"max {max(per_attempt):,}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database_url", help="sqlite:///path or postgresql://...")
@@ -169,6 +184,7 @@ def seed(database_url: str, *, scale: float, rng: random.Random) -> dict:
         counts["interviews"] = n_interviews
         print("made: " + ", ".join(f"{n:,} {name}" for name, n in counts.items())
               + f" in {time.perf_counter() - began:.1f} s (scale {scale})")
+        print_stored_bytes(db)
         info = {"scale": scale, "counts": counts, "password": PASSWORD,
                 "candidate": CANDIDATE_EMAIL, "interviewer": INTERVIEWER_EMAIL,
                 **bench_attempts, **interviews}
@@ -327,6 +343,7 @@ def make_practice(db, candidates: list[User], n_attempts: int, n_revisions: int,
             "rubric_revision_id": rubric_revision_id, "target_level": level,
             "status": status, "started_at": started, "revision_number": count,
             "timer_seconds": rng.randint(300, 2700),
+            "answer_html": bodies.get(kind, (count - 1) * GROWTH // count)[1],
             "submitted_at": None if status is AttemptStatus.IN_PROGRESS
             else started + timedelta(minutes=rng.randint(20, 60)),
         })
@@ -337,10 +354,13 @@ def make_practice(db, candidates: list[User], n_attempts: int, n_revisions: int,
         for n, (attempt_id, count) in enumerate(zip(ids, counts, strict=True)):
             kind = rows[n % len(rows)][3]
             started = attempt_rows[n]["started_at"]
+            previous, chain = None, 0
             for number in range(1, count + 1):
-                body, html, size, digest = bodies.get(kind, (number - 1) * GROWTH // count)
+                body, _, size, digest = bodies.get(kind, (number - 1) * GROWTH // count)
+                data, chain = answer_store.encode(previous, chain, body)
+                previous = body
                 batch.append({"attempt_id": attempt_id, "number": number, "based_on": number - 1,
-                              "body": body, "html": html, "size": size, "body_digest": digest,
+                              "data": data, "chain": chain, "size": size, "body_digest": digest,
                               "client_id": "seed",
                               "created_at": started + timedelta(seconds=20 * number)})
             if len(batch) >= 5000:

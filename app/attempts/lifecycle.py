@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload, undefer
+from sqlalchemy.orm import Session, aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
@@ -33,8 +34,9 @@ from app.models import (
     RubricRevision,
     RunKind,
     User,
+    answer_store,
 )
-from app.models.attempts import answer_digest
+from app.models.attempts import answer_digest, stored_text
 from app.pagination import Page, paginate
 from app.vocabulary import PromptStatus
 
@@ -107,20 +109,61 @@ def _load_own(session: Session, user: User, attempt_id: int, *options: Any) -> A
     return attempt
 
 
-def _revision_query(html: bool):
-    """Answer revisions, with their stored HTML loaded too if ``html`` (it is deferred)."""
-    query = select(AnswerRevision)
-    return query.options(undefer(AnswerRevision.html)) if html else query
+def _window_query(html: bool):
+    """Revision ``:number`` of attempt ``:attempt`` with the rows its text is stored in.
+
+    The window's rows as plain values; the revision itself, as an object, only
+    on its own row (an outer join on itself): building an object per row would
+    cost more than reading it. Only the row that is the attempt's newest
+    carries the HTML (a case, not a repeat). Built once: the statement is the
+    same for every revision.
+    """
+    target = aliased(AnswerRevision)
+    number = bindparam("number")
+    columns = [case((AnswerRevision.number == Attempt.revision_number, Attempt.answer_html))
+               ] if html else []
+    return (select(AnswerRevision.chain, AnswerRevision.data, target, *columns)
+            .join(Attempt, Attempt.id == AnswerRevision.attempt_id)
+            .outerjoin(target, and_(target.id == AnswerRevision.id, target.number == number))
+            .where(AnswerRevision.attempt_id == bindparam("attempt"),
+                   AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
+                   AnswerRevision.number <= number)
+            .order_by(AnswerRevision.number))
 
 
-def latest_revision(session: Session, attempt: Attempt, *,
-                    html: bool = False) -> AnswerRevision | None:
-    """The attempt's newest revision; ``html`` loads its stored HTML in the same query."""
+_WINDOW = {html: _window_query(html) for html in (False, True)}
+
+
+def _load_revision(session: Session, attempt: Attempt, number: int, *,
+                   html: bool) -> AnswerRevision | None:
+    """Revision ``number`` with its text, read in one query with the rows it is stored as.
+
+    The query reads the revision's snapshot and the deltas after it (at most
+    ``SNAPSHOT_EVERY`` rows up to ``number``) and, with ``html``, the stored
+    HTML of the attempt's newest revision, which only the newest one has.
+    """
+    rows = session.execute(_WINDOW[html], {"attempt": attempt.id, "number": number}).all()
+    if not rows or rows[-1][2] is None:
+        return None
+    revision = rows[-1][2]
+    if revision._text is None:
+        revision.body = answer_store.decode((chain, data) for chain, data, *_ in rows)
+    if html:
+        revision.html = rows[-1][3]
+    return revision
+
+
+def latest_revision(session: Session, attempt: Attempt, *, html: bool = False,
+                    text: bool = True) -> AnswerRevision | None:
+    """The attempt's newest revision, with its text (unless not ``text``) and, with ``html``,
+    its stored HTML, in one query."""
     if attempt.revision_number == 0:
         return None
-    return session.scalar(_revision_query(html).where(
-        AnswerRevision.attempt_id == attempt.id,
-        AnswerRevision.number == attempt.revision_number))
+    if not text and not html:  # its number and time only: no stored text is read
+        return session.scalar(select(AnswerRevision).where(
+            AnswerRevision.attempt_id == attempt.id,
+            AnswerRevision.number == attempt.revision_number))
+    return _load_revision(session, attempt, attempt.revision_number, html=html)
 
 
 def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
@@ -145,19 +188,66 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
-    # Rendered once, here, and stored with the revision: pages only read it
-    # (code is shown as text and stores none). Before the transaction, so no
-    # lock is held while it renders.
-    html = get_kind(attempt.prompt_revision.kind).stored_html(body, render_markdown)
     digest = answer_digest(body)
-    for _ in range(3):  # a unique-number race with another save: re-check and retry
+    html = None
+    for _ in range(3):  # another save to the attempt got in between: look again
+        # Decided before any lock, from the newest revision's number and digest:
+        # revisions never change and numbers only grow, so an unchanged text or
+        # a stale save is answered without writing, and without rendering.
+        newest = _newest(session, attempt)
+        current = newest.number if newest is not None else 0
+        if based_on != current and not _own_lost_reply(session, attempt, based_on, current,
+                                                        client_id):
+            raise _stale(session, attempt, current)
+        if newest is not None and newest.size == size and newest.body_digest == digest:
+            return newest  # the text it already holds: nothing to write
+        if html is None:
+            # Rendered once, only for new text, and before the transaction, so
+            # no lock is held while it renders (code is shown as text: no HTML).
+            html = get_kind(attempt.prompt_revision.kind).stored_html(body, render_markdown)
+        previous = _text(session, attempt, current)
+        data, chain = answer_store.encode(previous, newest.chain if newest else 0, body)
         try:
-            return _save_once(session, attempt, body, html, digest, based_on, client_id, size)
+            revision = _write(session, attempt, current, AnswerRevision(
+                attempt_id=attempt.id, number=current + 1, based_on=based_on, data=data,
+                chain=chain, size=size, body_digest=digest, client_id=client_id[:64]), html)
         except IntegrityError:
             # transaction() has rolled the save back (only its savepoint, when a
             # caller's transaction holds this one): re-read and try again.
             session.refresh(attempt)
-    raise StaleRevision(latest_revision(session, attempt), attempt.revision_number)
+            continue
+        if revision is not None:
+            revision.body, revision.html = body, html
+            return revision
+    raise _stale(session, attempt, attempt.revision_number)
+
+
+def _newest(session: Session, attempt: Attempt) -> AnswerRevision | None:
+    """The attempt's newest revision as the database has it now: its digest, not its text."""
+    return session.scalar(
+        select(AnswerRevision).where(AnswerRevision.attempt_id == attempt.id)
+        .order_by(AnswerRevision.number.desc()).limit(1)
+        .options(load_only(AnswerRevision.number, AnswerRevision.size, AnswerRevision.chain,
+                           AnswerRevision.body_digest, AnswerRevision.created_at,
+                           AnswerRevision.client_id)))
+
+
+def _text(session: Session, attempt: Attempt, number: int) -> str | None:
+    """Revision ``number``'s text (None before the first), to store the next one as a delta of."""
+    if not number:
+        return None
+    return stored_text(session, attempt.id, number)
+
+
+def _stale(session: Session, attempt: Attempt, current: int) -> StaleRevision:
+    """The conflict of a save not based on revision ``current``, carrying its text."""
+    # Only a conflict reads the newest text back: the page shows it.
+    newest = _load_revision(session, attempt, current, html=False) if current else None
+    if newest is not None:
+        # Out of the session, so a rollback that follows does not expire the
+        # revision the reply carries (its text is read already).
+        session.expunge(newest)
+    return StaleRevision(newest, current)
 
 
 def _claim(session: Session, attempt: Attempt) -> int:
@@ -181,20 +271,31 @@ def _claim(session: Session, attempt: Attempt) -> int:
     return current
 
 
-def _newest(session: Session, attempt: Attempt, number: int, *,
-            text: bool) -> AnswerRevision | None:
-    """Revision ``number`` of the attempt; without ``text``, its digest but not its body."""
-    if not number:
-        return None
-    query = select(AnswerRevision).where(AnswerRevision.attempt_id == attempt.id,
-                                         AnswerRevision.number == number)
-    if text:  # filled in even if a copy without the body is in the session already
-        query = query.execution_options(populate_existing=True)
-    else:
-        query = query.options(load_only(AnswerRevision.number, AnswerRevision.size,
-                                        AnswerRevision.body_digest, AnswerRevision.created_at,
-                                        AnswerRevision.client_id))
-    return session.scalar(query)
+def _write(session: Session, attempt: Attempt, current: int, revision: AnswerRevision,
+           html: str) -> AnswerRevision | None:
+    """Add ``revision`` as the one after ``current``; None if the newest is no longer ``current``.
+
+    One update advances the attempt's number from ``current`` and stores the
+    new HTML: like ``_claim`` it holds the attempt (row lock on PostgreSQL,
+    writer lock on SQLite) until the insert commits, and it matches no row if
+    another save got in since the number was read, or the attempt was
+    submitted meanwhile (AttemptClosed).
+    """
+    with transaction(session):
+        advanced = session.scalar(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS,
+                   Attempt.revision_number == current)
+            .values(revision_number=current + 1, answer_html=html)
+            .returning(Attempt.revision_number)
+            .execution_options(synchronize_session=False))
+        if advanced is None:
+            _claim(session, attempt)  # raises AttemptClosed if that is why
+            return None
+        session.add(revision)
+        session.flush()
+    set_committed_value(attempt, "revision_number", current + 1)
+    return revision
 
 
 def _own_lost_reply(session: Session, attempt: Attempt, based_on: int, current: int,
@@ -208,29 +309,12 @@ def _own_lost_reply(session: Session, attempt: Attempt, based_on: int, current: 
     return other is None
 
 
-def _save_once(session: Session, attempt: Attempt, body: str, html: str, digest: str,
-               based_on: int, client_id: str, size: int) -> AnswerRevision:
-    with transaction(session):
-        current = _claim(session, attempt)
-        if based_on != current and not _own_lost_reply(session, attempt, based_on, current,
-                                                        client_id):
-            # Only a conflict reads the newest text back: the page shows it.
-            newest = _newest(session, attempt, current, text=True)
-            if newest is not None:
-                # Out of the session, so the rollback that follows does not expire
-                # the text the reply carries (reading it again is one more query).
-                session.expunge(newest)
-            raise StaleRevision(newest, current)
-        newest = _newest(session, attempt, current, text=False)
-        if newest is not None and newest.size == size and newest.body_digest == digest:
-            return newest  # the text it already holds: nothing to write
-        revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=based_on,
-                                  body=body, html=html, size=size, body_digest=digest,
-                                  client_id=client_id[:64])
-        session.add(revision)
-        attempt.revision_number = current + 1
-        session.flush()
-    return revision
+def stored_answer_bytes(session: Session, attempt: Attempt) -> int:
+    """Bytes the attempt's answer takes: every revision's stored text plus the newest's HTML."""
+    data = session.scalar(select(func.coalesce(func.sum(func.length(AnswerRevision.data)), 0))
+                          .where(AnswerRevision.attempt_id == attempt.id))
+    html = session.scalar(select(Attempt.answer_html).where(Attempt.id == attempt.id))
+    return int(data) + len((html or "").encode("utf-8"))
 
 
 def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page[AnswerRevision]:
@@ -241,9 +325,13 @@ def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page
 
 def get_revision(session: Session, attempt: Attempt, number: int, *,
                  html: bool = False) -> AnswerRevision:
-    """One revision of the attempt; ``html`` loads its stored HTML in the same query."""
-    revision = session.scalar(_revision_query(html).where(
-        AnswerRevision.attempt_id == attempt.id, AnswerRevision.number == number))
+    """One revision of the attempt with its text, in one query.
+
+    ``html`` also loads the stored HTML, which only the attempt's newest
+    revision has: an older one's ``html`` stays None and pages show its text.
+    """
+    revision = (_load_revision(session, attempt, number, html=html)
+                if 0 < number <= INT_MAX else None)
     if revision is None:
         raise NotFound("There is no such revision.")
     return revision
@@ -252,15 +340,21 @@ def get_revision(session: Session, attempt: Attempt, number: int, *,
 def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevision:
     """Make an earlier revision's text the newest, as a new revision (history is kept)."""
     _check_open(attempt)
-    old = get_revision(session, attempt, number, html=True)
+    old = get_revision(session, attempt, number)
+    # An older revision keeps no HTML: render its text again, here (a POST,
+    # before the lock). Stored as a snapshot: a restore is rare and usually
+    # far from the text it replaces, so a delta would save little.
+    html = get_kind(attempt.prompt_revision.kind).stored_html(old.body, render_markdown)
     with transaction(session):
         current = _claim(session, attempt)
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
-                                  body=old.body, html=old.html, size=old.size,
-                                  body_digest=old.body_digest,
+                                  data=answer_store.snapshot(old.body), chain=0,
+                                  size=old.size, body_digest=old.body_digest,
                                   client_id="restore", restored_from=old.number)
         session.add(revision)
         attempt.revision_number = current + 1
+        attempt.answer_html = html
+    revision.body, revision.html = old.body, html
     return revision
 
 

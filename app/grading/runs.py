@@ -21,7 +21,8 @@ from app.db import after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable, run_tests
 from app.kinds import get_kind
-from app.models import AnswerRevision, Attempt, RunKind, RunStatus, TestRun, User
+from app.models import Attempt, RunKind, RunStatus, TestRun, User
+from app.models.attempts import stored_text
 from app.vocabulary import RunVerdict
 
 RUN_LIMITS = Limits()
@@ -166,9 +167,7 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
     run = session.get(TestRun, run_id)
     session.refresh(run)
     attempt = run.attempt
-    body = session.scalar(select(AnswerRevision.body).where(
-        AnswerRevision.attempt_id == attempt.id,
-        AnswerRevision.number == run.revision_number)) or ""
+    body = stored_text(session, attempt.id, run.revision_number) if run.revision_number else ""
     prompt = attempt.prompt_revision
     tests = {path: text for path, text in prompt.files.items()
              if path.startswith("tests/") and path.rsplit("/", 1)[-1].startswith("test_")

@@ -48,7 +48,8 @@ def live_answers(session: Session, interview: Interview,
             continue
         changed = seen.get(attempt.id) != attempt.revision_number
         kind = item.prompt_revision.kind
-        revision = latest_revision(session, attempt, html=changed and shows_html(kind))
+        revision = latest_revision(session, attempt, html=changed and shows_html(kind),
+                                   text=changed)
         out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None))
     return out
 

@@ -109,13 +109,14 @@ class PromptKind:
     def answer_html(self, revision: Any) -> str:
         """A saved answer (an ``AnswerRevision``, or None) as a reader sees it.
 
-        Its stored HTML (load it with the revision), or its text escaped in a
-        code block, whose HTML is then never read. Pages mark the result safe
-        with the ``rendered`` filter, as for any stored HTML.
+        Its stored HTML (load it with the revision; only an attempt's newest
+        revision keeps one), or its text escaped in a code block: code, and an
+        older revision, which is never rendered on a page's request. Pages mark
+        the result safe with the ``rendered`` filter, as for any stored HTML.
         """
         if revision is None:
             return ""
-        if self.renders_html:
+        if self.renders_html and revision.html is not None:
             return revision.html
         return f'<pre class="code-answer"><code>{escape(revision.body)}</code></pre>'
 

@@ -11,10 +11,28 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    WriteOnlyMapped,
+    mapped_column,
+    object_session,
+    relationship,
+)
 
 from app.db import Base, enum_by_value, utcnow
+from app.models import answer_store
 from app.models.content import Criterion, Prompt, PromptRevision, RubricRevision
 from app.models.users import User
 
@@ -70,6 +88,12 @@ class Attempt(Base):
     # reads them, and the HTML is longer than the answer.
     result_html: Mapped[str | None] = mapped_column(Text, deferred=True)
     result_signals: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, deferred=True)
+    # The newest revision's text rendered by render_markdown when it was saved
+    # (empty for code): pages show this and never render an answer on a GET.
+    # Kept for the newest revision only, here, so a save replaces it in the
+    # update that advances ``revision_number``; older revisions are shown as
+    # text. Deferred: it can be several times the answer's size.
+    answer_html: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     user: Mapped[User] = relationship()
     prompt: Mapped[Prompt] = relationship()
@@ -105,7 +129,15 @@ def answer_digest(body: str) -> str:
 
 
 class AnswerRevision(Base):
-    """One saved state of an answer. ``based_on`` is the revision the editor started from."""
+    """One saved state of an answer. ``based_on`` is the revision the editor started from.
+
+    The text is stored compactly (``app.models.answer_store``): ``data`` is a
+    compressed snapshot (``chain`` 0) or a delta against the revision before
+    it. Read it as ``body``: the loaders in ``app.attempts.lifecycle`` fill it
+    in the query that loads the revision; otherwise the first read of ``body``
+    runs one query. ``html`` is the stored HTML when the revision was loaded
+    as its attempt's newest with it, else None.
+    """
 
     __tablename__ = "answer_revisions"
     __table_args__ = (UniqueConstraint("attempt_id", "number"),)
@@ -114,14 +146,13 @@ class AnswerRevision(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
     number: Mapped[int]
     based_on: Mapped[int]
-    body: Mapped[str] = mapped_column(Text)
-    # The body rendered by render_markdown when it was saved: pages show this
-    # and never render an answer on a GET. Deferred: most reads need only the
-    # text, and the HTML can be several times its size.
-    html: Mapped[str] = mapped_column(Text, deferred=True)
+    # Deferred: lists and saves read sizes and digests, not texts.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # Deltas since the last snapshot (0: this one is a snapshot).
+    chain: Mapped[int] = mapped_column(Integer, default=0)
     size: Mapped[int]  # bytes of UTF-8
     # answer_digest(body): a save tells unchanged text from new by this and the
-    # size, without reading a body of up to ANSWER_MAX_BYTES back.
+    # size, without reading any text back.
     body_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The editor (one page load) that saved it: saves from the same editor
@@ -130,6 +161,38 @@ class AnswerRevision(Base):
     restored_from: Mapped[int | None]
 
     attempt: Mapped[Attempt] = relationship(back_populates="revisions")
+
+    # Not columns: filled by whoever read them (revisions never change).
+    _text = None
+    html = None  # str when loaded with it
+
+    @property
+    def body(self) -> str:
+        """The revision's text (read with one query unless its loader read it already)."""
+        if self._text is None:
+            session = object_session(self)
+            if session is None:
+                raise RuntimeError("load the revision's text with its loader before detaching it")
+            self._text = stored_text(session, self.attempt_id, self.number)
+        return self._text
+
+    @body.setter
+    def body(self, text: str) -> None:
+        self._text = text
+
+
+def text_window(attempt_id: int, number: int):
+    """The stored rows revision ``number``'s text is made of: its snapshot and deltas since."""
+    return (select(AnswerRevision.chain, AnswerRevision.data)
+            .where(AnswerRevision.attempt_id == attempt_id,
+                   AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
+                   AnswerRevision.number <= number)
+            .order_by(AnswerRevision.number))
+
+
+def stored_text(session: Session, attempt_id: int, number: int) -> str:
+    """The text of revision ``number`` of the attempt, read with one query."""
+    return answer_store.decode(session.execute(text_window(attempt_id, number)).all())
 
 
 class HintReveal(Base):

@@ -15,8 +15,8 @@ from app.content.render import render_markdown
 from app.db import Base, UTCDateTime, get_database
 from app.interviews import feedback
 from app.migrations_cli import alembic_config
-from app.models import AnswerRevision, Attempt, FeedbackItem, Interview, Scorecard
-from app.models.attempts import answer_digest
+from app.models import AnswerRevision, Attempt, FeedbackItem, Interview, Scorecard, answer_store
+from app.models.attempts import answer_digest, stored_text
 from tests.conftest import make_test_app
 from tests.factories.interviews import (
     answer_and_submit,
@@ -72,6 +72,9 @@ def test_downgrade_to_nothing_and_upgrade_again(database_url, tmp_path, db_backe
         assert "users" in inspect(engine).get_table_names()
 
 
+# answer_revisions as it was up to 0010: each revision's whole text and HTML.
+OLD_REVISIONS = table("answer_revisions", column("attempt_id"), column("number"),
+                      column("body"), column("html"), column("body_digest"))
 ANSWERS = ["## Storage\n\nA **key-value** store.", "[ref][1] and `code`\n\n[1]: https://e.com",
            "## Storage\n\nA **key-value** store."]
 
@@ -97,10 +100,11 @@ def test_the_upgrade_to_stored_html_renders_the_answers_saved_before_it(
         command.downgrade(config, before)
         columns = {c["name"] for c in inspect(engine).get_columns("answer_revisions")}
         assert "html" not in columns and "body" in columns
-        command.upgrade(config, "head")
-        with get_database(app).sessionmaker() as db:
-            stored = db.execute(select(AnswerRevision.body, AnswerRevision.html)
-                                .order_by(AnswerRevision.number)).all()
+        # Up to the last schema with a body and HTML on every revision (0013 compacts them).
+        command.upgrade(config, "0010")
+        with engine.connect() as conn:
+            stored = conn.execute(select(OLD_REVISIONS.c.body, OLD_REVISIONS.c.html)
+                                  .order_by(OLD_REVISIONS.c.number)).all()
         assert [body for body, _ in stored] == ANSWERS
         assert [html for _, html in stored] == [str(render_markdown(b)) for b in ANSWERS]
 
@@ -115,16 +119,56 @@ def test_the_upgrade_to_answer_digests_fills_them_for_the_answers_saved_before_i
         command.downgrade(config, "0009")
         assert "body_digest" not in {c["name"] for c in inspect(engine).get_columns(
             "answer_revisions")}
+        command.upgrade(config, "0010")
+        with engine.connect() as conn:
+            stored = conn.execute(select(OLD_REVISIONS.c.body, OLD_REVISIONS.c.body_digest)
+                                  .order_by(OLD_REVISIONS.c.number)).all()
+        assert [body for body, _ in stored] == [*ANSWERS, "ünïcode ✓"]
+        assert [digest for _, digest in stored] == [answer_digest(b) for b, _ in stored]
         command.upgrade(config, "head")
         with get_database(app).sessionmaker() as db:
-            stored = db.execute(select(AnswerRevision.body, AnswerRevision.body_digest)
-                                .order_by(AnswerRevision.number)).all()
-            assert [body for body, _ in stored] == [*ANSWERS, "ünïcode ✓"]
-            assert [digest for _, digest in stored] == [answer_digest(b) for b, _ in stored]
             # A save of the text the newest revision holds is still recognised as unchanged.
             attempt = db.get(Attempt, attempt_id)
             again = lifecycle.save_draft(db, attempt, body="ünïcode ✓", based_on=4)
             assert again.number == 4
+
+
+def test_0013_compacts_every_answer_and_its_downgrade_writes_each_text_and_html_back(
+        database_url, tmp_path, db_backend):
+    # Long enough for several snapshots and deltas, with a restore and non-ASCII text.
+    bodies = [f"## Design ✓\n\n{'A cache in front. ' * n}\n\nLast {n}." for n in range(45)]
+    with fresh_database(database_url, tmp_path, db_backend) as app:
+        engine = get_database(app).engine
+        config = alembic_config(app)
+        command.upgrade(config, "head")
+        attempt_id = save_answers(app, tmp_path, bodies)
+        with get_database(app).sessionmaker() as db:
+            attempt = db.get(Attempt, attempt_id)
+            lifecycle.restore_revision(db, attempt, 3)
+            texts = [lifecycle.get_revision(db, attempt, n).body for n in range(1, 47)]
+            newest_html = lifecycle.latest_revision(db, attempt, html=True).html
+        assert texts == [*bodies, bodies[2]]
+
+        command.downgrade(config, "0012")
+        with engine.connect() as conn:
+            old = conn.execute(select(OLD_REVISIONS).order_by(OLD_REVISIONS.c.number)).all()
+        assert [row.body for row in old] == texts
+        assert [row.body_digest for row in old] == [answer_digest(t) for t in texts]
+        assert [row.html for row in old] == [*(str(render_markdown(t)) for t in texts[:-1]),
+                                             newest_html]
+
+        command.upgrade(config, "head")
+        with get_database(app).sessionmaker() as db:
+            stored = db.execute(select(AnswerRevision.number, AnswerRevision.chain)
+                                .order_by(AnswerRevision.number)).all()
+            assert 0 < max(chain for _, chain in stored) < answer_store.SNAPSHOT_EVERY
+            assert [stored_text(db, attempt_id, n) for n, _ in stored] == texts
+            attempt = db.get(Attempt, attempt_id)
+            assert lifecycle.latest_revision(db, attempt, html=True).html == newest_html
+            # Saves go on from the converted rows: unchanged text writes nothing, new text is kept.
+            assert lifecycle.save_draft(db, attempt, body=texts[-1], based_on=46).number == 46
+            lifecycle.save_draft(db, attempt, body=texts[-1] + " More.", based_on=46)
+            assert stored_text(db, attempt_id, 47) == texts[-1] + " More."
 
 
 DROPPED = {"attempts": {"mode", "self_assessed_at"}, "hint_reveals": {"revealed_at"},

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from app.interviews import feedback, scorecards
-from app.models import AnswerRevision, Decision
+from app.models import Attempt, Decision
 from tests.factories.interviews import score_all
 from tests.integration.interviews.test_scoring import login, saved_scores, set_up
 
@@ -23,7 +23,7 @@ STORED = '<p class="stored">From the database: the mapping is a key-value store.
 @pytest.fixture
 def panel(db, library):
     panel = set_up(db)
-    db.execute(update(AnswerRevision).values(html=STORED))
+    db.execute(update(Attempt).values(answer_html=STORED))
     db.commit()
     return panel
 
@@ -74,4 +74,4 @@ def test_polls_with_nothing_new_and_the_release_form_do_not_load_the_html(client
     assert STORED not in poll.get_data(as_text=True)
     assert client.get(f"/interviews/{interview.id}/release").status_code == HTTPStatus.OK
     reads = [q for q in query_counter if q.startswith("SELECT answer_revisions.")]
-    assert reads and not any("answer_revisions.html" in q for q in reads)
+    assert reads and not any("answer_html" in q for q in query_counter)

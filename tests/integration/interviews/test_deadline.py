@@ -83,7 +83,7 @@ def test_after_the_grace_period_saves_are_refused_and_nothing_changes(db, librar
     with pytest.raises(TimeUp):
         lifecycle.save_draft(db, attempt, body="after", based_on=1,
                              now=interview.closes_at + timedelta(seconds=1))
-    assert db.scalars(select(AnswerRevision.body)).all() == ["before"]
+    assert [r.body for r in db.scalars(select(AnswerRevision))] == ["before"]
 
 
 def test_the_candidate_gets_a_clear_answer_when_saving_too_late(client, db, library):
@@ -220,8 +220,8 @@ def test_saves_racing_the_deadline_all_land_in_the_submitted_answer(app, db, lib
     number, body = accepted[-1]
     assert attempt.revision_number == number
     assert lifecycle.latest_revision(db, attempt).body == body
-    stored = dict(db.execute(select(AnswerRevision.number, AnswerRevision.body)
-                             .where(AnswerRevision.attempt_id == attempt_id)).all())
+    stored = {r.number: r.body for r in db.scalars(
+        select(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id))}
     assert stored == dict(accepted)
     # The trail names the revision the server submitted, not one read before the last save.
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "submitted_at_deadline"))

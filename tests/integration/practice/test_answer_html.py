@@ -1,5 +1,8 @@
 """Answers are rendered once, when a revision is saved; pages show the HTML stored with it.
 
+Only an attempt's newest revision keeps its HTML (on the attempt); pages show
+older revisions as their text, escaped, and never render one.
+
 To tell a page that shows the stored HTML from one that renders the body
 again, a test replaces the stored HTML with a marker no render of the body
 could produce, then reads the page.
@@ -12,7 +15,7 @@ from http import HTTPStatus
 from sqlalchemy import select, update
 
 from app.content.render import render_markdown
-from app.models import AnswerRevision, Attempt
+from app.models import Attempt
 from tests.integration.practice.test_attempts import save, start
 
 BODY = "## Storage\n\nA **key-value** store, sharded by code.\n\n- [x] cache\n"
@@ -20,24 +23,24 @@ STORED = '<p class="stored">From the database: key-value store</p>'
 
 
 def stored(db, attempt_id: int) -> dict[int, str]:
+    """The stored HTML by revision number: the newest revision's, the only one kept."""
     db.expire_all()
-    return dict(db.execute(select(AnswerRevision.number, AnswerRevision.html)
-                           .where(AnswerRevision.attempt_id == attempt_id)).all())
+    return dict(db.execute(select(Attempt.revision_number, Attempt.answer_html)
+                           .where(Attempt.id == attempt_id)).all())
 
 
 def replace_stored_html(db, attempt_id: int, html: str = STORED) -> None:
-    db.execute(update(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id)
-               .values(html=html))
+    db.execute(update(Attempt).where(Attempt.id == attempt_id).values(answer_html=html))
     db.commit()
 
 
 def test_a_save_stores_the_html_its_body_renders_to(client, db, library, candidate):
     attempt_id = start(client)
     assert save(client, attempt_id, BODY, 0).status_code == HTTPStatus.OK
+    assert stored(db, attempt_id) == {1: str(render_markdown(BODY))}
     assert save(client, attempt_id, BODY + "\nMore.", 1).status_code == HTTPStatus.OK
-    assert stored(db, attempt_id) == {1: str(render_markdown(BODY)),
-                                      2: str(render_markdown(BODY + "\nMore."))}
-    assert "<strong>key-value</strong>" in stored(db, attempt_id)[1]
+    assert stored(db, attempt_id) == {2: str(render_markdown(BODY + "\nMore."))}
+    assert "<strong>key-value</strong>" in stored(db, attempt_id)[2]
 
 
 def test_the_revision_page_shows_the_stored_html(client, db, library, candidate):
@@ -102,16 +105,26 @@ def test_a_result_not_stored_at_submit_shows_the_answer_unmarked(client, db, lib
     assert "key-value: found" in page.replace('<span class="visually-hidden">', "")
 
 
-def test_restoring_a_revision_copies_its_stored_html(client, db, library, candidate):
+def test_an_older_revision_is_shown_as_its_text_and_never_rendered(client, db, library,
+                                                                   candidate):
     attempt_id = start(client)
     save(client, attempt_id, BODY, 0)
     save(client, attempt_id, "Second thoughts.", 1)
-    db.execute(update(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id,
-                                            AnswerRevision.number == 1).values(html=STORED))
-    db.commit()
+    page = client.get(f"/practice/attempts/{attempt_id}/revisions/1").get_data(as_text=True)
+    assert '<pre class="code-answer"><code>## Storage\n\nA **key-value** store' in page
+    assert "<strong>key-value</strong>" not in page
+
+
+def test_restoring_a_revision_stores_the_html_of_its_text(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, BODY, 0)
+    save(client, attempt_id, "Second thoughts.", 1)
     response = client.post(f"/practice/attempts/{attempt_id}/revisions/1/restore")
     assert response.status_code == HTTPStatus.FOUND
-    assert stored(db, attempt_id)[3] == STORED
+    # The older revision kept no HTML: the restore (a POST) renders its text again.
+    assert stored(db, attempt_id) == {3: str(render_markdown(BODY))}
+    page = client.get(f"/practice/attempts/{attempt_id}/revisions/3").get_data(as_text=True)
+    assert "<strong>key-value</strong>" in page
 
 
 def test_pages_that_need_only_the_text_do_not_load_the_html(client, db, library, candidate,

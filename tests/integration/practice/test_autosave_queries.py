@@ -15,11 +15,13 @@ from tests.support.web import WebClient
 
 # The whole request, sign-in included: the session with its user and roles,
 # the attempt with what saving reads of it (one statement), for practice the
-# check that no pending interview closes it, the claim, the newest revision's
-# number and digest, then the new revision and the attempt's new number. A
-# stale save reads, instead of writing, whether another editor saved since
-# and the newest text.
-FRESH, UNCHANGED, STALE = 7, 5, 6
+# check that no pending interview closes it, the newest revision's number and
+# digest (read before any lock: an unchanged text stops there), then the rows
+# the previous text is stored in (the new one is a delta of it), the update
+# that takes the attempt and advances its number, and the new revision. A
+# stale save reads, instead, whether another editor saved since and the
+# newest text.
+FRESH, UNCHANGED, STALE = 7, 4, 6
 BIG = "word " * 39_000  # about 195 KB, near the answer limit
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.content.sync import sync_content
 from app.content.validate import load_content
 from app.kinds import AnswerFormat, Editor, FileProblem, PromptKind, register, unregister
-from app.models import AnswerRevision
+from app.models import Attempt
 from app.vocabulary import AutoScorer
 from tests.factories.content import DESIGN_PROMPT, write_content
 from tests.integration.practice.test_attempts import save, start
@@ -23,8 +23,7 @@ CODE = "# a comment, not a heading\nif a < b:\n    print('<b>&')\n"
 
 def stored_html(db, attempt_id: int) -> list[str]:
     db.expire_all()
-    return list(db.scalars(select(AnswerRevision.html)
-                           .where(AnswerRevision.attempt_id == attempt_id)))
+    return list(db.scalars(select(Attempt.answer_html).where(Attempt.id == attempt_id)))
 
 
 def test_a_code_answer_is_stored_as_text_and_shown_as_code(client, db, library, candidate):
