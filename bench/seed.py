@@ -27,6 +27,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,6 +41,7 @@ from app.auth.services import PASSWORD_METHOD  # noqa: E402
 from app.content.render import render_markdown  # noqa: E402
 from app.content.sync import sync_content  # noqa: E402
 from app.db import get_database, get_session, transaction, utcnow  # noqa: E402
+from app.grading.signals import mark_answer  # noqa: E402
 from app.interviews import clock, feedback, invitations, scorecards  # noqa: E402
 from app.kinds.registry import get_kind  # noqa: E402
 from app.migrations_cli import upgrade  # noqa: E402
@@ -47,6 +49,7 @@ from app.models import (  # noqa: E402
     AnswerRevision,
     Attempt,
     AttemptStatus,
+    Criterion,
     Interview,
     InterviewMode,
     Prompt,
@@ -104,6 +107,7 @@ class Bodies:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int], tuple[str, str, int, str]] = {}
+        self._results: dict[tuple, tuple[str, dict[str, list[str]]]] = {}
 
     def get(self, kind: str, step: int) -> tuple[str, str, int, str]:
         key = (kind, min(step, GROWTH - 1))
@@ -113,6 +117,16 @@ class Bodies:
             html = get_kind(kind).stored_html(body, render_markdown)
             self._cache[key] = (body, html, len(body.encode()), answer_digest(body))
         return self._cache[key]
+
+    def result(self, kind: str, step: int, criteria: tuple[tuple[int, tuple[str, ...]], ...],
+               ) -> tuple[str, dict[str, list[str]]]:
+        """The stored result of a submitted answer, as ``submit_attempt`` marks it."""
+        key = (kind, min(step, GROWTH - 1), criteria)
+        if key not in self._results:
+            body, html, _, _ = self.get(kind, step)
+            self._results[key] = mark_answer(get_kind(kind).answer_html(
+                SimpleNamespace(body=body, html=html)), body, criteria)
+        return self._results[key]
 
 
 def print_stored_bytes(db) -> None:
@@ -315,6 +329,17 @@ def make_practice(db, candidates: list[User], n_attempts: int, n_revisions: int,
         .join(PromptRevision, PromptRevision.id == Prompt.current_revision_id)
         .join(Rubric, Rubric.slug == PromptRevision.rubric_slug)).all()
     bodies = Bodies()
+    criteria: dict[int, tuple[tuple[int, tuple[str, ...]], ...]] = {}
+
+    def signals_of(rubric_revision_id: int) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        if rubric_revision_id not in criteria:
+            criteria[rubric_revision_id] = tuple(
+                (criterion_id, tuple(signals or ())) for criterion_id, signals in db.execute(
+                    select(Criterion.id, Criterion.signals)
+                    .where(Criterion.rubric_revision_id == rubric_revision_id)
+                    .order_by(Criterion.position)))
+        return criteria[rubric_revision_id]
+
     now = utcnow()
     per_attempt = n_revisions / n_attempts
     bench_count = max(3, round(n_attempts / len(candidates)))
@@ -338,12 +363,18 @@ def make_practice(db, candidates: list[User], n_attempts: int, n_revisions: int,
         # submitted (the result page); others at random.
         status = (AttemptStatus.IN_PROGRESS if n == 0 else AttemptStatus.SUBMITTED if n == 1
                   else rng.choice([AttemptStatus.IN_PROGRESS] + [AttemptStatus.SUBMITTED] * 2))
+        step = (count - 1) * GROWTH // count
+        # A submitted attempt keeps its result as submit stores it: the page reads it.
+        result_html, result_signals = (
+            (None, None) if status is AttemptStatus.IN_PROGRESS
+            else bodies.result(kind, step, signals_of(rubric_revision_id)))
         attempt_rows.append({
             "user_id": owner.id, "prompt_id": prompt_id, "prompt_revision_id": revision_id,
             "rubric_revision_id": rubric_revision_id, "target_level": level,
             "status": status, "started_at": started, "revision_number": count,
             "timer_seconds": rng.randint(300, 2700),
-            "answer_html": bodies.get(kind, (count - 1) * GROWTH // count)[1],
+            "answer_html": bodies.get(kind, step)[1],
+            "result_html": result_html, "result_signals": result_signals,
             "submitted_at": None if status is AttemptStatus.IN_PROGRESS
             else started + timedelta(minutes=rng.randint(20, 60)),
         })

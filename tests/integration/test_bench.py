@@ -53,6 +53,9 @@ def test_every_page_the_benchmark_loads_answers_2xx_for_its_user(seeded):
     for page in pages:
         answer = clients[page.who].get(page.path)
         assert 200 <= answer.status_code < 300, (page.name, answer.status_code)
+    # The result page shows the result stored as submit stores it: signals marked.
+    result = clients["candidate"].get(f"/practice/attempts/{ids['result_attempt_id']}/result")
+    assert '<mark class="signal"' in result.get_data(as_text=True)
 
 
 @pytest.fixture
