@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from app.db import utcnow
@@ -40,18 +40,28 @@ class Dashboard:
 
 
 def _my_interviews(session: Session, user: User) -> list[Interview]:
+    """The interviews on the user's dashboard: every open one, and the RECENT newest done."""
     panel = select(Scorecard.interview_id).where(Scorecard.reviewer_id == user.id)
+    mine = and_(or_(Interview.owner_id == user.id, Interview.id.in_(panel)),
+                # Never an interview one is the candidate of (see permissions.on_panel).
+                or_(Interview.candidate_id.is_(None), Interview.candidate_id != user.id))
+    newest_first = (Interview.created_at.desc(), Interview.id.desc())
+    # Decided and released interviews are history, which grows for as long as
+    # one interviews: only the newest few are shown, so only they are loaded.
+    recent_done = (select(Interview.id)
+                   .where(mine, or_(Interview.decision.is_not(None),
+                                    Interview.released_at.is_not(None)))
+                   .order_by(*newest_first).limit(RECENT))
     return list(session.scalars(
         select(Interview)
-        .where(or_(Interview.owner_id == user.id, Interview.id.in_(panel)),
-               # Never an interview one is the candidate of (see permissions.on_panel).
-               or_(Interview.candidate_id.is_(None), Interview.candidate_id != user.id))
+        .where(mine, or_(and_(Interview.decision.is_(None), Interview.released_at.is_(None)),
+                         Interview.id.in_(recent_done)))
         # The dashboard shows how many prompts and scorecards, never what is in them.
         .options(defer(Interview.decision_note), defer(Interview.release_message),
                  selectinload(Interview.scorecards).load_only(
                      Scorecard.interview_id, Scorecard.reviewer_id, Scorecard.submitted_at),
                  selectinload(Interview.items).load_only(InterviewItem.interview_id))
-        .order_by(Interview.created_at.desc(), Interview.id.desc())))
+        .order_by(*newest_first)))
 
 
 def dashboard(session: Session, user: User, *, now: datetime | None = None) -> Dashboard:

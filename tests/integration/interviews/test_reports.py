@@ -95,6 +95,42 @@ def test_the_owner_finds_it_awaiting_debrief_once_every_scorecard_is_in(client, 
     assert not listed(page, "debrief", interview)
 
 
+def test_the_dashboard_loads_every_open_interview_and_only_the_newest_done(client, db, library,
+                                                                          query_counter):
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    opened = [make_interview(db, owner, [reviewer])[0] for _ in range(3)]
+    done = [make_interview(db, owner, [reviewer])[0] for _ in range(reports.RECENT + 5)]
+    for n, interview in enumerate(done):  # history: decided, or decided and released
+        interview.decision = "advance"
+        if n % 2:
+            interview.released_at = interview.created_at
+    db.commit()
+
+    loaded = reports._my_interviews(db, owner)
+    newest_done = sorted(done, key=lambda i: (i.created_at, i.id), reverse=True)[:reports.RECENT]
+    assert {i.id for i in loaded} == {i.id for i in opened} | {i.id for i in newest_done}
+    board = reports.dashboard(db, owner)
+    assert [i.id for i in board.done] == [i.id for i in newest_done]
+    assert {i.id for i in board.in_progress} == {i.id for i in opened}
+
+    # The page holds the same, and what it reads does not grow with the history.
+    login(client, owner)
+    query_counter.clear()
+    page = client.get("/interviews").get_data(as_text=True)
+    assert all(listed(page, "done", interview) for interview in newest_done)
+    assert not any(listed(page, "done", interview) for interview in done
+                   if interview not in newest_done)
+    before = len(query_counter)
+    more = [make_interview(db, owner, [reviewer])[0] for _ in range(5)]
+    for interview in more:
+        interview.decision = "decline"
+    db.commit()
+    query_counter.clear()
+    client.get("/interviews")
+    assert len(query_counter) == before
+    assert len(reports._my_interviews(db, owner)) == len(opened) + reports.RECENT
+
+
 # Scoring history -----------------------------------------------------------------------------
 
 
