@@ -1,8 +1,8 @@
 """One page, signed in, timed and profiled in process on a copy of the bench database.
 
-    .venv/bin/python bench/profile.py /practice                      # as the bench candidate
-    .venv/bin/python bench/profile.py /interviews --as interviewer   # as the bench interviewer
-    .venv/bin/python bench/profile.py /practice --sort tottime --rows 40
+    .venv/bin/python bench/page_profile.py /practice                      # as the bench candidate
+    .venv/bin/python bench/page_profile.py /interviews --as interviewer   # as the bench interviewer
+    .venv/bin/python bench/page_profile.py /practice --sort tottime --rows 40
 
 It copies the seed ``bench/load.py`` keeps (``bench/.data/seed-1.sqlite``, made
 by ``make bench`` or ``bench/seed.py``; ``--seed`` for another) to a temporary
@@ -60,8 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         from app.migrations_cli import upgrade
 
         app = create_app()
-        with app.app_context():
-            upgrade()
+        upgrade(app)
         client = app.test_client()
         page = client.get("/login", base_url=HTTPS).get_data(as_text=True)
         token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
