@@ -40,11 +40,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--as", dest="who", choices=("candidate", "interviewer"),
                         default="candidate")
     parser.add_argument("--seed", type=Path, default=ROOT / "bench" / ".data" / "seed-1.sqlite")
+    parser.add_argument("--ids", type=Path, help="the seed's ids (default: the JSON beside it)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--sort", default="cumulative", help="a pstats sort key")
     parser.add_argument("--rows", type=int, default=30, help="profile rows to print (0: none)")
     args = parser.parse_args(argv)
-    ids_file = args.seed.with_suffix(".json")
+    ids_file = args.ids or args.seed.with_suffix(".json")
     if not args.seed.exists() or not ids_file.exists():
         raise SystemExit(f"no seed at {args.seed}: run make bench, or bench/seed.py, first")
     ids = json.loads(ids_file.read_text())

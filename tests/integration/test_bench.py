@@ -8,6 +8,7 @@ mode, small, against gunicorn.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,19 @@ def test_every_page_the_benchmark_loads_answers_2xx_for_its_user(seeded):
     # The result page shows the result stored as submit stores it: signals marked.
     result = clients["candidate"].get(f"/practice/attempts/{ids['result_attempt_id']}/result")
     assert '<mark class="signal"' in result.get_data(as_text=True)
+
+
+def test_a_page_can_be_profiled_on_the_seed(seeded, tmp_path):
+    url, ids = seeded
+    ids_file = tmp_path / "ids.json"
+    ids_file.write_text(json.dumps(ids))
+    done = subprocess.run([sys.executable, "bench/page_profile.py", "/practice", "--seed",
+                           url.removeprefix("sqlite:///"), "--ids", str(ids_file),
+                           "--requests", "5", "--rows", "3"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "GET /practice as the candidate: 200" in done.stdout
+    assert re.search(r"processor [0-9.]+ ms, [0-9,]+ calls per request", done.stdout)
 
 
 @pytest.fixture
