@@ -36,7 +36,7 @@ from app.models import (
     User,
     answer_store,
 )
-from app.models.attempts import answer_digest, stored_text
+from app.models.attempts import answer_digest, stored_text, text_window
 from app.pagination import Page, paginate
 from app.vocabulary import PromptStatus
 
@@ -125,9 +125,7 @@ def _window_query(html: bool):
     return (select(AnswerRevision.chain, AnswerRevision.data, target, *columns)
             .join(Attempt, Attempt.id == AnswerRevision.attempt_id)
             .outerjoin(target, and_(target.id == AnswerRevision.id, target.number == number))
-            .where(AnswerRevision.attempt_id == bindparam("attempt"),
-                   AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
-                   AnswerRevision.number <= number)
+            .where(*text_window(bindparam("attempt"), number))
             .order_by(AnswerRevision.number))
 
 

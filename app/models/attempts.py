@@ -10,9 +10,11 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -181,18 +183,21 @@ class AnswerRevision(Base):
         self._text = text
 
 
-def text_window(attempt_id: int, number: int):
-    """The stored rows revision ``number``'s text is made of: its snapshot and deltas since."""
-    return (select(AnswerRevision.chain, AnswerRevision.data)
-            .where(AnswerRevision.attempt_id == attempt_id,
-                   AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
-                   AnswerRevision.number <= number)
-            .order_by(AnswerRevision.number))
+def text_window(attempt_id: Any, number: Any) -> tuple[ColumnElement[bool], ...]:
+    """Where the rows revision ``number``'s text is stored in are: its snapshot, the deltas since.
+
+    Values or bound parameters; the rows come in order by number.
+    """
+    return (AnswerRevision.attempt_id == attempt_id,
+            AnswerRevision.number > number - answer_store.SNAPSHOT_EVERY,
+            AnswerRevision.number <= number)
 
 
 def stored_text(session: Session, attempt_id: int, number: int) -> str:
     """The text of revision ``number`` of the attempt, read with one query."""
-    return answer_store.decode(session.execute(text_window(attempt_id, number)).all())
+    return answer_store.decode(session.execute(
+        select(AnswerRevision.chain, AnswerRevision.data)
+        .where(*text_window(attempt_id, number)).order_by(AnswerRevision.number)).all())
 
 
 class HintReveal(Base):
