@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.attempts.lifecycle import published
@@ -62,12 +63,16 @@ class NewInterview:
     title: str = ""
 
 
+def _interviewers(*columns: Any) -> Select:
+    """``columns`` of the active accounts holding the interviewer role, by name."""
+    return (select(*columns).join(UserRole)
+            .where(UserRole.role == Role.INTERVIEWER, User.is_active.is_(True))
+            .order_by(User.display_name, User.id))
+
+
 def interviewers(session: Session) -> list[User]:
     """Active accounts holding the interviewer role: who can sit on a panel."""
-    return list(session.scalars(
-        select(User).join(UserRole)
-        .where(UserRole.role == Role.INTERVIEWER, User.is_active.is_(True))
-        .order_by(User.display_name, User.id)))
+    return list(session.scalars(_interviewers(User)))
 
 
 PANEL_CHOICES = 50
@@ -78,9 +83,7 @@ def find_interviewer(session: Session, *, user_id: int | None = None,
     """The active interviewer with that id or that email (any case), or None."""
     where = (User.id == user_id if user_id is not None
              else func.lower(User.email) == normalise_email(email or ""))
-    return session.scalar(
-        select(User).join(UserRole)
-        .where(where, UserRole.role == Role.INTERVIEWER, User.is_active.is_(True)))
+    return session.scalar(_interviewers(User).where(where))
 
 
 def panel_choices(session: Session, interview: Interview, *,
@@ -94,11 +97,10 @@ def panel_choices(session: Session, interview: Interview, *,
     if interview.candidate_id is not None:
         seated.append(interview.candidate_id)
     rows = session.execute(
-        select(User.email, User.display_name).join(UserRole)
-        .where(UserRole.role == Role.INTERVIEWER, User.is_active.is_(True),
-               User.id.not_in(seated),
+        _interviewers(User.email, User.display_name)
+        .where(User.id.not_in(seated),
                func.lower(User.email) != normalise_email(interview.candidate_email))
-        .order_by(User.display_name, User.id).limit(limit)).all()
+        .limit(limit)).all()
     return [(email, name) for email, name in rows]
 
 
