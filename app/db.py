@@ -232,6 +232,23 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+# The key under which ``app.jobs`` puts the app's job queue on every session it opens.
+JOB_QUEUE = "archboard.job_queue"
+
+
+def queue_after_commit(session: Session, send: Callable[[Any], None]) -> bool:
+    """Call ``send(queue)`` with the app's job queue once the transaction commits.
+
+    Never if it rolls back. False, and nothing is sent, for a session without
+    the app's queue (a script's own): the caller says what makes up for it.
+    """
+    queue = session.info.get(JOB_QUEUE)
+    if queue is None:
+        return False
+    after_commit(session, lambda: send(queue))
+    return True
+
+
 def _run(callback: Callable[[], None]) -> None:
     # The transaction has committed: a failing callback must not turn that into an
     # error for the caller. (A lost wake-up for a run is made good by the worker's

@@ -2,10 +2,12 @@
 
 The web process only enqueues; ``flask worker`` runs the consumer. Each app
 builds its own Huey instance (settings come from its config) and registers
-the tasks on it. Nothing calls the queue in the middle of a transaction: the
-app puts its queue on every database session, and the services that create
-runs hand them over once their transaction commits
-(``app.grading.runs.queue_run``), so a request that rolls back queues nothing.
+the tasks on it: code runs in the sandbox, and rendering saved answers (a
+save stores its text and leaves the HTML to a worker, so an autosave costs
+no markdown rendering). Nothing calls the queue in the middle of a
+transaction: the app puts its queue on every database session, and services
+hand their jobs over once their transaction commits
+(``app.db.queue_after_commit``), so a request that rolls back queues nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from app.db import get_database, get_session
+from app.attempts.lifecycle import render_pending
+from app.db import JOB_QUEUE, get_database, get_session
 from app.grading.runner.sandbox import sandbox_problem
 from app.grading.runs import (
-    RUN_QUEUE,
     claimable_people,
     execute_run,
     recover_stuck_runs,
@@ -58,15 +60,27 @@ class Jobs:
                 if ran is not None and claimable_people(session, per_user=per_user):
                     self.wake_up()
 
+        @self.huey.task(name="render_answer")
+        def render_answer_task(attempt_id: int) -> None:
+            # Saves queue one each; a job finding the newest revision rendered
+            # already (a later job got there first) costs one query.
+            with app.app_context():
+                render_pending(get_session(), attempt_id)
+
         @self.huey.periodic_task(crontab(minute="*"), name="recover_stuck_runs")
         def recover_task() -> None:
             with app.app_context():
                 self.recover()
 
         self.run_tests = run_tests_task
+        self.render_answer = render_answer_task
 
     def enqueue_run(self, run_id: int) -> None:
         self.run_tests(run_id)
+
+    def enqueue_render(self, attempt_id: int) -> None:
+        """Have a worker render the attempt's newest saved answer, unless it is by then."""
+        self.render_answer(attempt_id)
 
     def wake_up(self) -> None:
         """Send a worker thread to claim the fairest queued run, whichever it is."""
@@ -107,7 +121,7 @@ def get_jobs(app: Flask | None = None) -> Jobs:
 @click.command("worker")
 @click.option("--threads", type=int, default=None, help="Runs at once (default: WORKER_THREADS).")
 def worker_command(threads: int | None) -> None:
-    """Run the job consumer: executes queued code runs in the sandbox."""
+    """Run the job consumer: executes queued code runs in the sandbox and renders saved answers."""
     jobs = get_jobs()
     problem = sandbox_problem()
     if problem and current_app.config["UNSAFE_LOCAL_RUNNER"]:
@@ -128,8 +142,8 @@ def worker_command(threads: int | None) -> None:
 def init_app(app: Flask) -> None:
     jobs = Jobs(app)
     app.extensions["archboard.jobs"] = jobs
-    # Every session of this app carries its queue, so services can queue a run for
-    # after their commit without knowing about Flask (app.grading.runs.queue_run).
+    # Every session of this app carries its queue, so services can queue a job for
+    # after their commit without knowing about Flask (app.db.queue_after_commit).
     maker = get_database(app).sessionmaker
-    maker.configure(info={**maker.kw.get("info", {}), RUN_QUEUE: jobs})
+    maker.configure(info={**maker.kw.get("info", {}), JOB_QUEUE: jobs})
     app.cli.add_command(worker_command)

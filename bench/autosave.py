@@ -214,8 +214,14 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def report(label: str, outcome: Outcome, stored: dict[tuple[int, int], str], *,
-           candidates: int, p99_budget_ms: float = 200.0) -> list[str]:
-    """The run's figures, and whether the budget held: nothing lost, p99 under the budget."""
+           candidates: int, p99_budget_ms: float = 200.0,
+           rendering: tuple[int, int, float] | None = None) -> list[str]:
+    """The run's figures, and whether the budget held: nothing lost, p99 under the budget.
+
+    ``rendering``: answers whose newest text the worker had not rendered when the
+    saves stopped, how many were still unrendered when it stopped waiting, and
+    the seconds it waited.
+    """
     lost = sum(1 for key, digest in outcome.acknowledged.items() if stored.get(key) != digest)
     unacknowledged = len(set(stored) - set(outcome.acknowledged))
     non_2xx = sum(outcome.statuses.values())
@@ -233,6 +239,8 @@ def report(label: str, outcome: Outcome, stored: dict[tuple[int, int], str], *,
         f"  non-2xx replies    {non_2xx:6d}" + (f"   ({statuses})" if statuses else ""),
         f"  no reply           {outcome.failures:6d}   (refused, reset or timed out)",
         f"  latency p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+        *([f"  rendering          {rendering[0]:6d}   answers not yet rendered when the saves "
+           f"stopped; {rendering[1]} left after {rendering[2]:.1f} s"] if rendering else []),
         f"  budget (lost 0, p99 < {p99_budget_ms:.0f} ms): {'holds' if holds else 'MISSED'}",
     ]
     print("\n".join(lines), flush=True)

@@ -169,6 +169,18 @@ class Database:
                     found[(attempt_id, number)] = digest
             return found
 
+    def unrendered(self, attempt_ids: list[int]) -> int:
+        """How many of those attempts have a newest revision whose HTML is not rendered yet."""
+        with self.app.app_context():
+            db = get_session()
+            total = 0
+            for start in range(0, len(attempt_ids), 500):
+                total += db.scalar(select(func.count()).select_from(Attempt).where(
+                    Attempt.id.in_(attempt_ids[start:start + 500]),
+                    Attempt.revision_number > 0, Attempt.answer_html.is_(None)))
+            db.rollback()
+            return total
+
     # Statements per request -----------------------------------------------------------------
 
     def signed_in(self, email: str, password: str):

@@ -150,6 +150,16 @@ def start_gunicorn(stack: ExitStack, target: str, env: dict, log: Path, workers:
     return port
 
 
+def start_worker(stack: ExitStack, env: dict, log: Path) -> None:
+    """The job worker beside gunicorn, as ``make run`` has it: saves leave their
+    markdown for it to render. Stopped when ``stack`` closes."""
+    with log.open("w") as handle:
+        process = subprocess.Popen(  # noqa: S603 - fixed commands
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--threads", "1"],
+            cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    stack.callback(stop_process, process)
+
+
 def stop_process(process: subprocess.Popen) -> None:
     if process.poll() is not None:
         return
@@ -376,6 +386,7 @@ def bench_database(label: str, url: str, ids: dict,
         stack.callback(database.remove_attempts_after, database.max_attempt_id(), [writer])
         env = app_env(tmp, url)
         app_port = start_gunicorn(stack, "wsgi:app", env, tmp / "app.log", args.workers)
+        start_worker(stack, env, tmp / "worker.log")
         floor_port = start_gunicorn(stack, "bench.floor:app", env, tmp / "floor.log",
                                     args.workers)
         cookies = {"floor": {},
@@ -531,11 +542,21 @@ def autosave_database(label: str, url: str, ids: dict, args: argparse.Namespace)
         # sign-ins (10 a minute by default) is for people, not for this test.
         env = app_env(tmp, url, LOGIN_RATE_LIMIT="100000 per minute")
         port = start_gunicorn(stack, "wsgi:app", env, tmp / "app.log", args.workers)
+        start_worker(stack, env, tmp / "worker.log")
         people, outcome = autosave.simulate(
             port, accounts, ids["password"], database.design_prompt(),
             candidates=args.candidates, seconds=args.seconds, interval=args.interval)
-        stored = database.revisions_of([person.attempt_id for person in people])
-        return autosave.report(label, outcome, stored, candidates=args.candidates)
+        attempt_ids = [person.attempt_id for person in people]
+        stored = database.revisions_of(attempt_ids)
+        # The worker renders each answer's newest text after its save: how far behind
+        # it was when the saves stopped, and how long it took to catch up.
+        ended, behind = time.perf_counter(), database.unrendered(attempt_ids)
+        left = behind
+        while left and time.perf_counter() - ended < 120:
+            time.sleep(0.5)
+            left = database.unrendered(attempt_ids)
+        return autosave.report(label, outcome, stored, candidates=args.candidates,
+                               rendering=(behind, left, time.perf_counter() - ended))
 
 
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}

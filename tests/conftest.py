@@ -15,16 +15,23 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import settings
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import create_app
 from app.db import Base, get_database
+from app.jobs import get_jobs
 from app.migrations_cli import upgrade
 from app.rate_limits import get_limiter
 from tests.support.postgres import start_postgres
 from tests.support.tools import missing_tool
 from tests.support.web import WebClient
+
+# Property tests check results, not speed: a loaded machine (the suite runs two
+# workers a core) must not fail an example for taking longer than 200 ms.
+settings.register_profile("archboard", deadline=None)
+settings.load_profile("archboard")
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -113,6 +120,7 @@ def db(app: Flask) -> Iterator[Session]:
     client's requests, sharing ``g`` (and its cached CSRF token) between them.
     """
     get_limiter(app).reset()
+    get_jobs(app).huey.flush()  # no job queued by an earlier test reaches this one
     session = get_database(app).sessionmaker()
     yield session
     session.close()

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
-from app.db import INT_MAX, transaction, utcnow
+from app.db import INT_MAX, queue_after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import request_run
 from app.grading.signals import mark_answer
@@ -187,11 +187,16 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
     digest = answer_digest(body)
-    html = None
+    # Markdown is rendered by a worker once the save commits (render_pending),
+    # not here: rendering is most of a save's cost, and the newest text is all
+    # that is ever rendered, so saves arriving faster than a worker renders
+    # cost one render. Code is shown as text: nothing to render.
+    renders = get_kind(attempt.prompt_revision.kind).renders_html
+    html = None if renders else ""
     for _ in range(3):  # another save to the attempt got in between: look again
         # Decided before any lock, from the newest revision's number and digest:
         # revisions never change and numbers only grow, so an unchanged text or
-        # a stale save is answered without writing, and without rendering.
+        # a stale save is answered without writing.
         newest = _newest(session, attempt)
         current = newest.number if newest is not None else 0
         if based_on != current and not _own_lost_reply(session, attempt, based_on, current,
@@ -199,10 +204,6 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
             raise _stale(session, attempt, current)
         if newest is not None and newest.size == size and newest.body_digest == digest:
             return newest  # the text it already holds: nothing to write
-        if html is None:
-            # Rendered once, only for new text, and before the transaction, so
-            # no lock is held while it renders (code is shown as text: no HTML).
-            html = get_kind(attempt.prompt_revision.kind).stored_html(body, render_markdown)
         previous = _text(session, attempt, current)
         data, chain = answer_store.encode(previous, newest.chain if newest else 0, body)
         try:
@@ -216,6 +217,8 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
             continue
         if revision is not None:
             revision.body, revision.html = body, html
+            if renders:
+                queue_render(session, attempt.id)
             return revision
     raise _stale(session, attempt, attempt.revision_number)
 
@@ -270,12 +273,13 @@ def _claim(session: Session, attempt: Attempt) -> int:
 
 
 def _write(session: Session, attempt: Attempt, current: int, revision: AnswerRevision,
-           html: str) -> AnswerRevision | None:
+           html: str | None) -> AnswerRevision | None:
     """Add ``revision`` as the one after ``current``; None if the newest is no longer ``current``.
 
-    One update advances the attempt's number from ``current`` and stores the
-    new HTML: like ``_claim`` it holds the attempt (row lock on PostgreSQL,
-    writer lock on SQLite) until the insert commits, and it matches no row if
+    One update advances the attempt's number from ``current`` and replaces the
+    HTML (None: a worker renders it once this commits): like ``_claim`` it
+    holds the attempt (row lock on PostgreSQL, writer lock on SQLite) until
+    the insert commits, and it matches no row if
     another save got in since the number was read, or the attempt was
     submitted meanwhile (AttemptClosed).
     """
@@ -293,7 +297,45 @@ def _write(session: Session, attempt: Attempt, current: int, revision: AnswerRev
         session.add(revision)
         session.flush()
     set_committed_value(attempt, "revision_number", current + 1)
+    set_committed_value(attempt, "answer_rendered", html is not None)
     return revision
+
+
+def queue_render(session: Session, attempt_id: int) -> None:
+    """Have a worker render the attempt's newest answer once the transaction commits.
+
+    Without the app's queue (a script's session) the HTML stays pending until
+    the answer is submitted, which renders it; pages show the text meanwhile.
+    """
+    queue_after_commit(session, lambda queue: queue.enqueue_render(attempt_id))
+
+
+def render_pending(session: Session, attempt_id: int) -> bool:
+    """Render the attempt's newest revision and store its HTML, if that is still pending.
+
+    A worker's job (``queue_render``). The HTML is stored only if no save came
+    in while it rendered (that save queued its own job), so it always belongs
+    to the newest revision. True if it stored HTML.
+    """
+    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id)
+                             .options(joinedload(Attempt.prompt_revision)))
+    if attempt is None or attempt.answer_rendered or attempt.revision_number == 0:
+        return False
+    kind = get_kind(attempt.prompt_revision.kind)
+    number = attempt.revision_number
+    text = stored_text(session, attempt.id, number)
+    # End the read: no transaction (nor SQLite read snapshot, which a later
+    # write could not upgrade) is held while it renders.
+    session.commit()
+    html = kind.stored_html(text, render_markdown)
+    with transaction(session):
+        stored = session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt_id, Attempt.revision_number == number,
+                   Attempt.answer_html.is_(None))
+            .values(answer_html=html)
+            .execution_options(synchronize_session=False)).rowcount
+    return bool(stored)
 
 
 def _own_lost_reply(session: Session, attempt: Attempt, based_on: int, current: int,
@@ -352,6 +394,7 @@ def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerR
         session.add(revision)
         attempt.revision_number = current + 1
         attempt.answer_html = html
+    set_committed_value(attempt, "answer_rendered", True)
     revision.body, revision.html = old.body, html
     return revision
 
@@ -397,6 +440,9 @@ def _store_result(session: Session, attempt: Attempt) -> None:
     """
     kind = get_kind(attempt.prompt_revision.kind)
     answer = latest_revision(session, attempt, html=kind.renders_html)
+    if kind.renders_html and answer is not None and answer.html is None:
+        # Its worker has not rendered it yet: the submission does, once.
+        answer.html = attempt.answer_html = kind.stored_html(answer.body, render_markdown)
     attempt.result_html, attempt.result_signals = mark_answer(
         kind.answer_html(answer), answer.body if answer else "",
         [(c.id, c.signals) for c in attempt.rubric_revision.criteria])

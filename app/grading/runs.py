@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, distinct, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app.db import after_commit, transaction, utcnow
+from app.db import queue_after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable, run_tests
 from app.kinds import get_kind
@@ -37,8 +37,6 @@ def run_limits(config: Mapping[str, Any]) -> Limits:
                    wall_seconds=config["RUN_WALL_SECONDS"])
 MAX_TRIES = 2
 PYTHON_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)\n?```", re.DOTALL)
-# The key under which ``app.jobs`` puts the app's job queue on every session it opens.
-RUN_QUEUE = "archboard.run_queue"
 
 
 def code_from_answer(body: str) -> str:
@@ -53,9 +51,7 @@ def queue_run(session: Session, run_id: int) -> None:
     A session without the app's queue (a script's own) leaves the run to the
     worker's once-a-minute sweep, which wakes a thread for every waiting run.
     """
-    queue = session.info.get(RUN_QUEUE)
-    if queue is not None:
-        after_commit(session, lambda: queue.enqueue_run(run_id))
+    queue_after_commit(session, lambda queue: queue.enqueue_run(run_id))
 
 
 def request_run(session: Session, attempt: Attempt, kind: RunKind) -> TestRun:

@@ -22,6 +22,9 @@ class LiveAnswer:
     attempt: Attempt
     revision: AnswerRevision | None
     html: str | None  # None when unchanged since the revision the page has
+    # Shown as text because a worker has not rendered its HTML yet: the page
+    # asks again until it has.
+    pending: bool = False
 
 
 def answer_html(kind: str, revision: AnswerRevision | None) -> str:
@@ -37,20 +40,30 @@ def shows_html(kind: str) -> bool:
     return get_kind(kind).renders_html
 
 
-def live_answers(session: Session, interview: Interview,
-                 seen: dict[int, int] | None = None) -> list[LiveAnswer]:
-    """The newest saved revision of each attempt; HTML only for those changed since ``seen``."""
+def live_answers(session: Session, interview: Interview, seen: dict[int, int] | None = None,
+                 pending: frozenset[int] = frozenset()) -> list[LiveAnswer]:
+    """The newest saved revision of each attempt; HTML only for those changed since ``seen``.
+
+    ``pending``: the attempts the page shows without their HTML; each counts
+    as changed once its HTML is there.
+    """
     seen = seen or {}
     out = []
     for item in interview.items:
         attempt = item.attempt
         if attempt is None:
             continue
-        changed = seen.get(attempt.id) != attempt.revision_number
         kind = item.prompt_revision.kind
-        revision = latest_revision(session, attempt, html=changed and shows_html(kind),
-                                   text=changed)
-        out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None))
+        html = shows_html(kind)
+        changed = (seen.get(attempt.id) != attempt.revision_number
+                   or (attempt.id in pending and attempt.answer_rendered))
+        revision = latest_revision(session, attempt, html=changed and html, text=changed)
+        if changed:
+            waiting = html and revision is not None and revision.html is None
+        else:
+            waiting = html and attempt.revision_number > 0 and not attempt.answer_rendered
+        out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None,
+                              pending=waiting))
     return out
 
 

@@ -191,20 +191,20 @@ _LIVE_STAGES = (InterviewStage.INVITED, InterviewStage.JOINED, InterviewStage.IN
 
 
 def _live_stamp(answers) -> str:
-    """What the live view has of each answer: ``attempt:revision:closed``, comma-separated."""
+    """What the live view has of each answer, comma-separated:
+    ``attempt:revision:closed:pending`` (pending: shown as text, its HTML not rendered yet)."""
     return ",".join(f"{a.attempt.id}:{a.attempt.revision_number}:{int(not a.attempt.is_open)}"
-                    for a in answers)
+                    f":{int(a.pending)}" for a in answers)
 
 
-def _live_seen(stamp: str) -> dict[int, tuple[int, int]]:
-    """Parse a stamp from the page; pairs that are not plain numbers count as unseen."""
+def _live_seen(stamp: str) -> dict[int, tuple[int, int, int]]:
+    """Parse a stamp from the page; parts that are not plain numbers count as unseen."""
     seen = {}
     for part in stamp.split(","):
-        attempt_id, _, rest = part.partition(":")
-        number, _, closed = rest.partition(":")
+        attempt_id, number, closed, pending, *_ = [*part.split(":"), "", "", "", ""]
         attempt, revision = whole_number(attempt_id), whole_number(number)
         if attempt is not None and revision is not None:
-            seen[attempt] = (revision, whole_number(closed) or 0)
+            seen[attempt] = (revision, whole_number(closed) or 0, whole_number(pending) or 0)
     return seen
 
 
@@ -232,8 +232,9 @@ def live_updates(interview_id: int):
     """The live view's poll: only the answers changed since the page's ``seen``."""
     interview = _panel(interview_id)
     seen = _live_seen(request.args.get("seen", ""))
-    answers = live_view.live_answers(get_session(), interview,
-                                     {attempt: revision for attempt, (revision, _) in seen.items()})
+    answers = live_view.live_answers(
+        get_session(), interview, {attempt: revision for attempt, (revision, *_) in seen.items()},
+        frozenset(attempt for attempt, (*_, pending) in seen.items() if pending))
     if any(a.attempt.id not in seen for a in answers):
         # The candidate just started: the page has no place for the answer yet.
         return "", HTTPStatus.OK, {"HX-Refresh": "true"}

@@ -28,6 +28,7 @@ from sqlalchemy.orm import (
     Mapped,
     Session,
     WriteOnlyMapped,
+    column_property,
     mapped_column,
     object_session,
     relationship,
@@ -90,12 +91,16 @@ class Attempt(Base):
     # reads them, and the HTML is longer than the answer.
     result_html: Mapped[str | None] = mapped_column(Text, deferred=True)
     result_signals: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, deferred=True)
-    # The newest revision's text rendered by render_markdown when it was saved
-    # (empty for code): pages show this and never render an answer on a GET.
-    # Kept for the newest revision only, here, so a save replaces it in the
-    # update that advances ``revision_number``; older revisions are shown as
-    # text. Deferred: it can be several times the answer's size.
+    # The newest revision's text rendered by render_markdown (empty for code):
+    # pages show this and never render an answer on a GET. Kept for the newest
+    # revision only, here: a save clears it in the update that advances
+    # ``revision_number`` and a worker renders the new text after the save
+    # commits (``render_pending``); until then, and for older revisions, pages
+    # show the text. Deferred: it can be several times the answer's size.
     answer_html: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # Whether the newest revision's HTML is there, without reading it: the
+    # live view asks again for an answer it showed before its HTML arrived.
+    answer_rendered: Mapped[bool] = column_property(answer_html.column.is_not(None))
 
     user: Mapped[User] = relationship()
     prompt: Mapped[Prompt] = relationship()

@@ -34,3 +34,23 @@ class Worker:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+
+def run_renders(app: Flask) -> int:
+    """Render the saved answers waiting in ``app``'s queue, in this process, as a worker would.
+
+    Other jobs go back on the queue untouched. The number of render jobs run.
+    """
+    from app.jobs import get_jobs
+
+    huey = get_jobs(app).huey
+    others, renders = [], 0
+    while (task := huey.dequeue()) is not None:
+        if task.name == "render_answer":
+            huey.execute(task)
+            renders += 1
+        else:
+            others.append(task)
+    for task in others:
+        huey.enqueue(task)
+    return renders

@@ -1,9 +1,11 @@
 """The live view's poll (htmx): only what changed since the revisions the page has.
 
-The page carries ``seen`` (``attempt:revision:closed`` for each answer it shows)
-and the stage it shows; the poll answers 204 when nothing changed, the changed
-answers as out-of-band swaps otherwise, and tells the page to reload when an
-answer it has no place for appears.
+The page carries ``seen`` (``attempt:revision:closed:pending`` for each answer
+it shows, pending when it shows a revision as text because its HTML is not
+rendered yet) and the stage it shows; the poll answers 204 when nothing
+changed, the changed answers as out-of-band swaps otherwise (an answer whose
+HTML arrived counts as changed), and tells the page to reload when an answer it
+has no place for appears.
 """
 
 from __future__ import annotations
@@ -19,17 +21,20 @@ from app.attempts import lifecycle
 from tests.factories.interviews import join_and_start, make_interview, make_panel
 from tests.factories.practice import load_library
 from tests.factories.users import PASSWORD
+from tests.support.worker import run_renders
 
 
 @pytest.fixture
-def started(db, tmp_path):
-    """An owner and an interview of two prompts the candidate started, each answered once."""
+def started(app, db, tmp_path):
+    """An owner and an interview of two prompts the candidate started, each answered once
+    (and rendered by the worker)."""
     load_library(db, tmp_path, extra_design_prompts=1)
     owner, _ = make_panel(db, reviewers=0)
     interview, _ = make_interview(db, owner, prompts=("url-shortener", "service-00"))
     join_and_start(db, interview)
     for item in interview.items:
         save(db, item.attempt, f"First words on {item.prompt_revision.title}.")
+    assert run_renders(app) == 2
     return owner, interview
 
 
@@ -38,9 +43,9 @@ def save(db, attempt, body):
                         client_id="test")
 
 
-def stamp(interview, closed=0):
+def stamp(interview, closed=0, pending=()):
     return ",".join(f"{item.attempt.id}:{item.attempt.revision_number}:{closed}"
-                    for item in interview.items)
+                    f":{int(item in pending)}" for item in interview.items)
 
 
 def poller(body):
@@ -70,7 +75,7 @@ def test_nothing_new_is_204_and_renders_nothing(client, started):
     assert response.get_data() == b""
 
 
-def test_only_the_changed_answer_is_sent(client, db, started):
+def test_only_the_changed_answer_is_sent(app, client, db, started):
     owner, interview = started
     seen = stamp(interview)
     first, second = interview.items
@@ -83,7 +88,20 @@ def test_only_the_changed_answer_is_sent(client, db, started):
     assert "base62 code" in body
     assert f"live-answer-{second.id}" not in body  # unchanged: not sent again
     assert f"Revision {first.attempt.revision_number}, saved" in body
-    # The poller comes back carrying the new revision, so the same change is sent once.
+    # The poller comes back carrying the new revision, shown as text until its HTML
+    # is rendered, so the same change is sent once...
+    seen = stamp(interview, pending=(first,))
+    assert poller(body)["seen"] == [seen]
+    assert poll(client, interview, seen).status_code == HTTPStatus.NO_CONTENT
+    # ... and once more when its HTML is there.
+    save(db, first.attempt, "Now a **key-value** store keyed by a base62 code.")
+    body = poll(client, interview, seen).get_data(as_text=True)
+    assert "<strong>key-value</strong>" not in body and "**key-value**" in body
+    assert run_renders(app) == 2  # a job for each save: the first renders the newest text
+    body = poll(client, interview, stamp(interview, pending=(first,))).get_data(as_text=True)
+    assert f'id="live-answer-{first.id}" hx-swap-oob="innerHTML"' in body
+    assert "<strong>key-value</strong>" in body
+    assert f"live-answer-{second.id}" not in body
     assert poller(body)["seen"] == [stamp(interview)]
     assert poll(client, interview, stamp(interview)).status_code == HTTPStatus.NO_CONTENT
 

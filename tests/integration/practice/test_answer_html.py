@@ -1,4 +1,5 @@
-"""Answers are rendered once, when a revision is saved; pages show the HTML stored with it.
+"""Answers are rendered once, by a worker after a revision is saved; pages show the HTML
+stored with it.
 
 Only an attempt's newest revision keeps its HTML (on the attempt); pages show
 older revisions as their text, escaped, and never render one.
@@ -17,6 +18,7 @@ from sqlalchemy import select, update
 from app.content.render import render_markdown
 from app.models import Attempt
 from tests.integration.practice.test_attempts import save, start
+from tests.support.worker import run_renders
 
 BODY = "## Storage\n\nA **key-value** store, sharded by code.\n\n- [x] cache\n"
 STORED = '<p class="stored">From the database: key-value store</p>'
@@ -34,11 +36,15 @@ def replace_stored_html(db, attempt_id: int, html: str = STORED) -> None:
     db.commit()
 
 
-def test_a_save_stores_the_html_its_body_renders_to(client, db, library, candidate):
+def test_a_save_stores_the_html_its_body_renders_to(app, client, db, library, candidate):
     attempt_id = start(client)
     assert save(client, attempt_id, BODY, 0).status_code == HTTPStatus.OK
+    assert stored(db, attempt_id) == {1: None}  # the worker's job, once the save commits
+    assert run_renders(app) == 1
     assert stored(db, attempt_id) == {1: str(render_markdown(BODY))}
     assert save(client, attempt_id, BODY + "\nMore.", 1).status_code == HTTPStatus.OK
+    assert stored(db, attempt_id) == {2: None}  # the old revision's HTML is gone with it
+    assert run_renders(app) == 1
     assert stored(db, attempt_id) == {2: str(render_markdown(BODY + "\nMore."))}
     assert "<strong>key-value</strong>" in stored(db, attempt_id)[2]
 

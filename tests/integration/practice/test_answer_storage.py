@@ -17,6 +17,7 @@ from app.content import render
 from app.models import AnswerRevision
 from app.practice import services
 from tests.integration.practice.test_attempts import save, start
+from tests.support.worker import run_renders
 
 WORDS = ("cache", "shard", "replica", "queue", "partition", "leader", "follower", "quorum",
          "index", "write", "read", "latency", "throughput", "consistency", "availability",
@@ -69,10 +70,15 @@ def test_a_long_answer_saved_300_times_stores_a_small_multiple_of_its_size(db, l
             for n in range(1, len(texts) + 1)] == texts
 
 
-def test_only_the_newest_revision_keeps_its_html(db, library, candidate):
+def test_only_the_newest_revision_keeps_its_html(app, db, library, candidate):
     attempt = services.start_attempt(db, candidate, "url-shortener")
     texts = grown(random.Random(3), 40, 3_000)
     save_all(db, attempt, texts)
+    # Forty saves queued forty jobs; the first renders the newest text, the rest find
+    # it rendered already.
+    with calls_of(render.render_markdown) as renders:
+        assert run_renders(app) == 40
+    assert len(renders) == 1
     data = db.scalar(select(func.sum(func.length(AnswerRevision.data)))
                      .where(AnswerRevision.attempt_id == attempt.id))
     html = str(render.render_markdown(texts[-1]))
@@ -126,13 +132,18 @@ def calls_of(function):
         sys.setprofile(previous)
 
 
-def test_a_save_renders_only_text_it_is_about_to_store(client, db, library, candidate):
+def test_a_save_renders_nothing_and_its_worker_renders_only_new_text(app, client, db, library,
+                                                                      candidate):
     attempt_id = start(client)
     with calls_of(render.render_markdown) as fresh:
         assert save(client, attempt_id, "## Storage\n\nA key-value store.", 0).status_code == 200
+    with calls_of(render.render_markdown) as worker:
+        assert run_renders(app) == 1
     with calls_of(render.render_markdown) as unchanged:
         assert save(client, attempt_id, "## Storage\n\nA key-value store.", 1).status_code == 200
     with calls_of(render.render_markdown) as stale:
         response = save(client, attempt_id, "## Other\n\nFrom elsewhere.", 0, client_id="tab-b")
         assert response.status_code == HTTPStatus.CONFLICT
-    assert (len(fresh), len(unchanged), len(stale)) == (1, 0, 0)
+    with calls_of(render.render_markdown) as after:
+        assert run_renders(app) == 0  # neither queued a job: nothing new was stored
+    assert (len(fresh), len(worker), len(unchanged), len(stale), len(after)) == (0, 1, 0, 0, 0)

@@ -17,6 +17,7 @@ from tests.factories.content import replace_in
 from tests.factories.practice import make_attempt
 from tests.factories.users import make_user
 from tests.support.web import WebClient
+from tests.support.worker import run_renders
 
 
 def save(client: WebClient, attempt_id: int, body: str, based_on: int, client_id: str = "tab-a"):
@@ -268,11 +269,16 @@ def test_self_assessment_rejects_levels_outside_the_scale(client, db, library, c
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
 
 
-def test_hostile_answers_render_inert_everywhere(client, db, library, candidate):
+def test_hostile_answers_render_inert_everywhere(app, client, db, library, candidate):
     hostile = ("<script>alert(1)</script><img src=x onerror=alert(2)>"
                "[x](javascript:alert(3))<iframe src=//evil></iframe>")
     attempt_id = start(client)
     save(client, attempt_id, hostile, 0)
+    # Before its worker renders it, the revision is shown as its text, escaped.
+    waiting = client.get(f"/practice/attempts/{attempt_id}/revisions/1").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in waiting and "<script>alert" not in waiting
+    assert "<iframe" not in waiting and "<img src=x" not in waiting
+    assert run_renders(app) == 1
     pages = [client.get(f"/practice/attempts/{attempt_id}/revisions/1")]
     client.post(f"/practice/attempts/{attempt_id}/submit", {"body": hostile + " done"})
     pages.append(client.get(f"/practice/attempts/{attempt_id}/result"))

@@ -17,6 +17,7 @@ from app.models import Attempt
 from app.vocabulary import AutoScorer
 from tests.factories.content import DESIGN_PROMPT, write_content
 from tests.integration.practice.test_attempts import save, start
+from tests.support.worker import run_renders
 
 CODE = "# a comment, not a heading\nif a < b:\n    print('<b>&')\n"
 
@@ -42,9 +43,10 @@ def test_a_code_answer_is_stored_as_text_and_shown_as_code(client, db, library, 
 
 
 def test_a_design_answer_is_still_stored_and_shown_as_rendered_markdown(
-        client, db, library, candidate):
+        app, client, db, library, candidate):
     attempt_id = start(client)
     save(client, attempt_id, "## Storage\n\nA **sharded** store.", 0)
+    run_renders(app)
     (html,) = stored_html(db, attempt_id)
     assert "<strong>sharded</strong>" in html
     page = client.get(f"/practice/attempts/{attempt_id}/revisions/1").get_data(as_text=True)
@@ -123,7 +125,7 @@ def test_a_prompt_of_an_unregistered_kind_is_refused(tmp_path):
 
 
 def test_a_registered_kind_is_practised_through_the_unchanged_journey(
-        sketch_kind, client, db, candidate, tmp_path):
+        sketch_kind, app, client, db, candidate, tmp_path):
     root = write_content(tmp_path / "content")
     write_sketch(root, canvas="[client] -> [api]\n")
     sync_content(db, root)
@@ -142,6 +144,7 @@ def test_a_registered_kind_is_practised_through_the_unchanged_journey(
     assert ">[client] -&gt; [api]\n</textarea>" in page  # the kind's starter
 
     assert save(client, attempt_id, "[client] -> **[cache]**", 0).status_code == HTTPStatus.OK
+    assert run_renders(app) == 1
     assert "<strong>[cache]</strong>" in stored_html(db, attempt_id)[0]
     page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
     assert "<div data-sketch-panel><p>[client] -&gt; <strong>[cache]</strong></p></div>" in page

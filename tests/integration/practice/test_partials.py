@@ -17,6 +17,7 @@ from app.grading.runs import execute_run
 from app.models import RunKind, TestRun
 from tests.factories.practice import make_attempt
 from tests.support.tools import missing_tool
+from tests.support.worker import run_renders
 
 HX = {"HX-Request": "true"}
 WRONG = "def add(a, b):\n    return a - b\n"
@@ -93,7 +94,7 @@ def test_each_hint_comes_with_the_count_left_and_takes_the_focus(client, db, lib
     assert "Every hint is shown." in page and "autofocus" not in page
 
 
-def test_the_preview_posts_the_editor_text_and_starts_from_the_saved_draft(client, db,
+def test_the_preview_posts_the_editor_text_and_starts_from_the_saved_draft(app, client, db,
                                                                            library,
                                                                            candidate):
     fresh = make_attempt(db, candidate)
@@ -103,6 +104,11 @@ def test_the_preview_posts_the_editor_text_and_starts_from_the_saved_draft(clien
     assert "input changed delay:400ms from:#answer" in preview
     assert ", load" in preview  # no draft: the template text gets a first preview
     saved = make_attempt(db, candidate, "url-shortener", body="A **key-value** store.")
+    page = client.get(f"/practice/attempts/{saved.id}").get_data(as_text=True)
+    # Saved, its HTML not rendered yet: the preview draws it on load, like new text.
+    preview = re.search(r"<div [^>]*data-preview[^>]*>", page).group(0)
+    assert ", load" in preview and "data-preview-of-draft" not in preview
+    assert run_renders(app) == 1
     page = client.get(f"/practice/attempts/{saved.id}").get_data(as_text=True)
     preview = re.search(r"<div [^>]*data-preview[^>]*>(.*?)</div>", page, re.S)
     assert ", load" not in preview.group(0) and "data-preview-of-draft" in preview.group(0)
