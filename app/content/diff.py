@@ -23,7 +23,8 @@ Comparison rules:
 
 Order of the changes: rubric-wide ones (title, scale, bar, introduction, the
 order of the criteria), then each criterion in the new revision's order
-(added, renamed, weight, suggestion, description, descriptors by level,
+(added, renamed, weight, suggestion, gate per target level, description,
+descriptors by level,
 signals), then the criteria removed, in the old revision's order.
 """
 
@@ -33,7 +34,7 @@ import enum
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.vocabulary import LEVELS, AutoScorer
@@ -67,6 +68,7 @@ class CriterionSnapshot:
     description: str  # markdown
     descriptors: Mapping[str, str]  # level (as str) -> markdown
     signals: tuple[str, ...] = ()
+    gate: Mapping[str, int] = field(default_factory=dict)  # target level -> level required
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class RubricSnapshot:
                         for level, descriptor in (criterion.descriptors or {}).items()
                     },
                     signals=tuple(criterion.signals or ()),
+                    gate={str(k): int(v) for k, v in (getattr(criterion, "gate", None)
+                                                      or {}).items()},
                 )
                 for criterion in revision.criteria
             ),
@@ -392,6 +396,17 @@ def _criterion_changes(old: CriterionSnapshot, new: CriterionSnapshot,
         else:
             note(f'Criterion "{name}" now suggests a level from {_suggestion(after)}, '
                  f"not {_suggestion(before)}.")
+
+    for level in sorted(old.gate.keys() | new.gate.keys(), key=_bar_key):
+        before, after = old.gate.get(level), new.gate.get(level)
+        if before == after:
+            continue
+        if after is None:
+            note(f'Criterion "{name}" no longer gates the bar for {level} (was level {before}).')
+        elif before is None:
+            note(f'Criterion "{name}" now gates the bar for {level}: level {after} or above.')
+        else:
+            note(f'Criterion "{name}" gate for {level}: level {before} {ARROW} {after}.')
 
     edit = _edit(old.description, new.description)
     if edit is not None:

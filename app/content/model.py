@@ -88,6 +88,9 @@ class Criterion:
     descriptors: dict[int, str]
     descriptor_lines: dict[int, int] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
+    # Target level -> the level this criterion must reach for the answer to meet
+    # the bar at that target level; a target level left out has no gate.
+    gate: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

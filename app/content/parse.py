@@ -38,7 +38,7 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 BULLET = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s+|$)(.*)$")
 DESCRIPTOR = re.compile(r"^ {0,3}[-*+]\s+(-?\d+)\s*:\s*(.*)$")
 CRITERION_KEY = re.compile(r"^([a-z][a-z_-]*)\s*:\s*(.*)$")
-CRITERION_KEYS = ("weight", "signals", "auto")
+CRITERION_KEYS = ("weight", "signals", "auto", "gate")
 TITLE_MAX = 120
 
 
@@ -313,6 +313,7 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
                     problems: list[Problem]) -> Criterion:
     name = section.title or ""
     weight, signals, auto = 1.0, (), None
+    gate: dict[str, int] = {}
     key_lines: dict[str, int] = {}
     description: list[str] = []
     descriptors: dict[int, str] = {}
@@ -346,6 +347,8 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
                         weight = parsed
                 elif key == "signals":
                     signals = _parse_signals(path, number, value, problems)
+                elif key == "gate":
+                    gate = _parse_gate(path, number, name, value, scale, problems)
                 else:
                     if value not in tuple(AutoScorer):
                         scorers = tuple(AutoScorer)
@@ -396,6 +399,7 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
         name=name, line=section.line, weight=weight, signals=signals, auto=auto,
         description="\n".join(description).strip("\n"), descriptors=dict(sorted(
             descriptors.items())), descriptor_lines=descriptor_lines, key_lines=key_lines,
+        gate=gate,
     )
 
 
@@ -405,6 +409,59 @@ def _parse_weight(value: str) -> float | None:
     except ValueError:
         return None
     return weight if math.isfinite(weight) and weight > 0 else None
+
+
+def _gate_level(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _parse_gate(path: str, line: int, name: str, value: str, scale: dict[int, str],
+                problems: list[Problem]) -> dict[str, int]:
+    """``gate: 3`` (every target level) or ``gate: {senior: 3, staff: 3}``; {} if wrong."""
+    try:
+        raw = yaml.safe_load(value) if value else None
+    except yaml.YAMLError:
+        raw = value
+    lo, hi = min(scale), max(scale)
+    usage = ("a level of the scale, like gate: 3, or a level per target level, like "
+             "gate: {senior: 3, staff: 3}")
+    if isinstance(raw, dict):
+        wanted = {str(k): v for k, v in raw.items()}
+        if not wanted:
+            problems.append(Problem(path, line, f'criterion "{name}": gate must be {usage}'))
+            return {}
+    elif raw is not None and not isinstance(raw, list | str):
+        wanted = {level: raw for level in LEVELS}
+    else:
+        problems.append(Problem(path, line, f'criterion "{name}": gate must be {usage}, got '
+                                            f'{value!r}'))
+        return {}
+    gate: dict[str, int] = {}
+    for target, required in wanted.items():
+        if target not in LEVELS:
+            problems.append(Problem(path, line, f'criterion "{name}": gate target level '
+                                                f'"{target}" is not one of {", ".join(LEVELS)}'
+                                                f'{did_you_mean(target, LEVELS)}'))
+            continue
+        level = _gate_level(required)
+        label = f"gate for {target}" if isinstance(raw, dict) else "gate"
+        if level is None:
+            problems.append(Problem(path, line, f'criterion "{name}": {label} must be a whole '
+                                                f'level of the scale {lo}–{hi}, got '
+                                                f'{required!r}'))
+            continue
+        if level not in scale:
+            problems.append(Problem(path, line, f'criterion "{name}": {label} {level} is '
+                                                f'outside the scale {lo}–{hi}'))
+            continue
+        if level == lo:
+            # Every answer reaches the lowest level: such a gate promises nothing.
+            problems.append(Problem(path, line, f'criterion "{name}": {label} {level} is the '
+                                                f"scale's lowest level, which every answer "
+                                                f"reaches; gate at {lo + 1} or above"))
+            continue
+        gate[target] = level
+    return {target: gate[target] for target in LEVELS if target in gate}
 
 
 def _parse_signals(path: str, line: int, value: str, problems: list[Problem]) -> tuple[str, ...]:
@@ -421,6 +478,65 @@ def _parse_signals(path: str, line: int, value: str, problems: list[Problem]) ->
         seen.add(signal.lower())
         signals.append(signal)
     return tuple(signals)
+
+
+# Knock-out promises -------------------------------------------------------------
+
+# Phrases that promise an answer misses the bar whatever its mean, and their
+# near forms; docs/authoring.md lists them. Only a gate can keep that promise.
+KNOCKOUT = re.compile(
+    r"\b(?:cannot|can ?not|can't|does not|doesn't|do not|don't|will not|won't|never|"
+    r"fails? to|failing to)\s+(?:reach|meet|pass|clear|make)\s+(?:the\s+)?"
+    r"(?:(?:mid|senior|staff)(?:-level)?\s+)?bar\b"
+    r"|\bbelow the\s+(?:(?:mid|senior|staff)(?:-level)?\s+)?bar\b"
+    r"|\bwhatever else\b"
+    r"|\bhowever (?:good|strong|thorough|complete|polished|clean)\b"
+    r"|\bno matter how\b"
+    r"|\bregardless of (?:the rest|everything else|the other criteria)\b"
+    r"|\bstill fails?\b"
+    r"|\bautomatic(?:ally)? fail"
+    r"|\b(?:cannot|can ?not|can't) pass\b(?!\s+(?:the\s+)?(?:\w+\s+)?tests?\b)",
+    re.IGNORECASE,
+)
+
+
+def _knockout_lines(section: Section) -> list[tuple[int, str]]:
+    """(line, phrase) for each knock-out phrase; a phrase may span two lines."""
+    found = []
+    lines = section.lines
+    for index, line in enumerate(lines):
+        pair = line + " " + (lines[index + 1] if index + 1 < len(lines) else "")
+        for match in KNOCKOUT.finditer(pair):
+            if match.start() < len(line):  # starts on this line, else the next finds it
+                found.append((section.first_line + index, " ".join(match.group(0).split())))
+    return found
+
+
+def check_knockouts(path: str, sections: list[Section], criteria: list[Criterion],
+                    problems: list[Problem]) -> None:
+    """Refuse text that promises a knock-out no gate expresses.
+
+    A phrase in the introduction needs a gate somewhere in the rubric; a
+    phrase in a criterion's own text needs that criterion to be gated.
+    """
+    by_line = {c.line: c for c in criteria}
+    any_gate = any(c.gate for c in criteria)
+    for section in sections:
+        if section.title is None:
+            gated, where = any_gate, "no criterion has a gate"
+        else:
+            criterion = by_line.get(section.line)
+            if criterion is None:
+                continue
+            gated = bool(criterion.gate)
+            where = f'criterion "{criterion.name}" has no gate'
+        if gated:
+            continue
+        for line, phrase in _knockout_lines(section):
+            problems.append(Problem(path, line, f'the text promises a knock-out ("{phrase}") '
+                                                f'but {where}: add "gate: <level>" to the '
+                                                f'criterion that decides it, or reword the '
+                                                f'text'))
 
 
 # Competencies ---------------------------------------------------------------
@@ -611,6 +727,7 @@ def parse_rubric(path: str, slug: str, text: str, content_hash: str, problems: l
     if not criteria:
         problems.append(Problem(path, front.body_start, 'rubric has no criteria: add a '
                                                         '"## <criterion name>" section for each'))
+    check_knockouts(path, sections, criteria, problems)
     return Rubric(slug=slug, path=path, title=title, scale=scale, bar=bar,
                   intro=sections[0].text.strip(), criteria=tuple(criteria),
                   content_hash=content_hash, lines=front.key_lines)

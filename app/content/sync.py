@@ -157,6 +157,7 @@ def _new_rubric_revision(session: Session, row: Rubric, parsed: doc.Rubric) -> R
                 description_html=str(render_markdown(c.description)),
                 descriptors={str(level): {"md": text, "html": str(render_markdown(text))}
                              for level, text in c.descriptors.items()},
+                gate=dict(c.gate) or None,
             )
             for position, c in enumerate(parsed.criteria)
         ],

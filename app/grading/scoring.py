@@ -3,7 +3,8 @@
 Everything here is pure: levels and weights in, numbers out. A criterion's level
 is what a reviewer picks (or what ``auto`` suggests); an answer's score is the
 weight-weighted mean of its criteria's levels, and it meets the bar when that
-mean is at or above the rubric's ``bar``.
+mean is at or above the rubric's ``bar`` AND every gated criterion reaches its
+gate (the level a criterion must reach at the targeted level, whatever the mean).
 
 For ``auto`` criteria, with share ``s`` (0 to 1) on a scale from ``lo`` to ``hi``,
 the level is ``lo + floor(s * (hi - lo))``, and ``hi`` when ``s`` is 1.
@@ -61,11 +62,28 @@ def auto_level_from_counts(passed: int, total: int, lo: int, hi: int) -> int:
 
 @dataclass(frozen=True)
 class CriterionLevel:
-    """One criterion of a rubric as scored for one answer; ``level`` None means not scored yet."""
+    """One criterion of a rubric as scored for one answer; ``level`` None means not scored yet.
+
+    ``gate`` is the level it must reach for the answer to meet the bar at the
+    targeted level (None: no gate).
+    """
 
     name: str
     weight: float
     level: int | None
+    gate: int | None = None
+
+
+@dataclass(frozen=True)
+class GateMissed:
+    """A gated criterion scored below its gate."""
+
+    criterion: str
+    required: int
+    given: int
+
+    def __str__(self) -> str:
+        return f"{self.criterion} is at level {self.given}; the bar needs at least {self.required}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +91,9 @@ class Score:
     """An answer's score against a rubric.
 
     ``mean`` is None when nothing is scored; ``meets_bar`` is None until the
-    score is complete (every criterion has a level).
+    score is complete (every criterion has a level). ``gates_missed`` lists
+    the scored criteria below their gate, complete or not: one is enough to
+    miss the bar.
     """
 
     mean: float | None
@@ -82,6 +102,26 @@ class Score:
     scored_weight: float
     total_weight: float
     complete: bool
+    gates_missed: tuple[GateMissed, ...] = ()
+
+    @property
+    def below_bar_by(self) -> float | None:
+        """How far a complete mean falls short of the bar; None when it reaches it."""
+        if not self.complete or self.mean is None or self.mean >= self.bar - BAR_TOLERANCE:
+            return None
+        return self.bar - self.mean
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why a complete score misses the bar, in words: the mean, then each gate missed."""
+        if self.meets_bar is not False:
+            return []
+        found = []
+        if self.below_bar_by is not None:
+            found.append(f"The weighted mean {self.mean:.2f} is {self.below_bar_by:.2f} short of "
+                         f"the bar of {self.bar:.2f}.")
+        found.extend(f"{gate}." for gate in self.gates_missed)
+        return found
 
 
 def _check_weight(criterion: CriterionLevel) -> None:
@@ -108,16 +148,23 @@ def weighted_mean(levels: Sequence[CriterionLevel]) -> float | None:
 
 
 def score(levels: Sequence[CriterionLevel], bar: float) -> Score:
-    """Score of an answer: its weighted mean, and whether it meets ``bar`` once complete."""
+    """Score of an answer: its weighted mean, its gates missed, and whether it meets the bar."""
     if not levels:
         raise ValueError("a rubric has at least one criterion")
     if isinstance(bar, bool) or not isinstance(bar, Real) or not math.isfinite(bar):
         raise ValueError(f"bar must be a finite number, got {bar!r}")
     mean = weighted_mean(levels)  # also checks every weight
+    for criterion in levels:
+        gate = criterion.gate
+        if gate is not None and (isinstance(gate, bool) or not isinstance(gate, int)):
+            raise TypeError(f"criterion {criterion.name!r}: gate must be a whole level, "
+                            f"got {gate!r}")
+    missed = tuple(GateMissed(c.name, c.gate, c.level) for c in levels
+                   if c.gate is not None and c.level is not None and c.level < c.gate)
     complete = all(c.level is not None for c in levels)
     meets_bar = None
     if complete and mean is not None:
-        meets_bar = mean >= bar - BAR_TOLERANCE
+        meets_bar = mean >= bar - BAR_TOLERANCE and not missed
     return Score(
         mean=mean,
         bar=float(bar),
@@ -125,6 +172,7 @@ def score(levels: Sequence[CriterionLevel], bar: float) -> Score:
         scored_weight=float(sum(Fraction(c.weight) for c in levels if c.level is not None)),
         total_weight=float(sum(Fraction(c.weight) for c in levels)),
         complete=complete,
+        gates_missed=missed,
     )
 
 
@@ -143,6 +191,13 @@ def bar_for(bar: float | Mapping[str, float], level: str, scale_levels: Sequence
             return float(bar[level])
         return default_bar(scale_levels)
     return float(bar)
+
+
+def gate_for(gate: Mapping[str, int] | None, level: str) -> int | None:
+    """The level a criterion must reach at target ``level``; None when it has no gate there."""
+    if not gate:
+        return None
+    return gate.get(level)
 
 
 def normalise(mean: float, lo: int, hi: int) -> float:

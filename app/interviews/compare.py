@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotAllowed
 from app.grading.agreement import Agreement, disagrees, pairwise_kappas, panel_agreement
-from app.grading.scoring import CriterionLevel, Score, score
+from app.grading.scoring import Score
 from app.interviews.permissions import may_see_scores
 from app.interviews.scorecards import ItemView, item_views, load_rubrics, scores_by_card
 from app.models import Criterion, CriterionScore, Interview, Scorecard, User
@@ -84,11 +84,10 @@ def comparison(session: Session, interview: Interview, user: User, *,
             rows.append(ComparisonRow(view, row.criterion, found, spread,
                                       disagrees(levels, DISAGREEMENT_LEVELS)))
         for card in cards:
-            totals[(card.id, view.attempt.id)] = score(
-                [CriterionLevel(r.criterion.name, r.criterion.weight,
-                                getattr(scores[card.id].get((view.attempt.id, r.criterion.id)),
-                                        "level", None))
-                 for r in view.criteria], view.bar)
+            totals[(card.id, view.attempt.id)] = view.score_of(
+                {r.criterion.id: getattr(scores[card.id].get((view.attempt.id, r.criterion.id)),
+                                         "level", None)
+                 for r in view.criteria})
     matrix = [[s.level for s in row.scores] for row in rows
               if all(s is not None and s.level is not None for s in row.scores)]
     levels = [level for view in items for level in view.scale]

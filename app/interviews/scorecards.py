@@ -20,7 +20,7 @@ from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
 from app.grading.quotes import quote_in_answer, squash
-from app.grading.scoring import bar_for
+from app.grading.scoring import CriterionLevel, Score, bar_for, gate_for, score
 from app.interviews.audit import audit
 from app.interviews.live_view import answer_html, shows_html
 from app.interviews.permissions import own_scorecard
@@ -67,10 +67,27 @@ class ItemView:
     # The rubric changed since this item was set: its current number and what changed.
     rubric_now: int | None = None
     changes: list[Change] = field(default_factory=list)
+    target_level: str = ""  # the interview's: it picks the bar and the gates
 
     @property
     def attempt(self):
         return self.item.attempt
+
+    def gate(self, criterion: Criterion) -> int | None:
+        """The level ``criterion`` must reach at the interview's target level, if gated."""
+        return gate_for(criterion.gate, self.target_level)
+
+    def score_of(self, levels: dict[int, int | None]) -> Score:
+        """The weighted score, gates included, of ``levels`` (criterion id -> level)."""
+        return score([CriterionLevel(r.criterion.name, r.criterion.weight,
+                                     levels.get(r.criterion.id), self.gate(r.criterion))
+                      for r in self.criteria], self.bar)
+
+    @property
+    def own_score(self) -> Score:
+        """The score of the levels saved on this page's scorecard."""
+        return self.score_of({r.criterion.id: r.score.level if r.score else None
+                              for r in self.criteria})
 
 
 def item_views(session: Session, interview: Interview, *,
@@ -98,7 +115,8 @@ def item_views(session: Session, interview: Interview, *,
             criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None)
                       for c in rubric.criteria],
             scale=scale, bar=bar_for(rubric.bar, interview.target_level, list(scale)),
-            hidden_run=suggestions.hidden_run if suggestions else None)
+            hidden_run=suggestions.hidden_run if suggestions else None,
+            target_level=interview.target_level)
         now_id = current.get(rubric.rubric_id)
         if now_id is not None and now_id != rubric.id:
             newer = session.get(RubricRevision, now_id)

@@ -156,5 +156,8 @@ class Criterion(Base):
     description_html: Mapped[str] = mapped_column(Text, default="")
     # {"1": {"md": ..., "html": ...}, ...} for every level of the scale.
     descriptors: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)
+    # {"senior": 3, "staff": 3}: per target level, the level this criterion must
+    # reach for an answer to meet the bar; None (or a level left out): no gate.
+    gate: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     rubric_revision: Mapped[RubricRevision] = relationship(back_populates="criteria")

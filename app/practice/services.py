@@ -24,6 +24,7 @@ from app.grading.scoring import (
     CriterionLevel,
     Score,
     bar_for,
+    gate_for,
     normalise,
     score,
 )
@@ -192,6 +193,7 @@ class CriterionResult:
     suggested_level: int | None  # for auto: signals criteria
     self_level: int | None
     self_note: str
+    gate: int | None = None  # the level the bar needs at the attempt's target level
 
 
 @dataclass(frozen=True)
@@ -226,9 +228,10 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
         results.append(CriterionResult(
             criterion=criterion, signals_found=list(found.get(criterion.id, [])),
             suggested_level=auto.levels.get(criterion.id),
-            self_level=mine.level if mine else None, self_note=mine.note if mine else ""))
+            self_level=mine.level if mine else None, self_note=mine.note if mine else "",
+            gate=gate_for(criterion.gate, attempt.target_level)))
     bar = bar_for(rubric.bar, attempt.target_level, list(scale))
-    levels = [CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level)
+    levels = [CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level, r.gate)
               for r in results]
     return AttemptResult(
         attempt=attempt, answer_html=answer_html,
@@ -287,7 +290,8 @@ def self_assess(session: Session, attempt: Attempt,
         session.flush()
         given = {a.criterion_id: a.level for a in attempt.self_assessments}
         bar = bar_for(rubric.bar, attempt.target_level, list(scale))
-        result = score([CriterionLevel(c.name, c.weight, given.get(c.id))
+        result = score([CriterionLevel(c.name, c.weight, given.get(c.id),
+                                       gate_for(c.gate, attempt.target_level))
                         for c in rubric.criteria], bar)
         attempt.self_score = result.mean
         attempt.self_score_normalised = (normalise(result.mean, min(scale), max(scale))

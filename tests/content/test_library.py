@@ -65,6 +65,16 @@ def test_every_rubric_has_four_weighted_criteria_with_signals(slug):
         assert set(criterion.descriptors) == set(rubric.scale), criterion.name
 
 
+@pytest.mark.parametrize("slug", sorted(CONTENT.rubrics))
+def test_every_rubric_states_its_bar_for_each_target_level(slug):
+    # One convention across the library: a map with every level, rising with it,
+    # so no rubric's bar for a level silently falls back to the default.
+    rubric = CONTENT.rubrics[slug]
+    assert isinstance(rubric.bar, dict), "write bar: {mid: ..., senior: ..., staff: ...}"
+    assert list(rubric.bar) == ["mid", "senior", "staff"]
+    assert rubric.bar["mid"] <= rubric.bar["senior"] <= rubric.bar["staff"]
+
+
 def run_tests(prompt: Prompt, code: str, test_files: dict[str, str]) -> dict[str, Counter]:
     """Run ``test_files`` against ``code`` exactly as a worker runs a candidate's code
     (judge and subject in their sandboxes); return, per test file, how many tests

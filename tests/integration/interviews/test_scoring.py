@@ -409,6 +409,39 @@ def test_the_comparison_marks_the_disagreement_and_shows_agreement_and_scores(
     assert foot.count("meets the bar") == 2 and foot.count("below the bar") == 1
 
 
+def test_the_scorecard_and_the_comparison_show_a_missed_gate_and_a_low_mean(client, db,
+                                                                          library):
+    replace_in(library / "rubrics" / "url-shortener.md", "weight: 1\n", "weight: 1\ngate: 3\n")
+    sync_content(db, library)
+    setting = set_up(db, reviewers=1)
+    interview = setting.interview
+    assert interview.target_level == "senior"
+    # Owner: Requirements 4 (x2), Storage 2: mean 3.33 over the bar of 3.00, gate missed.
+    score_all(db, interview, setting.owner, 4, overrides={"Storage": 2})
+    # Reviewer: 2 and 3: mean 2.33, below the bar by 0.67, the gate reached.
+    score_all(db, interview, setting.reviewer, 2, overrides={"Storage": 3})
+
+    login(client, setting.owner)
+    page = text(client.get(f"/interviews/{interview.id}/scorecard"))
+    storage = page.split('<span class="criterion-name">Storage</span>', 1)[1]
+    assert storage.startswith(' <span class="badge">weight 1</span> '
+                              '<span class="badge badge-warning gate-badge">gate: level 3')
+    assert "Your weighted score, as saved" in page
+    assert "<strong>3.33</strong> against a bar of 3.00 for a senior answer" in page
+    assert "<li>Storage is at level 2; the bar needs at least 3.</li>" in page
+
+    page = text(client.get(f"/interviews/{interview.id}/comparison"))
+    foot = page.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    assert re.findall(r"<strong>(\d\.\d\d)</strong>", foot) == ["3.33", "2.33"]
+    assert foot.count("below the bar") == 2 and "meets the bar" not in foot
+    owner_cell, reviewer_cell = re.findall(r"<td>.*?</td>", foot, re.S)[:2]
+    assert "<li>Storage is at level 2; the bar needs at least 3.</li>" in owner_cell
+    assert "weighted mean" not in owner_cell
+    assert "<li>The weighted mean 2.33 is 0.67 short of the bar of 3.00.</li>" in reviewer_cell
+    assert "Storage is at level" not in reviewer_cell
+    assert "gate: level 3" in page.split("<tbody>", 1)[1]
+
+
 # Release -------------------------------------------------------------------------------------
 
 

@@ -260,6 +260,38 @@ def test_self_assessment_gives_the_weighted_score_against_the_bar(client, db, li
     assert "2.67" in page and "below the bar" in page and "missed the read ratio" in page
 
 
+def test_a_missed_gate_is_shown_as_the_reason_an_answer_misses_the_bar(client, db, library,
+                                                                     candidate):
+    replace_in(library / "rubrics" / "url-shortener.md", "weight: 1\n",
+               "weight: 1\ngate: {senior: 3}\n")
+    sync_content(db, library)
+    attempt_id = start(client)
+    client.post(f"/practice/attempts/{attempt_id}/submit", {"body": "An answer."})
+    attempt = db.get(Attempt, attempt_id)
+    requirements, storage = attempt.rubric_revision.criteria
+    assert storage.gate == {"senior": 3}
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "gate: level 3" in page
+    assert "or above needed for a senior answer to meet the bar" in page
+    client.post(f"/practice/attempts/{attempt_id}/self-assessment", {
+        f"level-{requirements.id}": "4", f"level-{storage.id}": "2"})
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.self_score == pytest.approx((4 * 2 + 2 * 1) / 3)  # 3.33, over the bar
+    assert attempt.met_bar is False
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "3.33" in page and "below the bar" in page
+    assert "<li>Storage is at level 2; the bar needs at least 3.</li>" in page
+    assert "short of the bar" not in page  # the mean is not a reason here
+
+    client.post(f"/practice/attempts/{attempt_id}/self-assessment", {
+        f"level-{requirements.id}": "3", f"level-{storage.id}": "3"})
+    db.expire_all()
+    assert db.get(Attempt, attempt_id).met_bar is True
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "meets the bar" in page and "the bar needs at least" not in page
+
+
 def test_self_assessment_rejects_levels_outside_the_scale(client, db, library, candidate):
     attempt_id = start(client)
     client.post(f"/practice/attempts/{attempt_id}/submit", {"body": "An answer."})

@@ -641,3 +641,22 @@ def test_changes_are_sentences_of_known_kinds_and_as_many_both_ways(old, new):
             assert change.criterion is None
         elif change.kind != "changed":
             assert change.criterion
+
+
+def test_gates_added_changed_and_removed_per_target_level():
+    old = rubric(criterion("Ordering", gate={"senior": 3, "staff": 3}), criterion("Storage"))
+    new = revise(old, "Ordering", gate={"mid": 2, "staff": 4})
+    assert texts(old, new) == [
+        'Criterion "Ordering" now gates the bar for mid: level 2 or above.',
+        'Criterion "Ordering" no longer gates the bar for senior (was level 3).',
+        'Criterion "Ordering" gate for staff: level 3 → 4.',
+    ]
+    assert texts(old, old) == []
+
+
+def test_a_stored_revision_without_gates_reads_as_none():
+    stored = SimpleNamespace(
+        number=1, title="T", scale=SCALE, bar=3.0, intro_md="",
+        criteria=[SimpleNamespace(name="Ordering", weight=1.0, auto=None, description_md="",
+                                  descriptors={}, signals=[], gate=None)])
+    assert RubricSnapshot.of(stored).criteria[0].gate == {}

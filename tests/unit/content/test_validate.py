@@ -425,3 +425,95 @@ def test_a_control_character_in_front_matter_is_an_error_with_its_line(tree):
     edit(tree, "prompts/url-shortener.md", "level: mid", "level: m\x1bid")
     assert problems(tree) == ["prompts/url-shortener.md:4: front matter is not valid YAML: "
                               "character '\\x1b' is not allowed"]
+
+
+# Gates ----------------------------------------------------------------------------------------
+
+GATE_AT = "weight: 2\nsignals: redirects per second, 301, expiry\n"
+
+
+@pytest.mark.parametrize(("gate", "expected"), [
+    pytest.param("gate: 3", {"mid": 3, "senior": 3, "staff": 3}, id="every-level"),
+    pytest.param("gate: {senior: 3, staff: 4}", {"senior": 3, "staff": 4}, id="per-level"),
+    pytest.param("gate: {staff: 2, mid: 2}", {"mid": 2, "staff": 2}, id="in-level-order"),
+])
+def test_a_gate_is_read_for_every_target_level_or_per_level(tree, gate, expected):
+    edit(tree, "rubrics/url-shortener.md", GATE_AT, f"weight: 2\n{gate}\n"
+                                                    "signals: redirects per second, 301, expiry\n")
+    content = load_content(tree)
+    assert [str(p) for p in content.problems] == []
+    requirements, storage = content.rubrics["url-shortener"].criteria
+    assert requirements.gate == expected
+    assert storage.gate == {}
+
+
+@pytest.mark.parametrize(("gate", "message"), [
+    pytest.param("gate: 5", 'criterion "Requirements": gate 5 is outside the scale 1–4',
+                 id="outside-scale"),
+    pytest.param("gate: 1", 'criterion "Requirements": gate 1 is the scale\'s lowest level, '
+                            'which every answer reaches; gate at 2 or above', id="lowest-level"),
+    pytest.param("gate: 2.5", 'criterion "Requirements": gate must be a whole level of the '
+                              'scale 1–4, got 2.5', id="not-whole"),
+    pytest.param("gate: {junior: 3}", 'criterion "Requirements": gate target level "junior" '
+                                      'is not one of mid, senior, staff', id="unknown-target"),
+    pytest.param("gate: {senoir: 3}", 'criterion "Requirements": gate target level "senoir" '
+                                      'is not one of mid, senior, staff (did you mean '
+                                      '"senior"?)', id="misspelt-target"),
+    pytest.param("gate: {senior: 0}", 'criterion "Requirements": gate for senior 0 is outside '
+                                      'the scale 1–4', id="per-level-outside-scale"),
+    pytest.param("gate: high", 'criterion "Requirements": gate must be a level of the scale, '
+                               'like gate: 3, or a level per target level, like gate: {senior: '
+                               "3, staff: 3}, got 'high'", id="text"),
+    pytest.param("gate: {}", 'criterion "Requirements": gate must be a level of the scale, '
+                             'like gate: 3, or a level per target level, like gate: {senior: '
+                             '3, staff: 3}', id="empty-map"),
+])
+def test_a_wrong_gate_is_an_error_at_its_line(tree, gate, message):
+    edit(tree, "rubrics/url-shortener.md", GATE_AT, f"weight: 2\n{gate}\n")
+    assert f"rubrics/url-shortener.md:9: {message}" in problems(tree)
+
+
+def test_a_gate_written_twice_is_an_error(tree):
+    edit(tree, "rubrics/url-shortener.md", GATE_AT, "weight: 2\ngate: 3\ngate: 2\n")
+    assert 'rubrics/url-shortener.md:10: criterion "Requirements" sets gate twice' \
+        in problems(tree)
+
+
+KNOCKOUT_INTRO = "Judge the design, not the vocabulary."
+
+
+@pytest.mark.parametrize("promise", [
+    "A candidate who never mentions expiry cannot reach the bar.",
+    "Without a redirect status the answer does not meet the\nsenior bar.",
+    "Missing the key scheme is below the bar, whatever else is good.",
+    "A design can look clean and still fail on expiry.",
+    "No redirect status means it cannot pass, however thorough the rest.",
+])
+def test_a_knock_out_promised_in_the_introduction_needs_a_gate(tree, promise):
+    edit(tree, "rubrics/url-shortener.md", KNOCKOUT_INTRO, promise)
+    found = [p for p in problems(tree) if "promises a knock-out" in p]
+    assert found, promise
+    assert all(p.startswith("rubrics/url-shortener.md:5: the text promises a knock-out")
+               and "no criterion has a gate" in p for p in found)
+    edit(tree, "rubrics/url-shortener.md", GATE_AT, "weight: 2\ngate: 3\n")
+    assert problems(tree) == []
+
+
+def test_a_knock_out_in_a_descriptor_needs_a_gate_on_that_criterion(tree):
+    edit(tree, "rubrics/url-shortener.md", "- 2: Picks a store that fits poorly.",
+         "- 2: Picks a store that fits poorly; such an answer cannot meet the bar.")
+    edit(tree, "rubrics/url-shortener.md", GATE_AT, "weight: 2\ngate: 3\n")
+    assert problems(tree) == [
+        'rubrics/url-shortener.md:25: the text promises a knock-out ("cannot meet the bar") '
+        'but criterion "Storage" has no gate: add "gate: <level>" to the criterion that '
+        'decides it, or reword the text']
+
+
+@pytest.mark.parametrize("harmless", [
+    "A candidate who meets the bar names the redirect status.",
+    "Expiry that cannot pass the hidden tests is caught by them.",
+    "A bar chart of redirects is not required.",
+])
+def test_text_that_promises_no_knock_out_passes_without_gates(tree, harmless):
+    edit(tree, "rubrics/url-shortener.md", KNOCKOUT_INTRO, harmless)
+    assert problems(tree) == []

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from app.grading.scoring import (
     CriterionLevel,
+    GateMissed,
     Score,
     auto_level,
     auto_level_from_counts,
     bar_for,
     default_bar,
+    gate_for,
     normalise,
     score,
     weighted_mean,
@@ -466,3 +468,85 @@ def test_normalised_scores_are_comparable_across_scales(scale, data):
     assert 0 <= normalise(mean, lo, hi) <= 1
     assert normalise(lo, lo, hi) == 0 and normalise(hi, lo, hi) == 1
     assert normalise(auto_level(share, lo, hi), lo, hi) <= share + 1e-9
+
+
+# --- gates ------------------------------------------------------------------------------------
+
+
+def gated(weight: float, level: int | None, gate: int | None, name: str) -> CriterionLevel:
+    return CriterionLevel(name=name, weight=weight, level=level, gate=gate)
+
+
+def test_a_missed_gate_misses_the_bar_however_high_the_mean():
+    result = score([gated(3, 1, 3, "Distribution"), gated(3, 4, None, "Evaluation"),
+                    gated(10, 4, None, "Everything else")], 3.0)
+    assert result.mean == pytest.approx((3 + 12 + 40) / 16)
+    assert result.mean >= 3.0
+    assert result.meets_bar is False
+    assert result.gates_missed == (GateMissed("Distribution", required=3, given=1),)
+    assert result.below_bar_by is None
+    assert result.reasons == ["Distribution is at level 1; the bar needs at least 3."]
+
+
+def test_a_gate_reached_exactly_leaves_the_mean_to_decide():
+    result = score([gated(1, 3, 3, "Gate"), gated(1, 4, None, "Other")], 3.0)
+    assert result.meets_bar is True
+    assert result.gates_missed == ()
+    assert result.reasons == []
+
+
+def test_a_low_mean_and_a_missed_gate_are_both_reasons():
+    result = score([gated(1, 2, 3, "Ordering"), gated(1, 2, None, "Storage")], 3.0)
+    assert result.meets_bar is False
+    assert result.below_bar_by == pytest.approx(1.0)
+    assert result.reasons == [
+        "The weighted mean 2.00 is 1.00 short of the bar of 3.00.",
+        "Ordering is at level 2; the bar needs at least 3.",
+    ]
+
+
+def test_a_gate_missed_shows_before_the_score_is_complete():
+    result = score([gated(1, 1, 2, "Isolation"), gated(1, None, None, "Plan")], 2.5)
+    assert result.complete is False
+    assert result.meets_bar is None
+    assert result.gates_missed == (GateMissed("Isolation", 2, 1),)
+    assert result.reasons == []  # the verdict waits for every level
+
+
+def test_an_unscored_gated_criterion_misses_nothing_yet():
+    result = score([gated(1, None, 3, "Gate"), gated(1, 4, None, "Other")], 3.0)
+    assert result.gates_missed == ()
+    assert result.meets_bar is None
+
+
+def test_the_mean_alone_still_decides_without_gates():
+    assert score([crit(1, 3), crit(1, 2)], 2.5).meets_bar is True
+    low = score([crit(1, 2), crit(1, 2)], 2.5)
+    assert low.meets_bar is False
+    assert low.reasons == ["The weighted mean 2.00 is 0.50 short of the bar of 2.50."]
+
+
+@pytest.mark.parametrize("bad", [True, 2.5, "3"])
+def test_a_gate_must_be_a_whole_level(bad):
+    with pytest.raises(TypeError):
+        score([gated(1, 3, bad, "Gate")], 3.0)
+
+
+def test_gate_for_picks_the_target_level():
+    assert gate_for({"senior": 3, "staff": 4}, "staff") == 4
+    assert gate_for({"senior": 3}, "mid") is None
+    assert gate_for(None, "senior") is None
+    assert gate_for({}, "senior") is None
+
+
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 4), st.one_of(st.none(),
+                                                                          st.integers(2, 4))),
+                min_size=1, max_size=6),
+       st.sampled_from([2.0, 2.5, 3.0, 3.5]))
+def test_meeting_the_bar_is_the_mean_and_every_gate(rows, bar):
+    levels = [gated(w, level, gate, f"c{i}") for i, (w, level, gate) in enumerate(rows)]
+    result = score(levels, bar)
+    mean_ok = result.mean >= bar - 1e-9
+    gates_ok = all(gate is None or level >= gate for _, level, gate in rows)
+    assert result.meets_bar is (mean_ok and gates_ok)
+    assert bool(result.reasons) is not result.meets_bar
