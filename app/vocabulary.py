@@ -1,6 +1,6 @@
 """The words content, grading, models and every journey share, defined once.
 
-Levels, automatic scorers, prompt statuses, time boxes, test-run verdicts and
+Levels, automatic scorers, mutant kinds, prompt statuses, time boxes, test-run verdicts and
 audit actions. Plain enums and constants with no import from the rest of the
 app, so any module may use them without a cycle. The enums are ``StrEnum``:
 each member equals the string stored in the database and written in content
@@ -30,6 +30,21 @@ class AutoScorer(enum.StrEnum):
 
     TESTS = "tests"      # the share of a coding answer's hidden tests that pass
     SIGNALS = "signals"  # the share of the criterion's signals found in the answer
+
+
+class MutantKind(enum.StrEnum):
+    """The mistake a coding prompt's mutant (a known-wrong solution) makes: the first
+    word of its docstring, ``<kind>: <what is wrong>``."""
+
+    RACE = "race"                  # shared state without the lock, check-then-act outside it
+    COMPLEXITY = "complexity"      # a linear or quadratic scan where O(1)/O(log n) is the point
+    ORDERING = "ordering"          # ties and ordering rules
+    TYPES = "types"                # wrong types accepted: True as a number, non-ASCII digits, NaN
+    BOUNDARY = "boundary"          # off by one, empty input, limits
+    CANCELLATION = "cancellation"  # except Exception where BaseException matters, cleanup skipped
+    STALE = "stale"                # an outcome from an old epoch or generation applied
+    STATE = "state"                # a wrong state machine transition
+    CONTRACT = "contract"          # a rule of the statement ignored, e.g. spends on refusal
 
 
 class PromptStatus(enum.StrEnum):

@@ -76,6 +76,11 @@ class Prompt:
     def hidden_tests(self) -> dict[str, str]:
         return {p: t for p, t in self.files.items() if is_hidden_test(p)}
 
+    @property
+    def mutants(self) -> dict[str, str]:
+        """Known-wrong solutions kept beside a coding prompt, by path inside its folder."""
+        return {p: t for p, t in self.files.items() if is_mutant(p)}
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -151,3 +156,12 @@ def is_public_test(path: str) -> bool:
 
 def is_hidden_test(path: str) -> bool:
     return is_test_file(path) and not is_public_test(path)
+
+
+def is_mutant(path: str) -> bool:
+    return path.startswith(MUTANTS_FOLDER) and path.endswith(".py")
+
+
+# Known-wrong solutions of a coding prompt: authors' and the project's tests' only, never
+# shown to a candidate or run with a candidate's code.
+MUTANTS_FOLDER = "mutants/"

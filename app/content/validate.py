@@ -182,7 +182,9 @@ def check_references(content: Content) -> None:
             used_rubrics.setdefault(prompt.rubric, []).append(prompt.slug)
         if prompt.kind in kind_names():
             for found in get_kind(prompt.kind).check(prompt, content.rubrics.get(prompt.rubric)):
-                problems.append(Problem(prompt.path, found.line, found.message,
+                where = (prompt.path if found.path is None
+                         else f"{prompt.path.rsplit('/', 1)[0]}/{found.path}")
+                problems.append(Problem(where, found.line, found.message,
                                         Severity.WARNING if found.warning else Severity.ERROR))
 
     for slug, rubric in content.rubrics.items():

@@ -165,10 +165,7 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
     attempt = run.attempt
     body = stored_text(session, attempt.id, run.revision_number) if run.revision_number else ""
     prompt = attempt.prompt_revision
-    tests = {path: text for path, text in prompt.files.items()
-             if path.startswith("tests/") and path.rsplit("/", 1)[-1].startswith("test_")
-             and (path.rsplit("/", 1)[-1].startswith("test_public")
-                  == (run.kind is RunKind.PUBLIC))}
+    tests = get_kind(prompt.kind).test_files(prompt.files, public=run.kind is RunKind.PUBLIC)
     try:
         result = run_tests(code_from_answer(body), tests, limits=limits, unsafe=unsafe)
     except SandboxUnavailable as error:

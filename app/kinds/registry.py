@@ -43,6 +43,8 @@ class FileProblem:
     line: int
     message: str
     warning: bool = False
+    # A file inside the prompt's folder the problem is in; None: prompt.md.
+    path: str | None = None
 
 
 class PromptFiles(Protocol):
@@ -102,6 +104,12 @@ class PromptKind:
         """What the editor holds before the first save."""
         return self.starter(files)
 
+    def test_files(self, files: Mapping[str, str], *, public: bool) -> dict[str, str]:
+        """The files a run sends to the sandbox beside a candidate's code: the public or the
+        hidden tests, and nothing else (never the solution or a mutant)."""
+        return {path: text for path, text in files.items() if _is_test(path)
+                and path.rsplit("/", 1)[-1].startswith("test_public") == public}
+
     def stored_html(self, body: str, render: Callable[[str], str]) -> str:
         """The HTML to store with a saved answer: rendered markdown, or nothing for code."""
         return str(render(body)) if self.renders_html else ""
@@ -137,6 +145,11 @@ class PromptKind:
                 problems.append(FileProblem(1, f"{self.name} prompt has no {required}"))
         problems.extend(self.check_files(prompt, rubric))
         return problems
+
+
+def _is_test(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return path.startswith("tests/") and name.startswith("test_") and name.endswith(".py")
 
 
 def _and(words: tuple[str, ...]) -> str:

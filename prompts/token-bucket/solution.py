@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -10,6 +11,11 @@ from dataclasses import dataclass
 # Float arithmetic can leave a bucket a hair short after waiting exactly
 # retry_after(); treat amounts this close as equal.
 _EPSILON = 1e-9
+
+
+def _is_number(value: object) -> bool:
+    # bool is a subclass of int, but True is a flag, not one token or one second.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(slots=True)
@@ -32,9 +38,12 @@ class RateLimiter:
         refill_rate: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if capacity <= 0:
+        for name, value in (("capacity", capacity), ("refill_rate", refill_rate)):
+            if not _is_number(value):
+                raise TypeError(f"{name} must be an int or a float, got {value!r}")
+        if not capacity > 0:  # NaN included
             raise ValueError(f"capacity must be positive, got {capacity!r}")
-        if refill_rate <= 0:
+        if not refill_rate > 0:
             raise ValueError(f"refill_rate must be positive, got {refill_rate!r}")
         self._capacity = float(capacity)
         self._refill_rate = float(refill_rate)
@@ -48,7 +57,7 @@ class RateLimiter:
         """Spend ``cost`` tokens from ``key``'s bucket if it holds that many."""
         self._check_cost(cost)
         with self._lock:
-            now = self._clock()
+            now = self._now()
             bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = self._buckets[key] = _Bucket(self._capacity, now)
@@ -70,8 +79,14 @@ class RateLimiter:
             bucket = self._buckets.get(key)
             if bucket is None:
                 return 0.0
-            missing = cost - self._tokens_at(bucket, self._clock())
+            missing = cost - self._tokens_at(bucket, self._now())
             return 0.0 if missing <= _EPSILON else missing / self._refill_rate
+
+    def _now(self) -> float:
+        now = self._clock()
+        if not _is_number(now) or math.isnan(now):
+            raise TypeError(f"the clock must read an int or a float, got {now!r}")
+        return now
 
     def _tokens_at(self, bucket: _Bucket, now: float) -> float:
         # A clock that reads earlier than before grants nothing (and takes nothing).
@@ -79,5 +94,7 @@ class RateLimiter:
         return min(self._capacity, bucket.tokens + elapsed * self._refill_rate)
 
     def _check_cost(self, cost: float) -> None:
+        if not _is_number(cost):
+            raise TypeError(f"cost must be an int or a float, got {cost!r}")
         if not 0 < cost <= self._capacity:
             raise ValueError(f"cost must be in (0, {self._capacity}], got {cost!r}")

@@ -12,6 +12,7 @@ from app.content.model import Prompt
 from app.content.validate import load_content
 from app.grading.runner.sandbox import Limits, sandbox_problem
 from app.grading.runner.sandbox import run_tests as sandbox_run_tests
+from app.kinds.coding import mutant_kind
 from tests.support.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +110,22 @@ def test_the_starter_fails_at_least_one_hidden_test(slug):
     results = run_tests(prompt, prompt.files["starter.py"], prompt.hidden_tests)
     total = sum(results.values(), Counter())
     assert total["failed"] + total["error"] >= 1, results
+
+
+MUTANTS = [(slug, path) for slug in CODING for path in sorted(CONTENT.prompts[slug].mutants)]
+
+
+@pytest.mark.parametrize("slug", CODING)
+def test_every_coding_prompt_has_four_mutants_of_three_kinds(slug):
+    mutants = CONTENT.prompts[slug].mutants
+    kinds = {path: mutant_kind(text) for path, text in mutants.items()}
+    assert len(kinds) >= 4, f"{slug} has {len(kinds)} mutants; a coding prompt needs 4"
+    assert len(set(kinds.values())) >= 3, f"{slug}'s mutants are of fewer than 3 kinds: {kinds}"
+
+
+@pytest.mark.parametrize(("slug", "mutant"), MUTANTS, ids=[f"{s}/{m}" for s, m in MUTANTS])
+def test_every_mutant_fails_at_least_one_hidden_test(slug, mutant):
+    prompt = CONTENT.prompts[slug]
+    results = run_tests(prompt, prompt.files[mutant], prompt.hidden_tests)
+    total = sum(results.values(), Counter())
+    assert total["failed"] + total["error"] >= 1, f"{mutant} passes every hidden test: {results}"

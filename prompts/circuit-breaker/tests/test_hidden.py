@@ -186,6 +186,36 @@ def test_cancellation_is_not_a_failure_and_frees_the_trial_slot():
     assert breaker.state == "closed"
 
 
+def test_a_success_from_before_the_breaker_tripped_does_not_close_it():
+    now = [0.0]
+    breaker = make(now)
+
+    def slow_success():
+        trip(breaker, now, 1.0)  # while this call runs, three others trip the breaker
+        return "late"
+
+    assert breaker.call(slow_success) == "late"
+    assert breaker.state == "open"
+    assert breaker.transitions == [(1.0, "closed", "open")]
+
+
+def test_a_failure_from_before_the_breaker_reset_does_not_reopen_it():
+    now = [0.0]
+    breaker = make(now)
+
+    def slow_failure():
+        trip(breaker, now, 1.0)
+        now[0] = 31.0
+        assert breaker.state == "half_open"  # the pause is over while this call still runs
+        raise Boom("a timeout from before the trip")
+
+    with pytest.raises(Boom):
+        breaker.call(slow_failure)
+    assert breaker.state == "half_open"
+    assert breaker.call(lambda: "trial") == "trial"
+    assert breaker.state == "closed"
+
+
 def test_closing_clears_the_failure_history():
     now = [0.0]
     breaker = make(now)

@@ -166,6 +166,35 @@ def test_a_handler_exception_stores_nothing_and_the_retry_runs_again():
     assert len(attempts) == 2
 
 
+def test_an_interrupted_handler_stores_nothing_and_leaves_the_key_free():
+    attempts = []
+
+    def interrupted_once(body):
+        attempts.append(body)
+        if len(attempts) == 1:
+            raise KeyboardInterrupt  # a cancelled request, not an error of the handler
+        return Response(201, {"id": "pay_ok", "amount": body["amount"]})
+
+    layer, _, _ = make_layer(handler=interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        layer.handle("k", BODY)
+    assert len(layer) == 0
+    retry = Worker(lambda: layer.handle("k", BODY)).start_and_finish()
+    assert retry.error is None
+    assert retry.result == Response(201, {"id": "pay_ok", "amount": 1999})
+    assert len(attempts) == 2
+
+
+def test_true_is_not_the_number_one():
+    layer, calls, _ = make_layer()
+    layer.handle("k", {"amount": 1999, "capture": 1})
+    with pytest.raises(IdempotencyKeyMismatch):
+        layer.handle("k", {"amount": 1999, "capture": True})
+    with pytest.raises(IdempotencyKeyMismatch):
+        layer.handle("k", {"amount": 1999, "capture": 1.0})
+    assert len(calls) == 1
+
+
 def test_entries_expire_exactly_after_the_ttl():
     layer, calls, now = make_layer(ttl=100.0)
     layer.handle("k", BODY)
@@ -296,6 +325,24 @@ def test_different_keys_do_not_wait_for_each_other():
     finally:
         handler.release.set()
     assert slow.finish().error is None
+
+
+def test_a_waiting_duplicate_runs_the_handler_when_the_first_attempt_is_cancelled():
+    handler = BlockingHandler(first_call_raises=KeyboardInterrupt())
+    layer = IdempotencyLayer(handler, ttl=3600.0, clock=lambda: 5000.0)
+    first = Worker(lambda: layer.handle("k", BODY))
+    second = Worker(lambda: layer.handle("k", BODY))
+    try:
+        first.start()
+        assert handler.entered.wait(JOIN_TIMEOUT)
+        second.start()
+        let_other_threads_run()
+    finally:
+        handler.release.set()
+    assert isinstance(first.finish().error, KeyboardInterrupt)
+    assert second.finish().error is None
+    assert second.result == Response(201, {"id": "pay_2", "amount": 1999})
+    assert len(handler.calls) == 2
 
 
 def test_a_waiting_duplicate_runs_the_handler_when_the_first_attempt_fails():

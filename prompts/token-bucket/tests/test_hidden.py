@@ -1,3 +1,5 @@
+import contextlib
+import itertools
 import sys
 import threading
 
@@ -5,6 +7,7 @@ import pytest
 from solution import RateLimiter
 
 JOIN_TIMEOUT = 10.0
+RENDEZVOUS_SECONDS = 1.5
 
 
 def make_limiter(capacity=5, refill_rate=1.0):
@@ -110,13 +113,21 @@ def test_retry_after_accounts_for_cost_and_partial_tokens():
     assert limiter.retry_after("k", cost=3) == pytest.approx(1.25)
 
 
-def test_waiting_retry_after_is_enough():
-    limiter, now = make_limiter(capacity=10, refill_rate=3.0)
-    assert limiter.allow("k", cost=10)
-    wait = limiter.retry_after("k", cost=7)
-    assert wait > 0
-    now[0] += wait
-    assert limiter.allow("k", cost=7)
+# (rate, cost) pairs where start + cost / rate, read back as (now - start) * rate, comes out a
+# rounding error below cost (e.g. 7.999999999999886 for 8 at 3 per second from 1000.0): only a
+# limiter that treats amounts this close as equal grants the request after the wait.
+SHORT_BY_A_ROUNDING_ERROR = [(3.0, 8), (7.0, 5), (1.1, 9), (2.9, 7), (0.3, 2)]
+
+
+def test_waiting_retry_after_is_enough_even_when_floats_round_short():
+    for rate, cost in SHORT_BY_A_ROUNDING_ERROR:
+        limiter, now = make_limiter(capacity=10, refill_rate=rate)
+        assert limiter.allow("k", cost=10)
+        wait = limiter.retry_after("k", cost=cost)
+        assert wait == pytest.approx(cost / rate)
+        now[0] += wait
+        assert limiter.retry_after("k", cost=cost) == 0.0, (rate, cost)
+        assert limiter.allow("k", cost=cost), (rate, cost)
 
 
 def test_retry_after_does_not_spend_or_change_anything():
@@ -153,6 +164,59 @@ def test_invalid_arguments_raise_value_error():
             limiter.allow("k", cost=cost)
         with pytest.raises(ValueError):
             limiter.retry_after("k", cost=cost)
+
+
+def test_bools_are_not_numbers():
+    limiter, _ = make_limiter(capacity=5)
+    for method in (limiter.allow, limiter.retry_after):
+        with pytest.raises(TypeError):
+            method("k", cost=True)
+    for capacity, rate in [(True, 1.0), (5, True)]:
+        with pytest.raises(TypeError):
+            RateLimiter(capacity, rate, clock=lambda: 0.0)
+    assert limiter.allow("k", cost=5)  # the refusals spent nothing
+
+
+def test_a_clock_reading_true_is_refused():
+    readings = [1000.0]
+    limiter = RateLimiter(5, 1.0, clock=lambda: readings[0])
+    assert limiter.allow("k")
+    readings[0] = True
+    with pytest.raises(TypeError):
+        limiter.allow("k")
+    with pytest.raises(TypeError):
+        limiter.retry_after("k")
+
+
+def rendezvous_clock(parties, reading=1000.0, after=0):
+    """A clock whose ``parties`` readings after the first ``after`` wait for each other, up
+    to RENDEZVOUS_SECONDS.
+
+    Requests that read it outside the limiter's lock meet there, so they are inside the
+    limiter together whatever the scheduler does. A limiter that reads it under its lock
+    makes the first reading wait out the time alone, and the others go straight through.
+    """
+    barrier = threading.Barrier(parties)
+    readings = itertools.count()
+
+    def clock():
+        if after <= next(readings) < after + parties:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(RENDEZVOUS_SECONDS)
+        return reading
+
+    return clock
+
+
+def test_two_first_requests_inside_the_limiter_at_once_share_one_bucket():
+    limiter = RateLimiter(capacity=1, refill_rate=1.0, clock=rendezvous_clock(2))
+    assert sorted(run_in_threads(2, lambda _: limiter.allow("new-partner"))) == [False, True]
+
+
+def test_two_requests_inside_the_limiter_at_once_cannot_spend_one_token_twice():
+    limiter = RateLimiter(capacity=2, refill_rate=1.0, clock=rendezvous_clock(2, after=1))
+    assert limiter.allow("partner")  # one token left, and the clock stands still
+    assert sorted(run_in_threads(2, lambda _: limiter.allow("partner"))) == [False, True]
 
 
 def test_concurrent_requests_on_one_key_never_exceed_capacity(frequent_thread_switches):

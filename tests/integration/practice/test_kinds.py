@@ -12,8 +12,16 @@ from sqlalchemy import select
 
 from app.content.sync import sync_content
 from app.content.validate import load_content
-from app.kinds import AnswerFormat, Editor, FileProblem, PromptKind, register, unregister
-from app.models import Attempt
+from app.kinds import (
+    AnswerFormat,
+    Editor,
+    FileProblem,
+    PromptKind,
+    get_kind,
+    register,
+    unregister,
+)
+from app.models import Attempt, Prompt
 from app.vocabulary import AutoScorer
 from tests.factories.content import DESIGN_PROMPT, write_content
 from tests.integration.practice.test_attempts import save, start
@@ -51,6 +59,32 @@ def test_a_design_answer_is_still_stored_and_shown_as_rendered_markdown(
     assert "<strong>sharded</strong>" in html
     page = client.get(f"/practice/attempts/{attempt_id}/revisions/1").get_data(as_text=True)
     assert html in page and "code-answer" not in page
+
+
+MUTANT = '"""contract: subtracts instead of adding."""\n\n\ndef add(a, b):\n' \
+         '    return a - b  # MUTANT-MARKER\n'
+
+
+def test_a_mutant_is_stored_with_the_prompt_but_never_shown_or_run(client, db, tmp_path,
+                                                                   candidate):
+    root = write_content(tmp_path / "content")
+    (root / "prompts/sum-two/mutants").mkdir()
+    # Named like a test, so a run that sent the folder's test-looking files would take it.
+    (root / "prompts/sum-two/mutants/test_public_subtracts.py").write_text(MUTANT)
+    sync_content(db, root)
+    revision = db.scalar(select(Prompt).where(Prompt.slug == "sum-two")).current_revision
+    assert revision.files["mutants/test_public_subtracts.py"] == MUTANT  # hashed and kept
+    kind = get_kind("coding")
+    assert set(kind.test_files(revision.files, public=True)) == {"tests/test_public.py"}
+    assert set(kind.test_files(revision.files, public=False)) == {"tests/test_hidden.py"}
+    attempt_id = start(client, "sum-two")
+    workspace = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "raise NotImplementedError" in workspace  # the starter
+    assert "MUTANT-MARKER" not in workspace
+    client.post(f"/practice/attempts/{attempt_id}/submit",
+                {"body": CODE, "based_on": "0", "client_id": "tab-a"})
+    result = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Sum two numbers" in result and "MUTANT-MARKER" not in result
 
 
 # A kind of one's own --------------------------------------------------------------------------

@@ -313,6 +313,49 @@ def test_a_coding_prompt_needs_its_starter_and_solution(tree, missing):
     assert problems(tree) == [f"prompts/sum-two/prompt.md:1: coding prompt has no {missing}"]
 
 
+def write_mutant(tree: Path, name: str, text: str) -> None:
+    path = tree / "prompts/sum-two/mutants" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+
+
+def test_a_mutant_that_names_its_kind_loads_as_a_file_of_the_prompt(tree):
+    write_mutant(tree, "subtracts.py", '"""contract: subtracts instead of adding."""\n\n\n'
+                                       'def add(a, b):\n    return a - b\n')
+    content = load_content(tree)
+    assert [str(p) for p in content.problems] == []
+    coding = content.prompts["sum-two"]
+    assert set(coding.mutants) == {"mutants/subtracts.py"}
+    assert "mutants/subtracts.py" not in {**coding.public_tests, **coding.hidden_tests}
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    pytest.param("no-doc.py", "def add(a, b):\n    return a - b\n",
+                 'prompts/sum-two/mutants/no-doc.py:1: mutant has no docstring: start the file '
+                 'with """<kind>: <what is wrong>""", the kind one of race, complexity, ordering, '
+                 'types, boundary, cancellation, stale, state, contract', id="no docstring"),
+    pytest.param("bad-kind.py", '# a comment first\n"""sloppy: subtracts."""\n',
+                 'prompts/sum-two/mutants/bad-kind.py:2: mutant docstring must start "<kind>: '
+                 '<what is wrong>", the kind one of race, complexity, ordering, types, boundary, '
+                 'cancellation, stale, state, contract; got "sloppy: subtracts."',
+                 id="unknown kind"),
+    pytest.param("no-colon.py", '"""race without a colon"""\n',
+                 'prompts/sum-two/mutants/no-colon.py:1: mutant docstring must start "<kind>: '
+                 '<what is wrong>", the kind one of race, complexity, ordering, types, boundary, '
+                 'cancellation, stale, state, contract; got "race without a colon"',
+                 id="no colon"),
+    pytest.param("broken.py", '"""race: no lock."""\n\n\ndef add(a, b)\n    return a\n',
+                 "prompts/sum-two/mutants/broken.py:4: mutant is not valid Python: expected ':'",
+                 id="not python"),
+    pytest.param("Upper Case.py", '"""race: no lock."""\n',
+                 "prompts/sum-two/mutants/Upper Case.py:1: a mutant is mutants/<name>.py, the "
+                 "name in lowercase letters, digits, hyphens and underscores", id="bad name"),
+])
+def test_a_mutant_without_a_known_kind_is_an_error_at_its_line(tree, name, text, expected):
+    write_mutant(tree, name, text)
+    assert problems(tree) == [expected]
+
+
 def test_a_coding_prompt_must_be_a_folder(tree):
     edit(tree, "prompts/url-shortener.md", "kind: system-design", "kind: coding")
     assert ("prompts/url-shortener.md:3: a coding prompt must be a folder: "
