@@ -1,4 +1,7 @@
-"""boundary: bisect_right skips a point whose position equals the key's, so such a key goes to the next point."""
+"""boundary: bisect_right skips a point at exactly the key's position.
+
+Such a key goes to the next point instead of the one it lands on.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""complexity: node_for walks the sorted points from the start to the first one at or after the key, O(V) per lookup instead of a binary search."""
+"""complexity: node_for walks the sorted points from the start, O(V) per lookup.
+
+It finds the first point at or after the key: right, but linear where a binary search
+is the point.
+"""
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from collections.abc import Callable, Iterable
 

@@ -1,4 +1,7 @@
-"""ordering: points are sorted by position alone, so of two points at one position the node added first wins, not the name that sorts first."""
+"""ordering: points are sorted by position alone, so ties go to the node added first.
+
+The statement gives a shared position to the node whose name sorts first.
+"""
 
 from __future__ import annotations
 

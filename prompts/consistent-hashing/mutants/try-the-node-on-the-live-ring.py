@@ -1,4 +1,7 @@
-"""contract: keys_to_move adds the node to the ring, looks the keys up and removes it again, so the ring keeps the node when reading the keys fails halfway."""
+"""contract: keys_to_move tries the new node on the live ring and removes it afterwards.
+
+If reading the keys fails halfway, the ring keeps the node.
+"""
 
 from __future__ import annotations
 

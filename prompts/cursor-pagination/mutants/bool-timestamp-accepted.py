@@ -1,4 +1,7 @@
-"""types: the payload check uses isinstance(created_at, int), so a signed payload with created_at true (or any bool) is accepted."""
+"""types: the payload check uses isinstance(created_at, int), so true passes as a timestamp.
+
+bool is a subclass of int in Python; a signed payload with created_at true is accepted.
+"""
 
 from __future__ import annotations
 

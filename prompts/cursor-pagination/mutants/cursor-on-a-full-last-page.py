@@ -1,4 +1,7 @@
-"""contract: next_cursor is set whenever the page is full, so a client reading an exactly full last page makes one more call for nothing."""
+"""contract: next_cursor is set whenever the page is full, even when nothing follows.
+
+A client reading an exactly full last page makes one more call for nothing.
+"""
 
 from __future__ import annotations
 
@@ -99,7 +102,6 @@ class Paginator:
         if cursor is not None:
             start = bisect.bisect_right(records, self._decode(cursor), key=_sort_key)
         items = list(records[start : start + size])
-        has_more = start + size < len(records)
         next_cursor = None
         if items and len(items) == size:
             next_cursor = self._encode(items[-1])

@@ -1,10 +1,13 @@
-"""complexity: page finds the cursor's place by reading the records from the start, O(n) per page instead of a binary search."""
+"""complexity: page reads the records from the start to find the cursor, O(n) per page.
+
+The records stand for an index of 40 million rows: the start of a page must be found
+by a binary search.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import hashlib
 import hmac
 import json

@@ -1,4 +1,7 @@
-"""boundary: bisect_left starts the next page at the cursor's own record, so the last record of each page is served twice."""
+"""boundary: bisect_left starts the next page at the cursor's own record.
+
+The last record of each page is served again at the top of the next one.
+"""
 
 from __future__ import annotations
 

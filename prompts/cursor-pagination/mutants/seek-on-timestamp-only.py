@@ -1,4 +1,7 @@
-"""ordering: the seek compares created_at alone, so the rest of a millisecond's records after the cursor are skipped."""
+"""ordering: the seek compares created_at alone and skips the rest of a tied millisecond.
+
+Records that share the cursor's timestamp but sort after it by id are never served.
+"""
 
 from __future__ import annotations
 

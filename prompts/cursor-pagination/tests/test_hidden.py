@@ -203,8 +203,8 @@ class CountingIndex(Sequence):
 
 def test_a_deep_page_is_found_by_seeking_not_by_reading_every_record_before_it():
     index = CountingIndex(1_000_000, budget=200)
-    cursor = signed(json.dumps({"created_at": 1_000_000 + 700_000 // 3,
-                                "id": "r0700000"}).encode())
+    last_seen = {"created_at": 1_000_000 + 700_000 // 3, "id": "r0700000"}
+    cursor = signed(json.dumps(last_seen).encode())
     page = Paginator(SECRET).page(index, cursor=cursor, limit=10)
     assert [r.id for r in page.items] == [f"r{i:07d}" for i in range(700_001, 700_011)]
     assert page.next_cursor is not None

@@ -1,4 +1,7 @@
-"""types: the type checks forget that bool is an int, so ttl=True is taken as a one-second TTL and capacity=True as 1."""
+"""types: the type checks forget that bool is an int, so ttl=True is a one-second TTL.
+
+capacity=True is likewise taken as a capacity of 1.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""contract: len() counts every stored entry, including those that have expired but were not yet touched."""
+"""contract: len() counts stored entries, including expired ones not yet touched."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""boundary: get treats an entry as live at exactly t + ttl (expired only when the clock is past it)."""
+"""boundary: get treats an entry as live at exactly t + ttl instead of expired."""
 
 from __future__ import annotations
 

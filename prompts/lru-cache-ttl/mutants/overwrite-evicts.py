@@ -1,4 +1,7 @@
-"""contract: put checks for room before it checks whether the key is already there, so overwriting a key in a full cache evicts another key."""
+"""contract: put checks for room before it checks for the key, so an overwrite can evict.
+
+Overwriting a key that is not the least recently used in a full cache evicts another key.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""complexity: a put into a full cache scans every entry for expired ones, O(n) per insert at 50,000 entries."""
+"""complexity: a put into a full cache scans every entry for expired ones, O(n) per insert.
+
+At 50,000 entries that is 50,000 steps for each new key once the cache is full.
+"""
 
 from __future__ import annotations
 

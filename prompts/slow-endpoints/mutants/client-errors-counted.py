@@ -1,4 +1,4 @@
-"""contract: error_rate counts every status from 400 up, though the statement counts only 5xx as errors."""
+"""contract: error_rate counts every status from 400 up, not only 5xx."""
 
 from __future__ import annotations
 

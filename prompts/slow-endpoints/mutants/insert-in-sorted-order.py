@@ -1,4 +1,7 @@
-"""complexity: each latency is inserted in place into its route's sorted list, a linear walk per line, so one busy route is quadratic."""
+"""complexity: each latency is inserted in place into a sorted list, O(n^2) per route.
+
+A linear walk per line: one busy route with millions of lines never finishes.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""boundary: the nearest rank is math.ceil(p / 100 * n), which is one too high when the float product lands just above a whole number (p7 of 100 gives rank 8)."""
+"""boundary: the nearest rank is math.ceil(p / 100 * n), one too high after float error.
+
+For p = 7 and n = 100 the product is 7.000000000000001, so the rank is 8.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ordering: the report is sorted with one reversed key, so routes tied on p95 and count come out in descending name order."""
+"""ordering: one reversed sort key puts routes tied on p95 and count in descending name order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""types: status and latency are checked with str.isdigit() and \d, so Arabic-Indic or full-width digits pass and int() and float() read them as numbers."""
+r"""types: status and latency are checked with str.isdigit() and a \d regex.
+
+Arabic-Indic or full-width digits pass, and int() and float() read them as numbers.
+"""
 
 from __future__ import annotations
 
