@@ -147,9 +147,9 @@ def timed_analyze(lines):
 
 def test_one_busy_route_costs_no_more_than_many_small_ones():
     # Same lines, same latencies: once all on one route, once spread over 400
-    # routes of 15. Sorting once per route is O(n log n) either way; keeping one
+    # routes of 20. Sorting once per route is O(n log n) either way; keeping one
     # list sorted by inserting each value in place is quadratic in the busy route.
-    latencies = [f"{value / 4:.2f}" for value in range(6000)]
+    latencies = [f"{value / 4:.2f}" for value in range(8000)]
     random.Random(7).shuffle(latencies)  # noqa: S311 - seeded test data
     busy = [line(path="/orders/1", latency=v) for v in latencies]
     spread = [line(path=f"/r{i % 400}/orders", latency=v) for i, v in enumerate(latencies)]
@@ -160,8 +160,8 @@ def test_one_busy_route_costs_no_more_than_many_small_ones():
         assert len(report.routes) == 400
         seconds, report = timed_analyze(busy)
         best_busy = min(best_busy, seconds)
-        assert [(r.count, r.p50, r.p99) for r in report.routes] == [(6000, 749.75, 1484.75)]
+        assert [(r.count, r.p50, r.p99) for r in report.routes] == [(8000, 999.75, 1979.75)]
         if best_busy <= 4 * best_spread + 0.02:
             break
-    # An insertion into a sorted list per line makes the busy route 30 times slower or worse.
+    # An insertion into a sorted list per line makes the busy route over 25 times slower.
     assert best_busy <= 4 * best_spread + 0.02, (best_busy, best_spread)
