@@ -16,7 +16,7 @@ def ring_position(label: str) -> int:
 
 
 class HashRing:
-    """Maps keys to nodes. Node ``n`` owns the points ``ring_position(f"{n}#{i}")``, i < vnodes."""
+    """Maps keys to nodes. Node ``n`` owns the points ``position(f"{n}#{i}")``, i < vnodes."""
 
     def __init__(
         self,
