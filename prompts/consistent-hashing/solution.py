@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def ring_position(label: str) -> int:
@@ -15,10 +15,16 @@ def ring_position(label: str) -> int:
 class HashRing:
     """Maps keys to nodes; each node owns ``vnodes`` points on a 64-bit ring."""
 
-    def __init__(self, nodes: Iterable[str] = (), vnodes: int = 100) -> None:
+    def __init__(
+        self,
+        nodes: Iterable[str] = (),
+        vnodes: int = 100,
+        position: Callable[[str], int] = ring_position,
+    ) -> None:
         if vnodes < 1:
             raise ValueError("vnodes must be at least 1")
         self._vnodes = vnodes
+        self._position = position
         self._points: list[tuple[int, str]] = []  # sorted (position, node)
         self._nodes: set[str] = set()
         for node in nodes:
@@ -30,7 +36,7 @@ class HashRing:
         return sorted(self._nodes)
 
     def _node_points(self, node: str) -> list[tuple[int, str]]:
-        return [(ring_position(f"{node}#{i}"), node) for i in range(self._vnodes)]
+        return [(self._position(f"{node}#{i}"), node) for i in range(self._vnodes)]
 
     def add_node(self, node: str) -> None:
         """Add ``node``; raises ValueError if it is already on the ring."""
@@ -66,10 +72,13 @@ class HashRing:
                 moves[key] = self._owner(self._points, key)
         return moves
 
-    @staticmethod
-    def _owner(points: list[tuple[int, str]], key: str) -> str:
-        """First point at or after the key's position, wrapping past the top of the ring."""
+    def _owner(self, points: list[tuple[int, str]], key: str) -> str:
+        """First point at or after the key's position, wrapping past the top of the ring.
+
+        (position, node) tuples sort equal positions by node name, and the one-element
+        tuple sorts before all of them, so a tie goes to the name that sorts first.
+        """
         if not points:
             raise LookupError("the ring has no nodes")
-        index = bisect.bisect_left(points, (ring_position(key),))
+        index = bisect.bisect_left(points, (self._position(key),))
         return points[index % len(points)][1]

@@ -7,7 +7,7 @@ behaviour to replace with a consistent hash ring that uses virtual nodes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def ring_position(label: str) -> int:
@@ -16,10 +16,16 @@ def ring_position(label: str) -> int:
 
 
 class HashRing:
-    """Maps keys to nodes. Node ``n`` owns the points ``ring_position(f"{n}#{i}")``, i < vnodes."""
+    """Maps keys to nodes. Node ``n`` owns the points ``position(f"{n}#{i}")``, i < vnodes."""
 
-    def __init__(self, nodes: Iterable[str] = (), vnodes: int = 100) -> None:
+    def __init__(
+        self,
+        nodes: Iterable[str] = (),
+        vnodes: int = 100,
+        position: Callable[[str], int] = ring_position,
+    ) -> None:
         self._vnodes = vnodes
+        self._position = position
         self._nodes: list[str] = []
         for node in nodes:
             self.add_node(node)
@@ -40,7 +46,7 @@ class HashRing:
     def node_for(self, key: str) -> str:
         """The node owning ``key``; raises LookupError on an empty ring."""
         # Current production behaviour: almost every key moves when a node joins.
-        return self._nodes[ring_position(key) % len(self._nodes)]
+        return self._nodes[self._position(key) % len(self._nodes)]
 
     def keys_to_move(self, new_node: str, keys: Iterable[str]) -> dict[str, str]:
         """Keys whose owner would change if ``new_node`` joined, mapped to their current owner.

@@ -19,7 +19,10 @@ class _Entry:
 
 
 def _checked_ttl(ttl: float) -> float:
-    if ttl <= 0:
+    # bool is an int subclass: without this check True would be a one-second TTL.
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise TypeError(f"ttl must be an int or a float, got {ttl!r}")
+    if not ttl > 0:  # also refuses NaN, for which every comparison is false
         raise ValueError(f"ttl must be positive, got {ttl!r}")
     return ttl
 
@@ -39,6 +42,8 @@ class TTLCache:
     def __init__(
         self, capacity: int, ttl: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"capacity must be an int, got {capacity!r}")
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity!r}")
         self._capacity = capacity

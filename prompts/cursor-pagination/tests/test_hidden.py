@@ -2,6 +2,8 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pytest
 from solution import InvalidCursor, Paginator, Record
@@ -139,6 +141,8 @@ def test_correctly_signed_payload_of_the_wrong_shape_is_rejected():
         json.dumps({"created_at": "1000", "id": "r001"}).encode(),
         json.dumps({"created_at": 1000}).encode(),
         json.dumps({"created_at": 1000, "id": 7}).encode(),
+        json.dumps({"created_at": True, "id": "r001"}).encode(),
+        json.dumps({"created_at": 1000.0, "id": "r001"}).encode(),
     ]
     for payload in payloads:
         with pytest.raises(InvalidCursor):
@@ -161,3 +165,47 @@ def test_invalid_configuration_raises_value_error():
 
 def test_invalid_cursor_is_a_value_error():
     assert issubclass(InvalidCursor, ValueError)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    created_at: int
+
+
+class CountingIndex(Sequence):
+    """A million rows sorted by (created_at, id), made on demand, that counts how many are read.
+
+    Three rows share each millisecond. Reading more than ``budget`` rows raises,
+    so a scan fails at once instead of reading all of them.
+    """
+
+    def __init__(self, size, budget):
+        self.size, self.budget, self.reads = size, budget, 0
+
+    def __len__(self):
+        return self.size
+
+    def _row(self, index):
+        self.reads += 1
+        if self.reads > self.budget:
+            raise AssertionError(f"read more than {self.budget} of {self.size} records")
+        return Row(f"r{index:07d}", 1_000_000 + index // 3)
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            if not -self.size <= index < self.size:
+                raise IndexError(index)
+            return self._row(index % self.size)
+        wanted = slice(index.start, index.stop, index.step)  # a slice, possibly from afar
+        return [self._row(i) for i in range(self.size)[wanted]]
+
+
+def test_a_deep_page_is_found_by_seeking_not_by_reading_every_record_before_it():
+    index = CountingIndex(1_000_000, budget=200)
+    last_seen = {"created_at": 1_000_000 + 700_000 // 3, "id": "r0700000"}
+    cursor = signed(json.dumps(last_seen).encode())
+    page = Paginator(SECRET).page(index, cursor=cursor, limit=10)
+    assert [r.id for r in page.items] == [f"r{i:07d}" for i in range(700_001, 700_011)]
+    assert page.next_cursor is not None
+    assert index.reads <= 200  # a binary search reads about 20, plus the page
