@@ -346,9 +346,17 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
                         weight = parsed
                 elif key == "signals":
                     signals = _parse_signals(path, number, value, problems)
+                elif value == AutoScorer.SIGNALS:
+                    # Keywords in an answer say nothing about whether it is right: a
+                    # wrong answer can name them all, a right one none.
+                    problems.append(Problem(path, number, f'criterion "{name}": auto: signals '
+                                                          f'is not allowed: signals highlight '
+                                                          f'evidence for a reviewer and never '
+                                                          f'set a level; keep the signals: '
+                                                          f'line and remove the auto: line'))
                 else:
                     if value not in tuple(AutoScorer):
-                        scorers = tuple(AutoScorer)
+                        scorers = tuple(a for a in AutoScorer if a is not AutoScorer.SIGNALS)
                         choices = " or ".join(f'"{a}"' for a in scorers)
                         problems.append(Problem(path, number, f'auto must be {choices}, got '
                                                               f'{value!r}'
@@ -389,9 +397,6 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
         if level not in descriptors:
             problems.append(Problem(path, section.line, f'criterion "{name}" has no descriptor '
                                                         f'for level {level}'))
-    if auto is AutoScorer.SIGNALS and not signals:
-        problems.append(Problem(path, key_lines["auto"], f'criterion "{name}" is auto: signals '
-                                                         f'but lists no signals'))
     return Criterion(
         name=name, line=section.line, weight=weight, signals=signals, auto=auto,
         description="\n".join(description).strip("\n"), descriptors=dict(sorted(

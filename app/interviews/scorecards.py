@@ -51,8 +51,9 @@ QUOTES_PER_CRITERION = 10
 @dataclass
 class CriterionRow:
     criterion: Criterion
-    suggested: int | None
+    suggested: int | None  # from hidden tests only
     score: CriterionScore | None
+    found: list[str] | None = None  # the criterion's signals found in the answer
 
 
 @dataclass
@@ -95,7 +96,8 @@ def item_views(session: Session, interview: Interview, *,
         suggestions = auto_suggestions(session, attempt, body) if attempt and suggest else None
         view = ItemView(
             item=item, answer=answer, html=answer_html(kind, answer) if answers else "",
-            criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None)
+            criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None,
+                                   suggestions.found.get(c.id) if suggestions else None)
                       for c in rubric.criteria],
             scale=scale, bar=bar_for(rubric.bar, interview.target_level, list(scale)),
             hidden_run=suggestions.hidden_run if suggestions else None)

@@ -189,7 +189,7 @@ def start_attempt(session: Session, user: User, slug: str, *,
 class CriterionResult:
     criterion: Criterion
     signals_found: list[str]
-    suggested_level: int | None  # for auto: signals criteria
+    suggested_level: int | None  # for auto: tests criteria, from the hidden run
     self_level: int | None
     self_note: str
 

@@ -230,14 +230,21 @@ def test_the_reference_is_shown_only_after_submitting(client, db, library, candi
     assert reference in result
 
 
-def test_result_highlights_signals_and_suggests_a_level(client, db, library, candidate):
+def test_result_highlights_signals_and_counts_them_without_a_level(client, db, library,
+                                                                    candidate):
     attempt_id = start(client)
+    # A rubric revision stored before the rule, with Storage scored auto: signals.
+    storage = next(c for c in db.get(Attempt, attempt_id).rubric_revision.criteria
+                   if c.name == "Storage")
+    storage.auto = "signals"
+    db.commit()
     client.post(f"/practice/attempts/{attempt_id}/submit",
                 {"body": "Store codes in a key-value store with an index on the code."})
     page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
     assert '<mark class="signal" data-signal="key-value">key-value</mark>' in page
-    # Storage is auto: signals with 3 signals, 2 found: 1 + floor(2/3 * 3) = 3
-    assert "Suggested: level 3" in page
+    assert "Signals found: 2 of 3" in page  # key-value and index, not base62
+    assert "Suggested: level" not in page
+    assert "(suggested)" not in page
 
 
 def test_self_assessment_gives_the_weighted_score_against_the_bar(client, db, library,

@@ -55,7 +55,7 @@ def test_what_the_valid_tree_parses_to(tree):
     assert requirements.signals == ("redirects per second", "301", "expiry")
     assert requirements.description == "Does the candidate scope the problem?"
     assert requirements.descriptors[2] == "Names requirements vaguely."
-    assert storage.auto == "signals"
+    assert (storage.auto, storage.signals) == (None, ("key-value", "index", "base62"))
     coding = content.prompts["sum-two"]
     assert set(coding.hidden_tests) == {"tests/test_hidden.py"}
     assert set(coding.public_tests) == {"tests/test_public.py"}
@@ -197,15 +197,16 @@ BROKEN = [
     pytest.param("rubrics/url-shortener.md", "weight: 2", "weight: heavy",
                  "rubrics/url-shortener.md:8: weight must be a positive number, got 'heavy'",
                  id="weight-not-a-number"),
-    pytest.param("rubrics/url-shortener.md", "auto: signals", "auto: signal",
-                 "rubrics/url-shortener.md:21: auto must be \"tests\" or \"signals\", got "
-                 "'signal' (did you mean \"signals\"?)",
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: test",
+                 "rubrics/url-shortener.md:21: auto must be \"tests\", got "
+                 "'test' (did you mean \"tests\"?)",
                  id="bad-auto"),
-    pytest.param("rubrics/url-shortener.md", "signals: key-value, index, base62\n", "",
-                 'rubrics/url-shortener.md:20: criterion "Storage" is auto: signals but lists no '
-                 'signals',
-                 id="auto-signals-without-signals"),
-    pytest.param("rubrics/url-shortener.md", "auto: signals", "auto: tests",
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: signals",
+                 'rubrics/url-shortener.md:21: criterion "Storage": auto: signals is not '
+                 'allowed: signals highlight evidence for a reviewer and never set a level; '
+                 'keep the signals: line and remove the auto: line',
+                 id="auto-signals-is-refused"),
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: tests",
                  'rubrics/url-shortener.md:21: criterion "Storage" is auto: tests, but '
                  'system-design prompt "url-shortener" uses this rubric; only coding prompts '
                  'have tests',
