@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotAllowed
 from app.grading.agreement import Agreement, disagrees, pairwise_kappas, panel_agreement
+from app.grading.hints import cap_levels, counted
 from app.grading.scoring import CriterionLevel, Score, score
 from app.interviews.permissions import may_see_scores
 from app.interviews.scorecards import ItemView, item_views, load_rubrics, scores_by_card
@@ -25,6 +26,7 @@ class ComparisonRow:
     scores: list[CriterionScore | None]  # in the order of Comparison.cards
     spread: int | None
     disagree: bool
+    capped_by: int | None = None  # a revealed hint that gives this criterion away
 
     @property
     def levels(self) -> list[int]:
@@ -82,13 +84,14 @@ def comparison(session: Session, interview: Interview, user: User, *,
                       if s is not None and s.level is not None}
             spread = max(levels.values()) - min(levels.values()) if levels else None
             rows.append(ComparisonRow(view, row.criterion, found, spread,
-                                      disagrees(levels, DISAGREEMENT_LEVELS)))
+                                      disagrees(levels, DISAGREEMENT_LEVELS), row.capped_by))
         for card in cards:
-            totals[(card.id, view.attempt.id)] = score(
+            # What a revealed hint gave away counts at most the cap (app.grading.hints).
+            totals[(card.id, view.attempt.id)] = score(counted(cap_levels(
                 [CriterionLevel(r.criterion.name, r.criterion.weight,
                                 getattr(scores[card.id].get((view.attempt.id, r.criterion.id)),
                                         "level", None))
-                 for r in view.criteria], view.bar)
+                 for r in view.criteria], view.hints, view.scale)), view.bar)
     matrix = [[s.level for s in row.scores] for row in rows
               if all(s is not None and s.level is not None for s in row.scores)]
     levels = [level for view in items for level in view.scale]

@@ -284,6 +284,39 @@ def test_signals_are_counted_as_evidence_and_never_suggest_a_level(client, db, p
     assert scores["Requirements"].suggested_level is None
 
 
+# Hints -----------------------------------------------------------------------------------------
+
+
+def test_a_revealed_hint_caps_what_it_gave_away_in_the_comparison_score(client, db, library):
+    # Hint 2 gives Requirements (weight 2) away; hint 1 is a plain nudge.
+    replace_in(library / "prompts/url-shortener.md", "- Where do",
+               "- [gives away: Requirements] Where do")
+    sync_content(db, library)
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    interview, _ = make_interview(db, owner, [reviewer], hints_allowed=True)
+    join_and_start(db, interview)
+    attempt = interview.items[0].attempt
+    lifecycle.reveal_hint(db, attempt)
+    lifecycle.reveal_hint(db, attempt)
+    answer_and_submit(db, interview, ANSWER)
+    score_all(db, interview, reviewer, 4)
+    score_all(db, interview, owner, 2, overrides={"Storage": 4})
+
+    login(client, reviewer)
+    card = text(client.get(f"/interviews/{interview.id}/scorecard"))
+    assert "Hints the candidate revealed" in card
+    assert re.search(r"Hint 1, at \d+:\d\d on the timer:\s+a nudge; it does not change the "
+                     r"score", card)
+    assert "gives away <strong>Requirements</strong>, which counts at most 3" in card
+    assert "Hint 2 gives this away" in card
+    page = text(client.get(f"/interviews/{interview.id}/comparison"))
+    # The reviewer's 4 is kept and shown; it counts as 3: (3 * 2 + 4 * 1) / 3 = 3.33.
+    assert page.count("counts as 3: hint 2 was revealed") == 1  # the owner's 2 is not capped
+    assert "<strong>3.33</strong>" in page
+    assert "<strong>4.00</strong>" not in page
+    assert "<strong>2.67</strong>" in page  # the owner's (2 * 2 + 4) / 3, under the cap
+
+
 def test_a_reviewer_cannot_submit_before_the_candidate_has(client, db, library):
     setting = set_up(db, submitted=False)
     interview = setting.interview

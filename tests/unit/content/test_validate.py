@@ -35,6 +35,18 @@ def test_the_valid_tree_has_no_problems_at_all(tree):
     assert set(content.competencies) == {"api-design", "scalability"}
 
 
+def test_a_hint_names_the_criterion_it_gives_away(tree):
+    edit(tree, "prompts/url-shortener.md", "- Where do", "-  [Gives away:  Storage ]  Where do")
+    content = load_content(tree)
+    assert [str(p) for p in content.problems] == []
+    prompt = content.prompts["url-shortener"]
+    # The marker is not part of the hint the candidate reads.
+    assert prompt.hints == ("How long must a code be?", "Where do redirects read from?",
+                            "What happens on a collision?")
+    assert prompt.hint_criteria == (None, "Storage", None)
+    assert prompt.hint_lines == (12, 13, 14)
+
+
 def test_what_the_valid_tree_parses_to(tree):
     content = load_content(tree)
     prompt = content.prompts["url-shortener"]
@@ -170,6 +182,22 @@ BROKEN = [
                  'prompts/url-shortener.md:16: section "## Hints" appears twice (first on line '
                  '11)',
                  id="duplicate-section"),
+    pytest.param("prompts/url-shortener.md", "- Where do", "- [gives away: Storag] Where do",
+                 'prompts/url-shortener.md:13: hint 2 gives away criterion "Storag", which '
+                 'rubric "url-shortener" does not have (did you mean "Storage"?)',
+                 id="hint-gives-away-an-unknown-criterion"),
+    pytest.param("prompts/url-shortener.md", "- Where do", "- [gives away: ] Where do",
+                 "prompts/url-shortener.md:13: hint names no criterion: write [gives away: "
+                 "<criterion name>] or drop the brackets",
+                 id="hint-gives-away-nothing"),
+    pytest.param("prompts/url-shortener.md", "- Where do", "- [gives away: Storage Where do",
+                 "prompts/url-shortener.md:13: hint marker is not closed: write [gives away: "
+                 "<criterion name>] before the hint's text",
+                 id="hint-marker-not-closed"),
+    pytest.param("prompts/url-shortener.md", "- Where do redirects read from?",
+                 "- [gives away: Storage]",
+                 "prompts/url-shortener.md:13: hint has no text after [gives away: ...]",
+                 id="hint-without-text"),
     pytest.param("rubrics/url-shortener.md", "- 2: Names requirements vaguely.\n", "",
                  'rubrics/url-shortener.md:7: criterion "Requirements" has no descriptor for '
                  'level 2',
