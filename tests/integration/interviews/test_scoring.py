@@ -316,6 +316,16 @@ def test_a_revealed_hint_caps_what_it_gave_away_in_the_comparison_score(client, 
     assert "<strong>4.00</strong>" not in page
     assert "<strong>2.67</strong>" in page  # the owner's (2 * 2 + 4) / 3, under the cap
 
+    exported = json.loads(client.get(f"/interviews/{interview.id}/export.json").get_data())
+    (prompt,) = exported["prompts"]
+    assert [(h["hint"], h["gives_away"]) for h in prompt["hints_revealed"]] == [
+        (1, None), (2, "Requirements")]
+    given = {(c["name"], s["reviewer"]): (s["level"], s["counted_level"], s["capped_by_hint"])
+             for c in prompt["criteria"] for s in c["scores"]}
+    assert given[("Requirements", reviewer.display_name)] == (4, 3, 2)
+    assert given[("Requirements", owner.display_name)] == (2, 2, None)
+    assert given[("Storage", reviewer.display_name)] == (4, 4, None)
+
 
 def test_a_reviewer_cannot_submit_before_the_candidate_has(client, db, library):
     setting = set_up(db, submitted=False)
