@@ -29,7 +29,9 @@ class AutoScorer(enum.StrEnum):
     """What suggests a level for an ``auto:`` rubric criterion."""
 
     TESTS = "tests"      # the share of a coding answer's hidden tests that pass
-    SIGNALS = "signals"  # the share of the criterion's signals found in the answer
+    # Kept so rubric revisions stored before the rule still load; the content check
+    # refuses it and nothing suggests a level from it (signals are evidence only).
+    SIGNALS = "signals"
 
 
 class MutantKind(enum.StrEnum):

@@ -63,6 +63,9 @@ class Prompt:
     # Where each front-matter key (and each competency) was written.
     lines: dict[str, int] = field(default_factory=dict)
     competency_lines: tuple[int, ...] = ()
+    # Per hint: the rubric criterion it gives away (None for a plain nudge), and its line.
+    hint_criteria: tuple[str | None, ...] = ()
+    hint_lines: tuple[int, ...] = ()
 
     @property
     def is_folder(self) -> bool:

@@ -39,6 +39,9 @@ BULLET = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s+|$)(.*)$")
 DESCRIPTOR = re.compile(r"^ {0,3}[-*+]\s+(-?\d+)\s*:\s*(.*)$")
 CRITERION_KEY = re.compile(r"^([a-z][a-z_-]*)\s*:\s*(.*)$")
 CRITERION_KEYS = ("weight", "signals", "auto", "gate")
+# A hint that gives a rubric criterion away starts "[gives away: <criterion name>]".
+HINT_GIVES_AWAY = re.compile(r"^\[\s*gives\s+away\s*:\s*([^\]\n]*?)\s*\]\s*", re.IGNORECASE)
+HINT_MARKER_START = re.compile(r"^\[\s*gives\s+away\b", re.IGNORECASE)
 TITLE_MAX = 120
 
 
@@ -349,9 +352,17 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
                     signals = _parse_signals(path, number, value, problems)
                 elif key == "gate":
                     gate = _parse_gate(path, number, name, value, scale, problems)
+                elif value == AutoScorer.SIGNALS:
+                    # Keywords in an answer say nothing about whether it is right: a
+                    # wrong answer can name them all, a right one none.
+                    problems.append(Problem(path, number, f'criterion "{name}": auto: signals '
+                                                          f'is not allowed: signals highlight '
+                                                          f'evidence for a reviewer and never '
+                                                          f'set a level; keep the signals: '
+                                                          f'line and remove the auto: line'))
                 else:
                     if value not in tuple(AutoScorer):
-                        scorers = tuple(AutoScorer)
+                        scorers = tuple(a for a in AutoScorer if a is not AutoScorer.SIGNALS)
                         choices = " or ".join(f'"{a}"' for a in scorers)
                         problems.append(Problem(path, number, f'auto must be {choices}, got '
                                                               f'{value!r}'
@@ -392,9 +403,6 @@ def parse_criterion(path: str, section: Section, scale: dict[int, str],
         if level not in descriptors:
             problems.append(Problem(path, section.line, f'criterion "{name}" has no descriptor '
                                                         f'for level {level}'))
-    if auto is AutoScorer.SIGNALS and not signals:
-        problems.append(Problem(path, key_lines["auto"], f'criterion "{name}" is auto: signals '
-                                                         f'but lists no signals'))
     return Criterion(
         name=name, line=section.line, weight=weight, signals=signals, auto=auto,
         description="\n".join(description).strip("\n"), descriptors=dict(sorted(
@@ -689,14 +697,59 @@ def parse_prompt(path: str, slug: str, text: str, files: dict[str, str], content
                                                         f"bullets", Severity.WARNING))
         return tuple(item.text for item in items if item.text)
 
+    hints, hint_criteria, hint_lines = _hints(path, found.get("hints"), problems)
     reference = found["reference"].text.strip() if "reference" in found else ""
     return Prompt(
         slug=slug, path=path, title=title, kind=kind, level=level, minutes=minutes,  # type: ignore[arg-type]
         competencies=tuple(competencies), rubric=rubric, tags=tuple(tags), status=status,
-        statement=statement_text, hints=bullets("hints"), follow_ups=bullets("follow-ups"),
+        statement=statement_text, hints=hints, follow_ups=bullets("follow-ups"),
         reference=reference, content_hash=content_hash, files=files, lines=front.key_lines,
         competency_lines=tuple(item_lines[: len(competencies)]),
+        hint_criteria=hint_criteria, hint_lines=hint_lines,
     )
+
+
+def _hints(path: str, section: Section | None, problems: list[Problem],
+           ) -> tuple[tuple[str, ...], tuple[str | None, ...], tuple[int, ...]]:
+    """The hints' texts, the criterion each gives away (or None) and each one's line.
+
+    Whether the criterion is in the prompt's rubric is checked across files
+    (``validate.check_references``).
+    """
+    if section is None:
+        return (), (), ()
+    items, stray = split_bullets(section)
+    for line in stray:
+        problems.append(Problem(path, line, "text in ## Hints that is not a bullet is ignored",
+                                Severity.WARNING))
+    if not items:
+        problems.append(Problem(path, section.line, "## Hints has no bullets", Severity.WARNING))
+    texts: list[str] = []
+    criteria: list[str | None] = []
+    lines: list[int] = []
+    for item in items:
+        text, criterion = item.text, None
+        marker = HINT_GIVES_AWAY.match(text)
+        if marker:
+            criterion, text = marker.group(1), text[marker.end():].strip()
+            if not criterion:
+                problems.append(Problem(path, item.line, "hint names no criterion: write "
+                                                         "[gives away: <criterion name>] or "
+                                                         "drop the brackets"))
+                criterion = None
+            if not text:
+                problems.append(Problem(path, item.line, "hint has no text after "
+                                                         "[gives away: ...]"))
+                continue
+        elif HINT_MARKER_START.match(text):
+            problems.append(Problem(path, item.line, "hint marker is not closed: write "
+                                                     "[gives away: <criterion name>] before "
+                                                     "the hint's text"))
+        if text:
+            texts.append(text)
+            criteria.append(criterion)
+            lines.append(item.line)
+    return tuple(texts), tuple(criteria), tuple(lines)
 
 
 def parse_rubric(path: str, slug: str, text: str, content_hash: str, problems: list[Problem]):

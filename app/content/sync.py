@@ -188,7 +188,7 @@ def _new_prompt_revision(session: Session, row: Prompt, parsed: doc.Prompt,
         title=parsed.title, kind=parsed.kind, level=parsed.level, minutes=parsed.minutes,
         status=parsed.status, rubric_slug=parsed.rubric, tags=list(parsed.tags),
         statement_md=parsed.statement, statement_html=str(render_markdown(parsed.statement)),
-        hints=rendered(parsed.hints), follow_ups=rendered(parsed.follow_ups),
+        hints=_hints(parsed, rendered(parsed.hints)), follow_ups=rendered(parsed.follow_ups),
         reference_md=parsed.reference, reference_html=str(render_markdown(parsed.reference)),
         files=dict(parsed.files),
         competencies=[competencies[slug] for slug in dict.fromkeys(parsed.competencies)],
@@ -196,6 +196,14 @@ def _new_prompt_revision(session: Session, row: Prompt, parsed: doc.Prompt,
     session.add(revision)
     session.flush()
     return revision
+
+
+def _hints(parsed: doc.Prompt, rendered: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rendered hints, each with the criterion it gives away when it names one."""
+    for hint, criterion in zip(rendered, parsed.hint_criteria, strict=False):
+        if criterion is not None:
+            hint["criterion"] = criterion
+    return rendered
 
 
 def _current_hashes(session: Session, revision_type, owner_type) -> dict[int, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.content.model import Content, Problem, Severity
+from app.content.model import Content, Problem, Prompt, Rubric, Severity
 from app.content.parse import (
     did_you_mean,
     is_slug,
@@ -180,6 +180,7 @@ def check_references(content: Content) -> None:
                                                               f"not exist{hint}"))
         else:
             used_rubrics.setdefault(prompt.rubric, []).append(prompt.slug)
+            _check_hints(prompt, content.rubrics[prompt.rubric], problems)
         if prompt.kind in kind_names():
             for found in get_kind(prompt.kind).check(prompt, content.rubrics.get(prompt.rubric)):
                 where = (prompt.path if found.path is None
@@ -209,6 +210,18 @@ def check_references(content: Content) -> None:
             problems.append(Problem(competency.path, competency.line, f'competency "{slug}" is '
                                                                       f'not used by any prompt',
                                     Severity.WARNING))
+
+
+def _check_hints(prompt: Prompt, rubric: Rubric, problems: list[Problem]) -> None:
+    """Every criterion a hint gives away is one of the rubric's, by its exact name."""
+    names = [c.name for c in rubric.criteria]
+    for number, (criterion, line) in enumerate(zip(prompt.hint_criteria, prompt.hint_lines,
+                                                   strict=True), start=1):
+        if criterion is not None and criterion not in names:
+            problems.append(Problem(prompt.path, line, f'hint {number} gives away criterion '
+                                                       f'"{criterion}", which rubric '
+                                                       f'"{rubric.slug}" does not have'
+                                                       f'{did_you_mean(criterion, names)}'))
 
 
 def _scorers(kind: str) -> frozenset[AutoScorer]:

@@ -7,6 +7,9 @@ a signal matches any run of whitespace, line breaks included. At an end where a
 signal starts or ends with a word character (letter, digit or underscore), it
 must not be glued to more of a word, so ``ci`` is not found in "decision" while
 ``Lua`` is found in "(Lua),". Empty and whitespace-only signals are ignored.
+
+Signals are evidence a reviewer reads: they are marked and counted, never turned
+into a level (a wrong answer can name every keyword, a right one none).
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
-
-from app.grading.scoring import auto_level_from_counts
 
 # Word characters, plus the common combining accents: "cafe" must not be found
 # in a decomposed "café" (an "e" followed by U+0301).
@@ -63,20 +64,6 @@ def find_signals(text: str, signals: Sequence[str]) -> dict[str, list[Match]]:
 def signals_found(text: str, signals: Sequence[str]) -> list[str]:
     """The signals that occur at least once in ``text``, in the given order."""
     return [signal for signal, matches in find_signals(text, signals).items() if matches]
-
-
-def suggested_level(text: str, signals: Sequence[str], lo: int, hi: int) -> int | None:
-    """Level for ``auto: signals``: from the share of signals found; None without signals."""
-    return level_from_found(signals_found(text, signals), signals, lo, hi)
-
-
-def level_from_found(found: Sequence[str], signals: Sequence[str], lo: int,
-                     hi: int) -> int | None:
-    """Level for ``auto: signals`` given the signals found already; None without signals."""
-    usable = _usable(signals)
-    if not usable:
-        return None
-    return auto_level_from_counts(len(set(found) & set(usable)), len(usable), lo, hi)
 
 
 def _non_overlapping(text: str, signals: Sequence[str]) -> list[Match]:

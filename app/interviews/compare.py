@@ -25,6 +25,7 @@ class ComparisonRow:
     scores: list[CriterionScore | None]  # in the order of Comparison.cards
     spread: int | None
     disagree: bool
+    capped_by: int | None = None  # a revealed hint that gives this criterion away
 
     @property
     def levels(self) -> list[int]:
@@ -82,8 +83,9 @@ def comparison(session: Session, interview: Interview, user: User, *,
                       if s is not None and s.level is not None}
             spread = max(levels.values()) - min(levels.values()) if levels else None
             rows.append(ComparisonRow(view, row.criterion, found, spread,
-                                      disagrees(levels, DISAGREEMENT_LEVELS)))
+                                      disagrees(levels, DISAGREEMENT_LEVELS), row.capped_by))
         for card in cards:
+            # Hint caps, then gates (ItemView.score_of).
             totals[(card.id, view.attempt.id)] = view.score_of(
                 {r.criterion.id: getattr(scores[card.id].get((view.attempt.id, r.criterion.id)),
                                          "level", None)

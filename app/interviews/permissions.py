@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from app.auth.services import normalise_email
 from app.errors import NotAllowed, NotFound
-from app.models import Interview, InterviewItem, PromptRevision, RubricRevision, Scorecard, User
+from app.models import (
+    Attempt,
+    Interview,
+    InterviewItem,
+    PromptRevision,
+    RubricRevision,
+    Scorecard,
+    User,
+)
 
 _LONG_PROMPT_TEXT = (PromptRevision.statement_md, PromptRevision.statement_html,
                      PromptRevision.reference_md, PromptRevision.reference_html)
@@ -37,7 +45,9 @@ def load_interview(session: Session, *where: Any) -> Interview | None:
                          *(defer(column) for column in _LONG_PROMPT_TEXT)),
                      joinedload(InterviewItem.rubric_revision).options(
                          defer(RubricRevision.intro_md), defer(RubricRevision.intro_html)),
-                     joinedload(InterviewItem.attempt)),
+                     # The hints revealed join the items' statement: the scores
+                     # cap what they gave away, and no page pays a query for them.
+                     joinedload(InterviewItem.attempt).joinedload(Attempt.hint_reveals)),
                  selectinload(Interview.scorecards).joinedload(Scorecard.reviewer)))
 
 

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
+from app.attempts.suggestions import rubric_scale
 from app.db import utcnow
 from app.errors import NotAllowed
 from app.grading.agreement import Tendency, rater_tendencies
+from app.grading.hints import cap_levels, revealed_hints
+from app.grading.scoring import CriterionLevel
 from app.interviews.permissions import candidate_hidden, may_see_scores
 from app.interviews.scorecards import load_rubrics, scores_by_card
 from app.models import (
@@ -132,7 +135,8 @@ def scoring_history(session: Session, user: User) -> list[ReviewerHistory]:
 
 CSV_COLUMNS = [
     "interview_id", "interview", "candidate", "target_level", "prompt", "rubric",
-    "rubric_revision", "criterion", "weight", "reviewer", "level", "suggested_level",
+    "rubric_revision", "criterion", "weight", "reviewer", "level", "counted_level",
+    "capped_by_hint", "suggested_level",
     "comment", "evidence", "recommendation", "scorecard_submitted_at",
 ]
 
@@ -148,14 +152,24 @@ def export(session: Session, interview: Interview, user: User) -> dict[str, Any]
     prompts = []
     for item in interview.items:
         rubric = item.rubric_revision
+        scale = list(rubric_scale(rubric))
+        revealed = (revealed_hints(item.prompt_revision.hints,
+                                   [(r.hint_index, r.elapsed_seconds)
+                                    for r in item.attempt.hint_reveals])
+                    if item.attempt else [])
         criteria = []
         for criterion in rubric.criteria:
             given = []
             for card in cards:
                 found = scores[card.id].get((item.attempt_id, criterion.id))
+                # The level the weighted score counts once revealed hints are applied.
+                (capped,) = cap_levels([CriterionLevel(criterion.name, criterion.weight,
+                                                       found.level if found else None)],
+                                       revealed, scale)
                 given.append({
                     "reviewer": card.reviewer.display_name,
                     "level": found.level if found else None,
+                    "counted_level": capped.counted.level, "capped_by_hint": capped.hint,
                     "suggested_level": found.suggested_level if found else None,
                     "comment": found.comment if found else "",
                     "evidence": [e["quote"] for e in found.evidence] if found else [],
@@ -164,6 +178,9 @@ def export(session: Session, interview: Interview, user: User) -> dict[str, Any]
                              "auto": criterion.auto, "scores": given})
         prompts.append({"prompt": item.prompt_revision.title,
                         "prompt_revision": item.prompt_revision.number,
+                        "hints_revealed": [{"hint": h.number, "gives_away": h.criterion,
+                                            "elapsed_seconds": h.elapsed_seconds}
+                                           for h in revealed],
                         "rubric": rubric.title, "rubric_revision": rubric.number,
                         "criteria": criteria})
     return {
@@ -204,6 +221,8 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                     "rubric": prompt["rubric"], "rubric_revision": prompt["rubric_revision"],
                     "criterion": criterion["name"], "weight": criterion["weight"],
                     "reviewer": given["reviewer"], "level": given["level"],
+                    "counted_level": given["counted_level"],
+                    "capped_by_hint": given["capped_by_hint"],
                     "suggested_level": given["suggested_level"], "comment": given["comment"],
                     "evidence": " | ".join(given["evidence"]),
                     "recommendation": card["recommendation"],

@@ -19,6 +19,14 @@ from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
+from app.grading.hints import (
+    RevealedHint,
+    cap_levels,
+    capping_hints,
+    counted,
+    hint_cap,
+    revealed_hints,
+)
 from app.grading.quotes import quote_in_answer, squash
 from app.grading.scoring import CriterionLevel, Score, bar_for, gate_for, score
 from app.interviews.audit import audit
@@ -51,8 +59,10 @@ QUOTES_PER_CRITERION = 10
 @dataclass
 class CriterionRow:
     criterion: Criterion
-    suggested: int | None
+    suggested: int | None  # from hidden tests only
     score: CriterionScore | None
+    found: list[str] | None = None  # the criterion's signals found in the answer
+    capped_by: int | None = None  # a revealed hint that gives this criterion away
 
 
 @dataclass
@@ -64,6 +74,8 @@ class ItemView:
     scale: dict[int, str]
     bar: float
     hidden_run: TestRun | None
+    hints: list[RevealedHint] = field(default_factory=list)  # revealed before submitting
+    hint_cap: int | None = None  # the most a criterion a revealed hint gave away counts
     # The rubric changed since this item was set: its current number and what changed.
     rubric_now: int | None = None
     changes: list[Change] = field(default_factory=list)
@@ -78,10 +90,12 @@ class ItemView:
         return gate_for(criterion.gate, self.target_level)
 
     def score_of(self, levels: dict[int, int | None]) -> Score:
-        """The weighted score, gates included, of ``levels`` (criterion id -> level)."""
-        return score([CriterionLevel(r.criterion.name, r.criterion.weight,
-                                     levels.get(r.criterion.id), self.gate(r.criterion))
-                      for r in self.criteria], self.bar)
+        """The weighted score of ``levels`` (criterion id -> level): what a revealed hint
+        gave away counts at most the cap (app.grading.hints), then the gates apply."""
+        return score(counted(cap_levels(
+            [CriterionLevel(r.criterion.name, r.criterion.weight, levels.get(r.criterion.id),
+                            self.gate(r.criterion)) for r in self.criteria],
+            self.hints, self.scale)), self.bar)
 
     @property
     def own_score(self) -> Score:
@@ -110,13 +124,19 @@ def item_views(session: Session, interview: Interview, *,
                   if attempt and (answers or suggest) else None)
         body = answer.body if answer else ""
         suggestions = auto_suggestions(session, attempt, body) if attempt and suggest else None
+        hints = (revealed_hints(item.prompt_revision.hints,
+                                [(r.hint_index, r.elapsed_seconds) for r in attempt.hint_reveals])
+                 if attempt else [])
+        caps = capping_hints(hints)
         view = ItemView(
             item=item, answer=answer, html=answer_html(kind, answer) if answers else "",
-            criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None)
+            criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None,
+                                   suggestions.found.get(c.id) if suggestions else None,
+                                   caps.get(c.name.casefold()))
                       for c in rubric.criteria],
             scale=scale, bar=bar_for(rubric.bar, interview.target_level, list(scale)),
             hidden_run=suggestions.hidden_run if suggestions else None,
-            target_level=interview.target_level)
+            hints=hints, hint_cap=hint_cap(scale), target_level=interview.target_level)
         now_id = current.get(rubric.rubric_id)
         if now_id is not None and now_id != rubric.id:
             newer = session.get(RubricRevision, now_id)

@@ -1,4 +1,4 @@
-"""System design: a markdown answer with diagrams, judged by signals and the panel."""
+"""System design: a markdown answer with diagrams, judged by the panel (signals mark evidence)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.kinds.registry import AnswerFormat, Editor, PromptKind, register
-from app.vocabulary import AutoScorer
 
 # The phase template: the editor starts from it and can insert it again.
 PHASE_TEMPLATE = (Path(__file__).with_name("system_design_template.md")
@@ -23,6 +22,6 @@ SYSTEM_DESIGN = register(PromptKind(
     label="System design",
     editor=Editor.MARKDOWN,
     answer_format=AnswerFormat.MARKDOWN,
-    auto_scorers=frozenset({AutoScorer.SIGNALS}),
+    auto_scorers=frozenset(),
     starter=starter,
 ))

@@ -9,7 +9,7 @@ a status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import case, exists, func, or_, select
@@ -20,6 +20,7 @@ from app.attempts.policy import attempt_policy
 from app.attempts.suggestions import auto_suggestions, rubric_scale
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.grading.hints import RevealedHint, cap_levels, counted, hint_cap, revealed_hints
 from app.grading.scoring import (
     CriterionLevel,
     Score,
@@ -190,10 +191,13 @@ def start_attempt(session: Session, user: User, slug: str, *,
 class CriterionResult:
     criterion: Criterion
     signals_found: list[str]
-    suggested_level: int | None  # for auto: signals criteria
+    suggested_level: int | None  # for auto: tests criteria, from the hidden run
     self_level: int | None
     self_note: str
     gate: int | None = None  # the level the bar needs at the attempt's target level
+    # The level the score counts, and the revealed hint that lowered it from self_level.
+    counted_level: int | None = None
+    capped_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,8 @@ class AttemptResult:
     score: Score
     hints_used: int
     hidden_run: TestRun | None = None
+    hints: list[RevealedHint] = field(default_factory=list)  # the revealed ones, in order
+    hint_cap: int | None = None  # the most a criterion a revealed hint gives away counts
 
 
 def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
@@ -231,13 +237,23 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
             self_level=mine.level if mine else None, self_note=mine.note if mine else "",
             gate=gate_for(criterion.gate, attempt.target_level)))
     bar = bar_for(rubric.bar, attempt.target_level, list(scale))
-    levels = [CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level, r.gate)
-              for r in results]
+    hints = _revealed(attempt)
+    capped = cap_levels([CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level,
+                                        r.gate) for r in results], hints, list(scale))
+    results = [replace(r, counted_level=c.counted.level, capped_by=c.hint)
+               for r, c in zip(results, capped, strict=True)]
     return AttemptResult(
         attempt=attempt, answer_html=answer_html,
-        criteria=results, scale=scale, bar=bar, score=score(levels, bar),
+        criteria=results, scale=scale, bar=bar, score=score(counted(capped), bar),
         hints_used=len(attempt.hint_reveals), hidden_run=auto.hidden_run,
+        hints=hints, hint_cap=hint_cap(scale),
     )
+
+
+def _revealed(attempt: Attempt) -> list[RevealedHint]:
+    """The hints the candidate revealed before submitting, with what each gives away."""
+    return revealed_hints(attempt.prompt_revision.hints,
+                          [(r.hint_index, r.elapsed_seconds) for r in attempt.hint_reveals])
 
 
 def _stored_result(session: Session, attempt: Attempt) -> tuple[str, dict[int, list[str]]]:
@@ -290,9 +306,12 @@ def self_assess(session: Session, attempt: Attempt,
         session.flush()
         given = {a.criterion_id: a.level for a in attempt.self_assessments}
         bar = bar_for(rubric.bar, attempt.target_level, list(scale))
-        result = score([CriterionLevel(c.name, c.weight, given.get(c.id),
-                                       gate_for(c.gate, attempt.target_level))
-                        for c in rubric.criteria], bar)
+        # A criterion a revealed hint gave away counts at most the cap
+        # (app.grading.hints); then the gates apply.
+        result = score(counted(cap_levels(
+            [CriterionLevel(c.name, c.weight, given.get(c.id),
+                            gate_for(c.gate, attempt.target_level))
+             for c in rubric.criteria], _revealed(attempt), list(scale))), bar)
         attempt.self_score = result.mean
         attempt.self_score_normalised = (normalise(result.mean, min(scale), max(scale))
                                          if result.mean is not None else None)

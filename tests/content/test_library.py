@@ -76,6 +76,19 @@ def test_every_rubric_states_its_bar_for_each_target_level(slug):
     assert rubric.bar["mid"] <= rubric.bar["senior"] <= rubric.bar["staff"]
 
 
+DESIGN_RUBRICS = sorted({p.rubric for p in CONTENT.prompts.values() if p.kind == "system-design"})
+
+
+@pytest.mark.parametrize("slug", DESIGN_RUBRICS)
+def test_every_system_design_rubric_ends_with_communication_and_driving_the_session(slug):
+    last = CONTENT.rubrics[slug].criteria[-1]
+    assert last.name == "Communication and driving the session"
+    assert (last.weight, last.auto) == (1.0, None)  # evidence by signals, scored by a person
+    assert last.signals
+    others = [c.name for c in CONTENT.rubrics[slug].criteria[:-1]]
+    assert last.name not in others
+
+
 def run_tests(prompt: Prompt, code: str, test_files: dict[str, str]) -> dict[str, Counter]:
     """Run ``test_files`` against ``code`` exactly as a worker runs a candidate's code
     (judge and subject in their sandboxes); return, per test file, how many tests

@@ -87,7 +87,7 @@ def test_a_candidate_practises_a_prompt_end_to_end(page: Page, server_url: str, 
     expect(page.get_by_role("heading", name="Reference answer")).to_be_visible()
     expect(page.get_by_text("A strong answer estimates the key space")).to_be_visible()
     expect(page.locator("mark.signal", has_text="key-value").first).to_be_visible()
-    expect(page.get_by_text("Suggested: level 4")).to_be_visible()  # all 3 storage signals
+    expect(page.get_by_text("Signals found: 3 of 3")).to_be_visible()  # evidence, no level
 
     requirements = page.get_by_role("group", name=re.compile("Requirements"))
     requirements.get_by_role("radio", name=re.compile("^3 · Solid")).check()

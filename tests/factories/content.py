@@ -64,7 +64,7 @@ Does the candidate scope the problem?
 ## Storage
 weight: 1
 signals: key-value, index, base62
-auto: signals
+
 
 - 4: Chooses a store for the access pattern and explains the key.
 - 3: Chooses a reasonable store without a reason.

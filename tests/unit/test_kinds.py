@@ -63,8 +63,8 @@ def test_what_each_built_in_kind_declares():
     design, coding = get_kind("system-design"), get_kind("coding")
     assert (design.editor, design.answer_format) == (Editor.MARKDOWN, AnswerFormat.MARKDOWN)
     assert (coding.editor, coding.answer_format) == (Editor.CODE, AnswerFormat.CODE)
-    assert design.auto_scorers == {AutoScorer.SIGNALS}
-    assert coding.auto_scorers == {AutoScorer.TESTS, AutoScorer.SIGNALS}
+    assert design.auto_scorers == frozenset()  # signals never set a level
+    assert coding.auto_scorers == {AutoScorer.TESTS}
     assert (design.runs_tests, coding.runs_tests) == (False, True)
     assert (design.renders_html, coding.renders_html) == (True, False)
     assert (design.folder, coding.folder) == (False, True)

@@ -112,7 +112,6 @@ def test_the_whole_interview_through_the_pages(client, db, library):
     page = client.get(f"/interviews/{interview.id}/scorecard").get_data(as_text=True)
     assert "Requirements: level 4." not in page  # the owner's comment stays hidden
     form = scorecard_form(interview, 2, Storage=2, Requirements=2)
-    # Storage is auto: signals; overriding its suggestion needs a comment, and has one.
     assert client.post(f"/interviews/{interview.id}/scorecard", form).status_code == 302
     comparison = client.get(f"/interviews/{interview.id}/comparison").get_data(as_text=True)
     assert comparison.count("<tr class=\"disagree\"") == 2

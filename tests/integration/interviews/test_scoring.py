@@ -41,11 +41,9 @@ from tests.factories.interviews import (
 from tests.factories.users import PASSWORD
 from tests.support.web import WebClient
 
-# Storage (auto: signals key-value, index, base62) finds one signal of three in
-# this answer, so it suggests level 1 + (1 * 3) // 3 = 2.
+# Storage (signals key-value, index, base62) finds one signal of three in this answer.
 ANSWER = ("We keep the mapping in a key-value store keyed by the short code.\n\n"
           "Redirects per second drive the cache; a 301 lets browsers remember it.")
-STORAGE_SUGGESTION = 2
 CANDIDATE_NAME = "Casey Candidate"
 CANDIDATE_EMAIL = "casey@example.com"
 
@@ -264,27 +262,69 @@ def test_the_json_autosave_answers_with_saved_at_or_an_error(client, db, panel):
 # Suggested levels ----------------------------------------------------------------------------
 
 
-def test_overriding_a_suggested_level_needs_a_comment(client, db, panel):
+def test_signals_are_counted_as_evidence_and_never_suggest_a_level(client, db, panel):
     interview = panel.interview
+    # A rubric revision stored before the rule, with Storage scored auto: signals.
+    storage = next(c for c in interview.items[0].rubric_revision.criteria if c.name == "Storage")
+    storage.auto = "signals"
+    db.commit()
     login(client, panel.reviewer)
     page = client.get(f"/interviews/{interview.id}/scorecard").get_data(as_text=True)
-    assert f"Suggested: level {STORAGE_SUGGESTION}" in page
+    assert "Signals found: 1 of 3" in page
+    assert "Suggested: level" not in page
+    assert "(suggested)" not in page
 
-    silent = scorecard_form(interview, {"Requirements": 3, "Storage": 4},
-                            comments={"Storage": "  "})
-    refused = post_scorecard(client, interview, silent)
-    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert "override a suggested level: Storage." in text(refused)
-    assert card_of(db, interview, panel.reviewer).submitted_at is None
-
-    explained = scorecard_form(interview, {"Requirements": 3, "Storage": 4},
-                               comments={"Storage": "The cache design makes up for it."})
-    assert post_scorecard(client, interview, explained).status_code == HTTPStatus.FOUND
+    # No suggestion, so no level needs a comment to differ from one.
+    form = scorecard_form(interview, {"Requirements": 3, "Storage": 4},
+                          comments={"Storage": "  "})
+    assert post_scorecard(client, interview, form).status_code == HTTPStatus.FOUND
     assert card_of(db, interview, panel.reviewer).submitted_at is not None
     scores = saved_scores(db, interview, panel.reviewer)
-    assert (scores["Storage"].level, scores["Storage"].suggested_level) == (4,
-                                                                            STORAGE_SUGGESTION)
-    assert scores["Requirements"].suggested_level is None  # not an auto criterion
+    assert (scores["Storage"].level, scores["Storage"].suggested_level) == (4, None)
+    assert scores["Requirements"].suggested_level is None
+
+
+# Hints -----------------------------------------------------------------------------------------
+
+
+def test_a_revealed_hint_caps_what_it_gave_away_in_the_comparison_score(client, db, library):
+    # Hint 2 gives Requirements (weight 2) away; hint 1 is a plain nudge.
+    replace_in(library / "prompts/url-shortener.md", "- Where do",
+               "- [gives away: Requirements] Where do")
+    sync_content(db, library)
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    interview, _ = make_interview(db, owner, [reviewer], hints_allowed=True)
+    join_and_start(db, interview)
+    attempt = interview.items[0].attempt
+    lifecycle.reveal_hint(db, attempt)
+    lifecycle.reveal_hint(db, attempt)
+    answer_and_submit(db, interview, ANSWER)
+    score_all(db, interview, reviewer, 4)
+    score_all(db, interview, owner, 2, overrides={"Storage": 4})
+
+    login(client, reviewer)
+    card = text(client.get(f"/interviews/{interview.id}/scorecard"))
+    assert "Hints the candidate revealed" in card
+    assert re.search(r"Hint 1, at \d+:\d\d on the timer:\s+a nudge; it does not change the "
+                     r"score", card)
+    assert "gives away <strong>Requirements</strong>, which counts at most 3" in card
+    assert "Hint 2 gives this away" in card
+    page = text(client.get(f"/interviews/{interview.id}/comparison"))
+    # The reviewer's 4 is kept and shown; it counts as 3: (3 * 2 + 4 * 1) / 3 = 3.33.
+    assert page.count("counts as 3: hint 2 was revealed") == 1  # the owner's 2 is not capped
+    assert "<strong>3.33</strong>" in page
+    assert "<strong>4.00</strong>" not in page
+    assert "<strong>2.67</strong>" in page  # the owner's (2 * 2 + 4) / 3, under the cap
+
+    exported = json.loads(client.get(f"/interviews/{interview.id}/export.json").get_data())
+    (prompt,) = exported["prompts"]
+    assert [(h["hint"], h["gives_away"]) for h in prompt["hints_revealed"]] == [
+        (1, None), (2, "Requirements")]
+    given = {(c["name"], s["reviewer"]): (s["level"], s["counted_level"], s["capped_by_hint"])
+             for c in prompt["criteria"] for s in c["scores"]}
+    assert given[("Requirements", reviewer.display_name)] == (4, 3, 2)
+    assert given[("Requirements", owner.display_name)] == (2, 2, None)
+    assert given[("Storage", reviewer.display_name)] == (4, 4, None)
 
 
 def test_a_reviewer_cannot_submit_before_the_candidate_has(client, db, library):

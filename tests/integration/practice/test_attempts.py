@@ -231,14 +231,21 @@ def test_the_reference_is_shown_only_after_submitting(client, db, library, candi
     assert reference in result
 
 
-def test_result_highlights_signals_and_suggests_a_level(client, db, library, candidate):
+def test_result_highlights_signals_and_counts_them_without_a_level(client, db, library,
+                                                                    candidate):
     attempt_id = start(client)
+    # A rubric revision stored before the rule, with Storage scored auto: signals.
+    storage = next(c for c in db.get(Attempt, attempt_id).rubric_revision.criteria
+                   if c.name == "Storage")
+    storage.auto = "signals"
+    db.commit()
     client.post(f"/practice/attempts/{attempt_id}/submit",
                 {"body": "Store codes in a key-value store with an index on the code."})
     page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
     assert '<mark class="signal" data-signal="key-value">key-value</mark>' in page
-    # Storage is auto: signals with 3 signals, 2 found: 1 + floor(2/3 * 3) = 3
-    assert "Suggested: level 3" in page
+    assert "Signals found: 2 of 3" in page  # key-value and index, not base62
+    assert "Suggested: level" not in page
+    assert "(suggested)" not in page
 
 
 def test_self_assessment_gives_the_weighted_score_against_the_bar(client, db, library,
@@ -290,6 +297,35 @@ def test_a_missed_gate_is_shown_as_the_reason_an_answer_misses_the_bar(client, d
     assert db.get(Attempt, attempt_id).met_bar is True
     page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "meets the bar" in page and "the bar needs at least" not in page
+
+
+def test_a_revealed_hint_caps_the_criterion_it_gives_away_in_the_score(client, db, library,
+                                                                        candidate):
+    # Hint 2 gives Requirements (weight 2) away; hint 1 is a plain nudge.
+    replace_in(library / "prompts/url-shortener.md", "- Where do",
+               "- [gives away: Requirements] Where do")
+    sync_content(db, library)
+    attempt_id = start(client)
+    workspace = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "The next hint gives part of the answer away" not in workspace  # hint 1 is a nudge
+    client.post(f"/practice/attempts/{attempt_id}/hints")
+    workspace = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "The next hint gives part of the answer away" in workspace
+    client.post(f"/practice/attempts/{attempt_id}/hints")
+    client.post(f"/practice/attempts/{attempt_id}/submit", {"body": "An answer."})
+    requirements, storage = db.get(Attempt, attempt_id).rubric_revision.criteria
+    client.post(f"/practice/attempts/{attempt_id}/self-assessment", {
+        f"level-{requirements.id}": "4", f"level-{storage.id}": "2"})
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    # Without the hint (4 * 2 + 2) / 3 = 3.33 would meet the senior bar; counted at 3, 2.67.
+    assert attempt.self_score == pytest.approx((3 * 2 + 2 * 1) / 3)
+    assert attempt.met_bar is False
+    page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "2.67" in page and "below the bar" in page
+    assert "counts as 3: hint 2 was revealed</span> (you picked 4)" in page
+    assert "gives away <strong>Requirements</strong>, which counts at most 3" in page
+    assert "a nudge; it does not change the score" in page
 
 
 def test_self_assessment_rejects_levels_outside_the_scale(client, db, library, candidate):

@@ -35,6 +35,18 @@ def test_the_valid_tree_has_no_problems_at_all(tree):
     assert set(content.competencies) == {"api-design", "scalability"}
 
 
+def test_a_hint_names_the_criterion_it_gives_away(tree):
+    edit(tree, "prompts/url-shortener.md", "- Where do", "-  [Gives away:  Storage ]  Where do")
+    content = load_content(tree)
+    assert [str(p) for p in content.problems] == []
+    prompt = content.prompts["url-shortener"]
+    # The marker is not part of the hint the candidate reads.
+    assert prompt.hints == ("How long must a code be?", "Where do redirects read from?",
+                            "What happens on a collision?")
+    assert prompt.hint_criteria == (None, "Storage", None)
+    assert prompt.hint_lines == (12, 13, 14)
+
+
 def test_what_the_valid_tree_parses_to(tree):
     content = load_content(tree)
     prompt = content.prompts["url-shortener"]
@@ -55,7 +67,7 @@ def test_what_the_valid_tree_parses_to(tree):
     assert requirements.signals == ("redirects per second", "301", "expiry")
     assert requirements.description == "Does the candidate scope the problem?"
     assert requirements.descriptors[2] == "Names requirements vaguely."
-    assert storage.auto == "signals"
+    assert (storage.auto, storage.signals) == (None, ("key-value", "index", "base62"))
     coding = content.prompts["sum-two"]
     assert set(coding.hidden_tests) == {"tests/test_hidden.py"}
     assert set(coding.public_tests) == {"tests/test_public.py"}
@@ -170,6 +182,22 @@ BROKEN = [
                  'prompts/url-shortener.md:16: section "## Hints" appears twice (first on line '
                  '11)',
                  id="duplicate-section"),
+    pytest.param("prompts/url-shortener.md", "- Where do", "- [gives away: Storag] Where do",
+                 'prompts/url-shortener.md:13: hint 2 gives away criterion "Storag", which '
+                 'rubric "url-shortener" does not have (did you mean "Storage"?)',
+                 id="hint-gives-away-an-unknown-criterion"),
+    pytest.param("prompts/url-shortener.md", "- Where do", "- [gives away: ] Where do",
+                 "prompts/url-shortener.md:13: hint names no criterion: write [gives away: "
+                 "<criterion name>] or drop the brackets",
+                 id="hint-gives-away-nothing"),
+    pytest.param("prompts/url-shortener.md", "- Where do", "- [gives away: Storage Where do",
+                 "prompts/url-shortener.md:13: hint marker is not closed: write [gives away: "
+                 "<criterion name>] before the hint's text",
+                 id="hint-marker-not-closed"),
+    pytest.param("prompts/url-shortener.md", "- Where do redirects read from?",
+                 "- [gives away: Storage]",
+                 "prompts/url-shortener.md:13: hint has no text after [gives away: ...]",
+                 id="hint-without-text"),
     pytest.param("rubrics/url-shortener.md", "- 2: Names requirements vaguely.\n", "",
                  'rubrics/url-shortener.md:7: criterion "Requirements" has no descriptor for '
                  'level 2',
@@ -197,15 +225,16 @@ BROKEN = [
     pytest.param("rubrics/url-shortener.md", "weight: 2", "weight: heavy",
                  "rubrics/url-shortener.md:8: weight must be a positive number, got 'heavy'",
                  id="weight-not-a-number"),
-    pytest.param("rubrics/url-shortener.md", "auto: signals", "auto: signal",
-                 "rubrics/url-shortener.md:21: auto must be \"tests\" or \"signals\", got "
-                 "'signal' (did you mean \"signals\"?)",
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: test",
+                 "rubrics/url-shortener.md:21: auto must be \"tests\", got "
+                 "'test' (did you mean \"tests\"?)",
                  id="bad-auto"),
-    pytest.param("rubrics/url-shortener.md", "signals: key-value, index, base62\n", "",
-                 'rubrics/url-shortener.md:20: criterion "Storage" is auto: signals but lists no '
-                 'signals',
-                 id="auto-signals-without-signals"),
-    pytest.param("rubrics/url-shortener.md", "auto: signals", "auto: tests",
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: signals",
+                 'rubrics/url-shortener.md:21: criterion "Storage": auto: signals is not '
+                 'allowed: signals highlight evidence for a reviewer and never set a level; '
+                 'keep the signals: line and remove the auto: line',
+                 id="auto-signals-is-refused"),
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: tests",
                  'rubrics/url-shortener.md:21: criterion "Storage" is auto: tests, but '
                  'system-design prompt "url-shortener" uses this rubric; only coding prompts '
                  'have tests',

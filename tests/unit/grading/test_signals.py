@@ -16,10 +16,8 @@ from app.grading.signals import (
     Match,
     find_signals,
     highlight_html,
-    level_from_found,
     mark_answer,
     signals_found,
-    suggested_level,
 )
 
 MARK = re.compile(r'<mark class="signal" data-signal="[^"<>]*">|</mark>')
@@ -201,28 +199,6 @@ def test_signals_found_keeps_the_given_order():
     assert signals_found(text, signals) == ["lua", "429", "redis", "Retry-After"]
 
 
-@pytest.mark.parametrize(
-    ("text", "signals", "expected"),
-    [
-        ("redis lua 429 burst", ["redis", "lua", "429", "burst"], 4),
-        ("redis lua 429", ["redis", "lua", "429", "burst"], 3),
-        ("redis lua", ["redis", "lua", "429", "burst"], 2),  # 1 + 6 // 4
-        ("redis", ["redis", "lua", "429", "burst"], 1),  # 1 + 3 // 4
-        ("", ["redis", "lua", "429", "burst"], 1),
-        ("redis lua", ["redis", "lua", "429"], 3),  # 2 of 3
-        ("redis", ["redis", "lua", "429"], 2),  # 1 of 3
-        ("nothing", ["redis", "lua", "429"], 1),
-        # Blank and repeated signals do not count.
-        ("redis", ["redis", "redis", "lua", "", " "], 2),  # 1 of 2
-        ("redis", ["redis", "", " "], 4),
-    ],
-)
-def test_suggested_level(text, signals, expected):
-    assert suggested_level(text, signals, 1, 4) == expected
-    # The same level from the signals found, as stored at submit.
-    assert level_from_found(signals_found(text, signals), signals, 1, 4) == expected
-
-
 def test_mark_answer_marks_every_criterions_signals_and_finds_each_ones():
     body = "Redis in front, a Lua script."
     html = "<p>Redis in front, a <code>Lua</code> script.</p>"
@@ -230,15 +206,6 @@ def test_mark_answer_marks_every_criterions_signals_and_finds_each_ones():
     marked, found = mark_answer(html, body, criteria)
     assert marked == highlight_html(html, ["redis", "kafka", "lua"])
     assert found == {"7": ["redis"], "9": ["lua", "redis"], "12": []}
-
-
-def test_suggested_level_on_another_scale():
-    assert suggested_level("a b", ["a", "b", "c", "d"], 0, 10) == 5
-
-
-@pytest.mark.parametrize("signals", [[], [""], ["  ", "\t"]])
-def test_no_suggestion_without_signals(signals):
-    assert suggested_level("redis", signals, 1, 4) is None
 
 
 ascii_words = st.text(alphabet="abAB -.*()\n\t", max_size=30)
