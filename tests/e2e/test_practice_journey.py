@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.models import AnswerRevision
 from tests.factories.practice import load_library
+from tests.support.worker import run_renders
 
 ANSWER = """## Requirements
 - 12k redirects per second at peak, reads far above writes
@@ -24,7 +25,8 @@ flowchart LR
 """
 
 
-def test_a_candidate_practises_a_prompt_end_to_end(page: Page, server_url: str, db, tmp_path):
+def test_a_candidate_practises_a_prompt_end_to_end(page: Page, server_url: str, app, db,
+                                                    tmp_path):
     load_library(db, tmp_path)
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -62,8 +64,10 @@ def test_a_candidate_practises_a_prompt_end_to_end(page: Page, server_url: str, 
     status = page.get_by_role("status").filter(has_text=re.compile("saved|Saving|Unsaved"))
     expect(status).to_contain_text("All changes saved", timeout=10_000)
 
-    # Reload: the text is on the server, and so is its HTML: the preview shows it
-    # without asking the server to render the answer again.
+    # Reload: the text is on the server, and so is its HTML, once the worker has
+    # rendered it (here in this process): the preview shows it without asking the
+    # server to render the answer again.
+    assert run_renders(app) >= 1
     previews = []
     page.on("request", lambda request: previews.append(request)
             if request.url.endswith("/markdown/preview") else None)
