@@ -292,3 +292,25 @@ def test_code_cannot_write_outside_tmp():
                  "def test_scribble():\n    solution.scribble()\n")
     assert result.passed == 0
     assert "Read-only file system" in result.tests[0].message or result.verdict == "denied"
+
+
+def test_a_run_never_starts_on_a_uid_with_processes_left():
+    # A worker killed before it cleared its uid leaves that uid's processes
+    # behind, with its lock released; the next lease kills them before any run.
+    from app.grading.runner.sandbox import _as_user, _lease_uid, _processes_of
+
+    if os.geteuid() != 0:  # as a user, runs keep that user's uid: nothing to lease
+        missing_tool("root, to run sandboxes as uids of their own")
+    with _lease_uid() as uid:
+        pass
+    left = subprocess.Popen(["/bin/sleep", "60"], env={}, **_as_user(uid))
+    try:
+        assert _processes_of(uid) == [left.pid]
+        with _lease_uid() as leased:
+            assert _processes_of(leased) == []
+        # Our lease, or another test worker's that took this uid first, killed it.
+        assert left.wait(timeout=10) == -9
+    finally:
+        if left.poll() is None:
+            left.kill()
+            left.wait()

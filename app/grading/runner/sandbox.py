@@ -25,6 +25,7 @@ escapes.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -43,11 +44,15 @@ from pathlib import Path
 from app.grading.runner.cgroup import MemoryGroup
 from app.vocabulary import RunVerdict
 
+log = logging.getLogger(__name__)
+
 SANDBOX_UID = 65534  # the uid code sees inside the sandbox
 # Outside, each run that is going on at once gets its own uid from this range:
 # RLIMIT_NPROC counts every process of a uid, so a shared uid would let one
 # run's fork bomb starve the others.
 HOST_UIDS = range(61000, 61256)
+# After the first 5 s, how much longer a run's end waits for its uid's processes to die.
+UID_CLEAR_MORE_SECONDS = 30.0
 SYSTEM_PYTHON = "/usr/bin/python3"
 PRLIMIT = "/usr/bin/prlimit"  # util-linux, on every Debian system
 MESSAGE_MAX = 2_000
@@ -198,9 +203,20 @@ def _with_limits(command: list[str], limits: Limits) -> list[str]:
     ]
 
 
+# Uids whose processes could not be killed when their run ended: their lock files
+# stay locked (the handles are kept here) for as long as this process lives, so no
+# later run shares a uid, and its process limit, with what is left of an old one.
+_STUCK: list = []
+
+
 @contextmanager
 def _lease_uid() -> Iterator[int]:
-    """A host uid no other run on this machine is using, held for the run."""
+    """A host uid no other run on this machine is using, held for the run.
+
+    A run starts only on a uid with no process left: leftovers (a worker killed
+    before it could clear its uid) are killed first, and a uid whose processes
+    cannot be killed is skipped.
+    """
     if os.geteuid() != 0:
         yield os.geteuid()  # unprivileged workers cannot switch uid; they run as themselves
         return
@@ -213,14 +229,28 @@ def _lease_uid() -> Iterator[int]:
         except BlockingIOError:
             handle.close()
             continue
+        if not _clear_uid(uid):
+            _release(handle)
+            continue
         try:
             yield uid
         finally:
-            _clear_uid(uid)  # the next run on this uid starts with no processes counted
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+            # The next run on this uid starts with no processes counted. A slow kill
+            # (a loaded machine, a fork bomb) gets longer; a uid that still has
+            # processes stays locked rather than be handed to another run.
+            if _clear_uid(uid) or _clear_uid(uid, wait_seconds=UID_CLEAR_MORE_SECONDS):
+                _release(handle)
+            else:
+                log.error("sandbox uid %s still has processes after its run; "
+                          "it stays out of use until this worker restarts", uid)
+                _STUCK.append(handle)
         return
     raise SandboxUnavailable(f"all {len(HOST_UIDS)} sandbox uids are in use on this machine")
+
+
+def _release(handle) -> None:
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
 
 
 def _processes_of(uid: int) -> list[int]:
@@ -240,14 +270,17 @@ def _processes_of(uid: int) -> list[int]:
     return found
 
 
-def _clear_uid(uid: int, wait_seconds: float = 5.0) -> None:
-    """Kill whatever still runs as ``uid`` and wait until it is gone."""
+def _clear_uid(uid: int, wait_seconds: float = 5.0) -> bool:
+    """Kill whatever still runs as ``uid`` and wait until it is gone; False if some is left."""
     deadline = time.monotonic() + wait_seconds
-    while _processes_of(uid) and time.monotonic() < deadline:
+    while _processes_of(uid):
+        if time.monotonic() >= deadline:
+            return False
         # kill(-1) from a process of that uid reaches every process of that uid.
         subprocess.run(["/bin/kill", "-KILL", "-1"], env={}, check=False, capture_output=True,
                        **_as_user(uid))
         time.sleep(0.05)
+    return True
 
 
 BRIDGE_FILES = ("bridge.py", "subject.py", "judge_plugin.py")
