@@ -28,8 +28,11 @@ def _print_problems(problems) -> None:
 
 def _summary(content: Content) -> str:
     errors, warnings = len(content.errors), len(content.warnings)
+    # Responsibilities are optional: a library without them reads as before.
+    extra = (f", {len(content.responsibilities)} responsibilities"
+             if content.responsibilities else "")
     return (f"{len(content.prompts)} prompts, {len(content.rubrics)} rubrics, "
-            f"{len(content.competencies)} competencies: "
+            f"{len(content.competencies)} competencies{extra}: "
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}")
 

@@ -42,6 +42,21 @@ class Competency:
 
 
 @dataclass(frozen=True)
+class Responsibility:
+    """A duty the roles we interview for carry, and what in the library exercises it."""
+
+    slug: str
+    title: str
+    competencies: tuple[str, ...]
+    prompts: tuple[str, ...]
+    description: str
+    path: str
+    line: int
+    # Where each key line was written, for problems about its slugs.
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Prompt:
     slug: str
     path: str  # prompts/<slug>.md or prompts/<slug>/prompt.md
@@ -125,6 +140,8 @@ class Content:
     """Everything loaded from one content folder, and every problem found."""
 
     competencies: dict[str, Competency] = field(default_factory=dict)
+    # Empty when the library has no responsibilities file: it is optional.
+    responsibilities: dict[str, Responsibility] = field(default_factory=dict)
     prompts: dict[str, Prompt] = field(default_factory=dict)
     rubrics: dict[str, Rubric] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)

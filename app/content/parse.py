@@ -20,6 +20,7 @@ from app.content.model import (
     Competency,
     Criterion,
     Problem,
+    Responsibility,
     Severity,
     default_bar,
 )
@@ -582,6 +583,89 @@ def parse_competencies(path: str, text: str, problems: list[Problem]) -> dict[st
     if not found:
         problems.append(Problem(path, 1, 'no competencies: add "## slug: Title" sections'))
     return found
+
+
+# Responsibilities -----------------------------------------------------------
+
+RESPONSIBILITY_KEYS = ("competencies", "prompts")
+
+
+def parse_responsibilities(path: str, text: str,
+                           problems: list[Problem]) -> dict[str, Responsibility]:
+    """Read ``prompts/responsibilities.md``: ``## slug: Title``, key lines, a description."""
+    found: dict[str, Responsibility] = {}
+    for section in split_sections(text.splitlines(), 1)[1:]:
+        title = section.title or ""
+        slug, sep, name = title.partition(":")
+        slug, name = slug.strip(), name.strip()
+        if not sep or not name:
+            problems.append(Problem(path, section.line, f'responsibility heading "{title}" '
+                                                        f'must read "## slug: Title"'))
+            continue
+        if not is_slug(slug):
+            problems.append(Problem(path, section.line, f'responsibility slug "{slug}" must be '
+                                                        f'lowercase letters, digits and hyphens'))
+            continue
+        if slug in found:
+            problems.append(Problem(path, section.line, f'responsibility "{slug}" is defined '
+                                                        f'twice (first on line '
+                                                        f'{found[slug].line})'))
+            continue
+        values, key_lines, description = _responsibility_keys(path, section, problems)
+        for key in RESPONSIBILITY_KEYS:
+            if key not in values:
+                problems.append(Problem(path, section.line, f'responsibility "{slug}" has no '
+                                                            f'"{key}:" line under its heading'))
+        if "competencies" in values and not values["competencies"]:
+            problems.append(Problem(path, key_lines["competencies"], f'responsibility "{slug}" '
+                                                                     f'must list at least one '
+                                                                     f'competency'))
+        if not description:
+            problems.append(Problem(path, section.line, f'responsibility "{slug}" has no '
+                                                        f'description: say what doing it '
+                                                        f'well looks like'))
+        found[slug] = Responsibility(
+            slug=slug, title=name, competencies=tuple(values.get("competencies", ())),
+            prompts=tuple(values.get("prompts", ())), description=description, path=path,
+            line=section.line, key_lines=key_lines)
+    if not found and not problems:
+        problems.append(Problem(path, 1, 'no responsibilities: add "## slug: Title" sections'))
+    return found
+
+
+def _responsibility_keys(path: str, section: Section, problems: list[Problem]
+                         ) -> tuple[dict[str, list[str]], dict[str, int], str]:
+    """The key lines that open a section (lists of slugs), their lines, and the text after."""
+    values: dict[str, list[str]] = {}
+    key_lines: dict[str, int] = {}
+    body = list(section.lines)
+    index = 0
+    while index < len(body):
+        line, number = body[index], section.first_line + index
+        match = CRITERION_KEY.match(line.strip())
+        if not line.strip():
+            index += 1
+            continue
+        if match is None:
+            break
+        key, raw = match.group(1), match.group(2)
+        if key not in RESPONSIBILITY_KEYS:
+            problems.append(Problem(path, number, f'unknown key "{key}": a responsibility '
+                                                  f'takes {" and ".join(RESPONSIBILITY_KEYS)}'
+                                                  f'{did_you_mean(key, RESPONSIBILITY_KEYS)}'))
+        elif key in values:
+            problems.append(Problem(path, number, f'key "{key}" appears twice (first on line '
+                                                  f'{key_lines[key]})'))
+        else:
+            slugs = [word.strip() for word in raw.split(",") if word.strip()]
+            repeated = sorted({word for word in slugs if slugs.count(word) > 1})
+            if repeated:
+                problems.append(Problem(path, number, f'{key} lists "{repeated[0]}" more than '
+                                                      f'once'))
+            values[key] = list(dict.fromkeys(slugs))
+            key_lines[key] = number
+        index += 1
+    return values, key_lines, "\n".join(body[index:]).strip()
 
 
 # Prompts and rubrics ----------------------------------------------------------

@@ -25,6 +25,7 @@ from app.models.content import (
     Criterion,
     Prompt,
     PromptRevision,
+    Responsibility,
     Rubric,
     RubricRevision,
 )
@@ -47,6 +48,7 @@ class SyncReport:
     unchanged: dict[str, list[str]] = field(default_factory=lambda: {"prompt": [], "rubric": []})
     retired: dict[str, list[str]] = field(default_factory=lambda: {"prompt": [], "rubric": []})
     competencies: int = 0
+    responsibilities: int = 0
     warnings: list[doc.Problem] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -56,7 +58,10 @@ class SyncReport:
                 f"{kind}s: {len(self.created[kind])} new, {len(self.revised[kind])} revised, "
                 f"{len(self.unchanged[kind])} unchanged, {len(self.retired[kind])} retired"
             )
-        return "; ".join(parts) + f"; {self.competencies} competencies"
+        summary = "; ".join(parts) + f"; {self.competencies} competencies"
+        if self.responsibilities:
+            summary += f"; {self.responsibilities} responsibilities"
+        return summary
 
 
 def sync_content(session: Session, root: str | Path) -> SyncReport:
@@ -70,6 +75,8 @@ def sync_content(session: Session, root: str | Path) -> SyncReport:
         report.competencies = len(content.competencies)
         _sync_rubrics(session, content, report)
         _sync_prompts(session, content, competencies, report)
+        _sync_responsibilities(session, content)
+        report.responsibilities = len(content.responsibilities)
     return report
 
 
@@ -91,6 +98,31 @@ def _sync_competencies(session: Session, content: doc.Content) -> dict[str, Comp
             row.retired_at = utcnow()
     session.flush()
     return existing
+
+
+def _sync_responsibilities(session: Session, content: doc.Content) -> None:
+    """One row per responsibility on disk; one gone from disk is retired, never deleted."""
+    existing = {r.slug: r for r in session.scalars(select(Responsibility))}
+    for position, parsed in enumerate(content.responsibilities.values()):
+        row = existing.get(parsed.slug)
+        if row is not None and row.description_md == parsed.description:
+            html = row.description_html  # unchanged text is not rendered again
+        else:
+            html = str(render_markdown(parsed.description))
+        values = {"title": parsed.title, "description_md": parsed.description,
+                  "description_html": html, "competency_slugs": list(parsed.competencies),
+                  "prompt_slugs": list(parsed.prompts), "position": position,
+                  "retired_at": None}
+        if row is None:
+            session.add(Responsibility(slug=parsed.slug, **values))
+            continue
+        for name, value in values.items():
+            if getattr(row, name) != value:  # unchanged rows cost no write
+                setattr(row, name, value)
+    for slug, row in existing.items():
+        if slug not in content.responsibilities and row.retired_at is None:
+            row.retired_at = utcnow()
+    session.flush()
 
 
 def _next_number(session: Session, revision_type, owner_column, owner_id: int) -> int:

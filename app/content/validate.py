@@ -17,12 +17,15 @@ from app.content.parse import (
     is_slug,
     parse_competencies,
     parse_prompt,
+    parse_responsibilities,
     parse_rubric,
 )
 from app.kinds import all_kinds, get_kind, kind_names
 from app.vocabulary import AutoScorer
 
 COMPETENCIES_FILE = "competencies.md"
+# Optional: the duties of the roles we hire for, each linked to competencies and prompts.
+RESPONSIBILITIES_FILE = "responsibilities.md"
 MAX_FILE_BYTES = 1_000_000
 IGNORED_NAMES = {"__pycache__", ".pytest_cache"}
 
@@ -81,9 +84,17 @@ def load_content(root: str | Path) -> Content:
                                                                     "competency list is "
                                                                     "required"))
 
+    responsibilities_path = prompts_dir / RESPONSIBILITIES_FILE
+    if responsibilities_path.is_file():
+        text, _ = read_text(root, responsibilities_path, problems)
+        if text is not None:
+            content.responsibilities = parse_responsibilities(
+                f"prompts/{RESPONSIBILITIES_FILE}", text, problems)
+
     _load_rubrics(root, rubrics_dir, content)
     _load_prompts(root, prompts_dir, content)
     check_references(content)
+    check_responsibilities(content)
     return content
 
 
@@ -115,7 +126,7 @@ def _load_prompts(root: Path, prompts_dir: Path, content: Content) -> None:
     defined_at: dict[str, str] = {}
     for path in sorted(prompts_dir.iterdir()):
         relative = path.relative_to(root).as_posix()
-        if _is_ignored(path) or path.name == COMPETENCIES_FILE:
+        if _is_ignored(path) or path.name in (COMPETENCIES_FILE, RESPONSIBILITIES_FILE):
             continue
         if path.is_dir():
             slug, prompt_path = path.name, path / "prompt.md"
@@ -210,6 +221,23 @@ def check_references(content: Content) -> None:
             problems.append(Problem(competency.path, competency.line, f'competency "{slug}" is '
                                                                       f'not used by any prompt',
                                     Severity.WARNING))
+
+
+def check_responsibilities(content: Content) -> None:
+    """Every competency and prompt a responsibility names exists."""
+    for responsibility in content.responsibilities.values():
+        named = [("competency", slug, content.competencies, "competencies",
+                  f"in prompts/{COMPETENCIES_FILE}") for slug in responsibility.competencies]
+        named += [("prompt", slug, content.prompts, "prompts", "in the library")
+                  for slug in responsibility.prompts]
+        for noun, slug, known, key, where in named:
+            # Without a competency list every slug would be unknown: that is reported once.
+            if slug in known or not known and key == "competencies":
+                continue
+            content.problems.append(Problem(
+                responsibility.path, responsibility.key_lines.get(key, responsibility.line),
+                f'{noun} "{slug}" of responsibility "{responsibility.slug}" is not defined '
+                f'{where}{did_you_mean(slug, set(known))}'))
 
 
 def _check_hints(prompt: Prompt, rubric: Rubric, problems: list[Problem]) -> None:

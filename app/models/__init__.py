@@ -15,6 +15,7 @@ from app.models.content import (
     Prompt,
     PromptRevision,
     PromptRevisionCompetency,
+    Responsibility,
     Rubric,
     RubricRevision,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "Prompt",
     "PromptRevision",
     "PromptRevisionCompetency",
+    "Responsibility",
     "Role",
     "RunKind",
     "RunStatus",

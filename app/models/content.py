@@ -27,6 +27,27 @@ class Competency(Base):
     retired_at: Mapped[datetime | None]
 
 
+class Responsibility(Base):
+    """A duty of the roles we interview for, with the slugs that exercise it.
+
+    Competencies and prompts are named by slug, as the file names them: the
+    coverage page matches them to the library's current rows, so a prompt that
+    is retired or not published simply stops counting.
+    """
+
+    __tablename__ = "responsibilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    competency_slugs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    prompt_slugs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None]
+
+
 class Prompt(Base):
     __tablename__ = "prompts"
 

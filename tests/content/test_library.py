@@ -47,6 +47,18 @@ def test_every_competency_has_keywords_and_a_description():
         assert len(competency.description) >= 80, competency.slug
 
 
+def test_the_roles_responsibilities_are_written_and_link_every_competency():
+    responsibilities = CONTENT.responsibilities
+    assert 15 <= len(responsibilities) <= 25
+    linked = {slug for r in responsibilities.values() for slug in r.competencies}
+    assert sorted(set(CONTENT.competencies) - linked) == [], "competencies no duty calls on"
+    for responsibility in responsibilities.values():
+        assert len(responsibility.description) >= 200, responsibility.slug
+    # The known gaps stay visible until prompts of their kind exist.
+    assert {s for s, r in responsibilities.items() if not r.prompts} >= {
+        "code-reviews", "design-reviews", "mentoring"}
+
+
 @pytest.mark.parametrize("slug", sorted(CONTENT.prompts))
 def test_every_prompt_gives_hints_follow_ups_and_a_reference(slug):
     prompt = CONTENT.prompts[slug]

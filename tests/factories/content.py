@@ -18,6 +18,23 @@ keywords: sharding, throughput
 Growing without falling over.
 """
 
+# Optional in the format; written by tests of the coverage view.
+RESPONSIBILITIES = """\
+# Responsibilities
+
+## own-services: Own services end to end
+competencies: api-design, scalability
+prompts: url-shortener, sum-two
+
+Takes a service from a need to production and answers for it afterwards.
+
+## code-reviews: Review code
+competencies: api-design
+prompts:
+
+Reads changes for correctness first.
+"""
+
 DESIGN_PROMPT = """\
 ---
 title: Design a URL shortener

@@ -9,18 +9,25 @@ from sqlalchemy.orm import Session
 from app.attempts import lifecycle
 from app.models import Attempt, User
 from app.practice import services
-from tests.factories.content import DESIGN_PROMPT, DESIGN_RUBRIC, write_content
+from tests.factories.content import (
+    DESIGN_PROMPT,
+    DESIGN_RUBRIC,
+    RESPONSIBILITIES,
+    write_content,
+)
 from tests.support.library import sync_once
 
 
 def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
-                 own_rubric: bool = False) -> Path:
+                 own_rubric: bool = False, responsibilities: bool = False) -> Path:
     """Write the small valid content tree (plus copies of its design prompt) and sync it.
 
     The copies share the URL shortener's rubric, or with ``own_rubric`` one of
     their own (``services``), so that an interview on them closes no other prompt.
     """
     write_content(root)
+    if responsibilities:
+        (root / "prompts" / "responsibilities.md").write_text(RESPONSIBILITIES)
     rubric = "url-shortener"
     if own_rubric and extra_design_prompts:
         rubric = "services"

@@ -26,6 +26,8 @@ def test_the_declarations_are_the_intended_ones(app):
     declared = {rule.endpoint: rule_for(app, rule.endpoint) for rule in app.url_map.iter_rules()}
     assert declared["admin.users"] == AccessRule(SIGNED_IN, frozenset({Role.ADMIN}))
     assert declared["auth.account"] == AccessRule(SIGNED_IN)
+    assert declared["coverage.page"] == AccessRule(
+        SIGNED_IN, frozenset({Role.INTERVIEWER, Role.AUTHOR, Role.ADMIN}))
     assert declared["pages.home"] == AccessRule(ANYONE)
     assert declared["static"] == AccessRule(ANYONE)
     assert declared["pages.health"] == AccessRule(ANYONE)

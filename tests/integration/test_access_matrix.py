@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-57 routes x 7 actors = 399 requests per database.
+58 routes x 7 actors = 406 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -102,6 +102,10 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
     ("auth.end_other_sessions", "POST"):
         (UNAUTH,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
+
+    # The coverage view: for those who run interviews and write the library.
+    ("coverage.page", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -247,7 +251,7 @@ def _world_of_ids(db: Session, root: Path) -> World:
 
 
 def _build_world(db: Session, root: Path) -> World:
-    load_library(db, root)
+    load_library(db, root, responsibilities=True)
     a = make_user(db, name="Casey Candidate", email="casey@example.com")
     people = {
         "candidate_a": a,

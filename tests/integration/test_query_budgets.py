@@ -47,6 +47,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("pages.markdown_help", "candidate_a"): 1,
     ("auth.account", "candidate_a"): 2,
     ("admin.users", "admin"): 4,
+    ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,
