@@ -92,6 +92,14 @@ SETTINGS: tuple[Setting, ...] = (
         "How many code runs one `flask worker` process executes at once.",
     ),
     Setting(
+        "WORKER_NICE",
+        10,
+        _int,
+        "How much `flask worker` lowers its CPU priority (nice, 0 to 19), with the code "
+        "it runs: rendering saved answers and running tests yield the processor to web "
+        "requests on a shared machine.",
+    ),
+    Setting(
         "RUNS_PER_USER",
         1,
         _int,

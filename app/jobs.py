@@ -13,6 +13,7 @@ hand their jobs over once their transaction commits
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 import click
@@ -132,10 +133,14 @@ def worker_command(threads: int | None) -> None:
         click.secho(f"The sandbox is unavailable: {problem}. Runs will fail with that reason "
                     "until it is fixed.", fg="yellow", err=True)
     jobs.recover()
+    # Background work waits for requests, not the other way round: a burst of saves to
+    # render must not slow the saves themselves (docs/performance.md).
+    nice = min(max(current_app.config["WORKER_NICE"], 0), 19)
+    os.nice(nice)
     count = threads or current_app.config["WORKER_THREADS"]
     config = current_app.config
     queue = "Redis" if config.get("REDIS_URL") else config["JOBS_SQLITE_PATH"]
-    click.echo(f"worker: {count} thread(s), queue {queue}")
+    click.echo(f"worker: {count} thread(s), nice {nice}, queue {queue}")
     Consumer(jobs.huey, workers=count, worker_type="thread").run()
 
 

@@ -8,10 +8,12 @@ show the text until the HTML is there.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import select
 
 from app.attempts import lifecycle
@@ -109,3 +111,14 @@ def test_the_worker_process_renders_a_saved_answer(client, db, library, candidat
     while stored_html(db, attempt_id)[1] is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert stored_html(db, attempt_id) == (1, str(render.render_markdown(FIRST)))
+
+
+@pytest.mark.worker_settings(WORKER_NICE="7")
+def test_the_worker_yields_the_processor_to_web_requests(db, worker):
+    # Rendering and test runs are background work: a burst of them must not slow
+    # the requests that queued them (WORKER_NICE, 10 by default).
+    pid = worker.process.pid
+    deadline = time.monotonic() + 30
+    while os.getpriority(os.PRIO_PROCESS, pid) != 7 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == 7
