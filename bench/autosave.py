@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import re
 import time
@@ -132,6 +133,8 @@ class Outcome:
     statuses: dict[int, int] = field(default_factory=dict)  # non-2xx replies by status
     failures: int = 0  # no reply at all: refused, reset or timed out
     seconds: float = 0.0
+    started: float = 0.0  # perf_counter() when the saving began
+    sent_at: list[float] = field(default_factory=list)  # each reply's request, as latencies_ms
 
 
 async def candidate_saves(port: int, candidate: Candidate, index: int, outcome: Outcome, *,
@@ -157,6 +160,7 @@ async def candidate_saves(port: int, candidate: Candidate, index: int, outcome: 
             outcome.failures += 1
         else:
             outcome.latencies_ms.append((time.perf_counter() - began) * 1000)
+            outcome.sent_at.append(began)
             if reply.status in (200, 201):
                 based_on = json.loads(reply.body)["revision"]
                 outcome.acknowledged[(candidate.attempt_id, based_on)] = answer_digest(body)
@@ -190,7 +194,7 @@ async def _simulate(port: int, accounts: list[str], password: str, slug: str, *,
           flush=True)
     outcome = Outcome()
     rng = random.Random(seed)
-    began = time.perf_counter()
+    began = outcome.started = time.perf_counter()
     await asyncio.gather(*(candidate_saves(port, person, i, outcome, seconds=seconds,
                                            interval=interval, rng=random.Random(rng.random()))
                            for i, person in enumerate(people)))
@@ -211,6 +215,16 @@ def percentile(values: list[float], share: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def slow_by_window(outcome: Outcome, budget_ms: float, window: float = 10.0) -> list[int]:
+    """How many replies took longer than ``budget_ms``, per ``window`` seconds of the run:
+    whether the slow ones are spread out or come in bursts."""
+    counts = [0] * max(1, math.ceil(outcome.seconds / window))
+    for sent, latency in zip(outcome.sent_at, outcome.latencies_ms, strict=True):
+        if latency > budget_ms:
+            counts[min(len(counts) - 1, int((sent - outcome.started) // window))] += 1
+    return counts
 
 
 def report(label: str, outcome: Outcome, stored: dict[tuple[int, int], str], *,
@@ -239,6 +253,8 @@ def report(label: str, outcome: Outcome, stored: dict[tuple[int, int], str], *,
         f"  non-2xx replies    {non_2xx:6d}" + (f"   ({statuses})" if statuses else ""),
         f"  no reply           {outcome.failures:6d}   (refused, reset or timed out)",
         f"  latency p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+        "  over the budget, by 10 s of the run: "
+        + " ".join(f"{n}" for n in slow_by_window(outcome, p99_budget_ms)),
         *([f"  rendering          {rendering[0]:6d}   answers not yet rendered when the saves "
            f"stopped; {rendering[1]} left after {rendering[2]:.1f} s"] if rendering else []),
         f"  budget (lost 0, p99 < {p99_budget_ms:.0f} ms): {'holds' if holds else 'MISSED'}",
