@@ -49,6 +49,7 @@ PAGES = [
     ("interviews.invitation", "/join/{token}", None),
     ("interviews.candidate", "/my/interviews/{released}", "admin"),
     ("interviews.candidate", "/my/interviews/{running}", "admin"),
+    ("coverage.page", "/coverage", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
@@ -113,7 +114,7 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     page.emulate_media(color_scheme=scheme)
     admin = make_user(db, *Role, email="axe-admin@example.com")
     make_user(db, email="someone@example.com")
-    load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True)
+    load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True, responsibilities=True)
     open_attempt = make_attempt(db, admin,
                                 body="## Design\n- [x] cache\n\n| a | b |\n|--|--|\n| 1 | 2 |")
     lifecycle.reveal_hint(db, open_attempt)
