@@ -90,6 +90,8 @@ def test_the_writable_folders_hold_no_more_than_their_cap(folder, cap):
 def test_memfds_count_against_the_memory_limit(memory_cgroups):
     # Each process keeps 50 memfds of 6 MB (under the file-size limit, and not
     # mapped, so invisible to the address-space limit): 4 processes hold 1.2 GB.
+    # A child holds its memfds until the parent has filled its own, so the four
+    # hold them at the same time however the processes are scheduled.
     result = run("""
         import os
 
@@ -103,17 +105,27 @@ def test_memfds_count_against_the_memory_limit(memory_cgroups):
             return fds
 
         def hog():
-            children = []
+            children, filled = [], []
+            release_read, release_write = os.pipe()
             for _ in range(3):
+                done_read, done_write = os.pipe()
                 pid = os.fork()
                 if pid == 0:
-                    hoard(50)
-                    os._exit(0)
+                    os.close(release_write)
+                    held = hoard(50)
+                    os.write(done_write, b"x")
+                    os.read(release_read, 1)  # returns when the parent closes its end
+                    os._exit(len(held) - 50)
+                os.close(done_write)
                 children.append(pid)
-            hoard(50)
+                filled.append(done_read)
+            held = hoard(50)
+            for done in filled:
+                os.read(done, 1)  # every child holds its 300 MB now
+            os.close(release_write)
             for pid in children:
                 os.waitpid(pid, 0)
-            return "held it all"
+            return "held it all" if len(held) == 50 else "lost some"
     """, "def test_hog():\n    assert solution.hog() == 'held it all'\n")
     assert result.verdict == "memory_limit", (result.verdict, result.detail, result.log)
     assert result.peak_memory_bytes is not None

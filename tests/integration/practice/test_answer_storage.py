@@ -6,8 +6,6 @@ See docs/performance.md (compact answer storage) for the figures behind the boun
 from __future__ import annotations
 
 import random
-import sys
-from contextlib import contextmanager
 from http import HTTPStatus
 
 from sqlalchemy import func, select
@@ -17,6 +15,7 @@ from app.content import render
 from app.models import AnswerRevision
 from app.practice import services
 from tests.integration.practice.test_attempts import save, start
+from tests.support.calls import calls_of
 from tests.support.worker import run_renders
 
 WORDS = ("cache", "shard", "replica", "queue", "partition", "leader", "follower", "quorum",
@@ -115,21 +114,6 @@ def test_a_stale_save_gets_the_newest_text_back(client, db, library, candidate):
                                         "body": texts[-1]}
 
 
-@contextmanager
-def calls_of(function):
-    """The number of times ``function`` is called in the block (a profiling hook, no stand-in)."""
-    code, calls = function.__code__, []
-
-    def hook(frame, event, _arg):
-        if event == "call" and frame.f_code is code:
-            calls.append(1)
-
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        yield calls
-    finally:
-        sys.setprofile(previous)
 
 
 def test_a_save_renders_nothing_and_its_worker_renders_only_new_text(app, client, db, library,

@@ -9,9 +9,7 @@ show the text until the HTML is there.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -22,6 +20,7 @@ from app.db import get_database
 from app.models import Attempt
 from tests.factories.practice import make_attempt
 from tests.integration.practice.test_attempts import save, start
+from tests.support.calls import on_first_call
 from tests.support.worker import run_renders
 
 FIRST = "## Storage\n\nA **key-value** store."
@@ -34,24 +33,6 @@ def stored_html(db, attempt_id: int) -> tuple[int, str | None]:
                       .where(Attempt.id == attempt_id)).one())
 
 
-@contextmanager
-def on_render(action):
-    """Run ``action`` once, the first time render_markdown is entered (a profiling hook)."""
-    code, done = render.render_markdown.__code__, []
-
-    def hook(frame, event, _arg):
-        if event == "call" and frame.f_code is code and not done:
-            done.append(1)
-            sys.setprofile(None)  # the action's own calls are not watched
-            action()
-            sys.setprofile(hook)
-
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        yield done
-    finally:
-        sys.setprofile(previous)
 
 
 def test_a_save_landing_while_the_worker_renders_keeps_the_html_for_its_own_text(
@@ -64,7 +45,7 @@ def test_a_save_landing_while_the_worker_renders_keeps_the_html_for_its_own_text
         def second_save():
             lifecycle.save_draft(other, mine, body=SECOND, based_on=1, client_id="tab")
 
-        with on_render(second_save) as happened:
+        with on_first_call(render.render_markdown, second_save) as happened:
             # The worker read revision 1 and renders it; revision 2 lands meanwhile.
             assert lifecycle.render_pending(db, attempt.id) is False
         assert happened
