@@ -90,7 +90,8 @@ class Finding:
 
 # --- findings.md ---------------------------------------------------------------------
 
-_HEADING = re.compile(r"##(?!#)\s*(.*?)\s*#*\s*")
+# A closing run of #s, as markdown allows, needs a space before it: "## Use C#" keeps its #.
+_HEADING = re.compile(r"##(?!#)\s*(.*?)(?:\s+#+)?\s*")
 _KEY = re.compile(r"([a-z][a-z-]*):\s*(.*)")
 _RANGE = re.compile(r"(\d{1,6})(?:\s*-\s*(\d{1,6}))?")
 _KEYS = ("file", "lines", "severity")

@@ -322,10 +322,11 @@ def test_a_finding_on_a_deleted_file_has_no_lines_to_point_at():
 
 
 def test_a_single_line_and_ranges_next_to_each_other_are_fine(diff):
-    text = finding(lines="28") + finding(title="B", lines="29-31") + finding(title="C",
-                                                                             lines="1")
+    text = finding(lines="28") + finding(title="B ##", lines="29-31") + finding(title="Use C#",
+                                                                                lines="1")
     found, problems = parse_findings(text, diff)
     assert problems == []
+    assert [f.title for f in found] == ["A", "B", "Use C#"]
     assert [(f.start, f.end) for f in found] == [(28, 28), (29, 31), (1, 1)]
 
 
