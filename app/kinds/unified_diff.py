@@ -273,13 +273,12 @@ class _Reader:
         if pending is None:
             return
         git = pending.git
-        if pending.minus is None and git is None and pending.rename_to is None:
-            return  # reported already: an unreadable diff --git line
         old = pending.minus if pending.minus is not None else (
             pending.rename_from or (git[0] if git else None))
         new = pending.plus if pending.plus is not None else (
             pending.rename_to or (git[1] if git else None))
-        assert old is not None and new is not None
+        if old is None or new is None:
+            return  # only when its diff --git line was unreadable, which is reported already
         added = pending.added or old == DEV_NULL
         deleted = pending.deleted or new == DEV_NULL
         if added and deleted:

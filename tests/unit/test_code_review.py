@@ -269,6 +269,7 @@ def test_hunks_are_read_by_their_counts_so_a_removed_dash_line_is_not_a_header()
      "appears twice"),
     ("--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+x\n", 1, "both new"),
     ("diff --git nonsense\n", 1, "cannot read the two paths"),
+    ("diff --git nonsense\nrename to b.py\n", 1, "cannot read the two paths"),
 ])
 def test_a_malformed_diff_is_reported_at_its_line(text, line, words):
     problems = parse_diff(text).problems
