@@ -24,8 +24,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from app.kinds.registry import FileProblem
+from app.kinds.registry import (
+    AnswerFormat,
+    AnswerRefused,
+    Editor,
+    FileProblem,
+    PromptKind,
+    register,
+)
 from app.kinds.unified_diff import ParsedDiff, parse_diff
+from app.vocabulary import AutoScorer
 
 DIFF = "change.diff"
 FINDINGS = "findings.md"
@@ -289,12 +297,8 @@ class Review:
     comments: tuple[Comment, ...]
 
 
-class ReviewRefused(ValueError):
+class ReviewRefused(AnswerRefused):
     """A review that cannot be stored; ``problems`` says each thing to fix, in words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = tuple(problems)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -470,3 +474,37 @@ def findings_of(files: Mapping[str, str]) -> list[Finding]:
     if problems and not all(p.warning for p in problems):
         raise ValueError(f"{FINDINGS} has problems: {problems[0].message}")
     return findings
+
+
+# --- the kind ------------------------------------------------------------------------
+
+def read_review(body: str, files: Mapping[str, str]) -> Review | None:
+    """A saved answer as a review; None for an empty answer (nothing reviewed yet)."""
+    if not body.strip():
+        return None
+    return check_review(body, parse_diff(files[DIFF]))
+
+
+def check_answer(body: str, files: Mapping[str, str]) -> None:
+    """A review is stored only if check_review takes it; an empty answer is a review not
+    begun, which the workspace holds until the first comment or verdict."""
+    read_review(body, files)
+
+
+def changed_files(files: Mapping[str, str]) -> ParsedDiff:
+    """The change the workspace shows: change.diff read, never findings.md."""
+    return parse_diff(files[DIFF])
+
+
+CODE_REVIEW = register(PromptKind(
+    name="code-review",
+    label="Code review",
+    editor=Editor.REVIEW,
+    answer_format=AnswerFormat.REVIEW,
+    auto_scorers=frozenset({AutoScorer.FINDINGS}),
+    folder=True,
+    required_files=REQUIRED_FILES,
+    check_files=check_files,
+    check_answer=check_answer,
+    view=changed_files,
+))

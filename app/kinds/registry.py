@@ -27,6 +27,7 @@ class Editor(enum.StrEnum):
 
     MARKDOWN = "markdown"  # the plain textarea, with a live preview and mermaid diagrams
     CODE = "code"          # CodeMirror, for Python
+    REVIEW = "review"      # a change's lines to comment on and a verdict, kept as JSON
 
 
 class AnswerFormat(enum.StrEnum):
@@ -34,6 +35,7 @@ class AnswerFormat(enum.StrEnum):
 
     MARKDOWN = "markdown"  # rendered to sanitised HTML once, when saved, and shown as that
     CODE = "code"          # kept as text only, and shown as a code block
+    REVIEW = "review"      # a review as JSON text, checked when saved, never rendered
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,24 @@ class PromptFiles(Protocol):
     def is_folder(self) -> bool: ...
 
 
+class AnswerRefused(ValueError):
+    """An answer a kind's rules refuse to store; ``problems`` says each thing to fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = tuple(problems)
+
+
 def _no_more_checks(prompt: Any, rubric: Any) -> Iterable[FileProblem]:
     return ()
+
+
+def _any_answer(body: str, files: Mapping[str, str]) -> None:
+    return None
+
+
+def _nothing_to_show(files: Mapping[str, str]) -> None:
+    return None
 
 
 def _empty_starter(files: Mapping[str, str]) -> str:
@@ -85,6 +103,12 @@ class PromptKind:
         default=_no_more_checks, repr=False)
     # The editor's text before the first save, from the prompt's files.
     starter: Callable[[Mapping[str, str]], str] = field(default=_empty_starter, repr=False)
+    # Rules on a saved answer beyond its size: raises AnswerRefused (a 422, nothing saved).
+    check_answer: Callable[[str, Mapping[str, str]], None] = field(default=_any_answer,
+                                                                   repr=False)
+    # What the kind's page pieces show of the prompt's files (a code review: the parsed
+    # diff); None for kinds whose pieces need nothing. Never the hidden files.
+    view: Callable[[Mapping[str, str]], Any] = field(default=_nothing_to_show, repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -103,6 +127,14 @@ class PromptKind:
     def starter_body(self, files: Mapping[str, str]) -> str:
         """What the editor holds before the first save."""
         return self.starter(files)
+
+    def check_body(self, body: str, files: Mapping[str, str]) -> None:
+        """Refuse (AnswerRefused) an answer this kind cannot store, say a malformed review."""
+        self.check_answer(body, files)
+
+    def page_view(self, files: Mapping[str, str]) -> Any:
+        """What the kind's templates show of the prompt's files, read from them."""
+        return self.view(files)
 
     def test_files(self, files: Mapping[str, str], *, public: bool) -> dict[str, str]:
         """The files a run sends to the sandbox beside a candidate's code: the public or the

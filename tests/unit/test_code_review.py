@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 
 from app.grading.scoring import auto_level
+from app.kinds import AnswerFormat, AnswerRefused, Editor, get_kind
 from app.kinds.code_review import (
     DIFF,
     FINDINGS,
@@ -29,6 +30,7 @@ from app.kinds.code_review import (
     parse_findings,
 )
 from app.kinds.unified_diff import parse_diff
+from app.vocabulary import AutoScorer
 
 # Four files: a changed module with two hunks (the first at line 1), a second changed module,
 # a new file without a newline at its end, and a renamed document. Its blank context lines
@@ -522,3 +524,34 @@ def test_a_busy_review_that_finds_nothing_scores_low(diff, findings, name):
     assert result.share == 0 and level == 1, result.reasons
     assert result.hits == () and len(result.missed) == 3
     assert len(result.noise) == len(comments)
+
+
+# The kind ---------------------------------------------------------------------------------
+
+def test_the_code_review_kind_is_registered_with_its_files_editor_and_scorer():
+    kind = get_kind("code-review")
+    assert (kind.label, kind.editor, kind.answer_format) == (
+        "Code review", Editor.REVIEW, AnswerFormat.REVIEW)
+    assert kind.auto_scorers == {AutoScorer.FINDINGS}
+    assert (kind.folder, kind.required_files) == (True, (DIFF, FINDINGS))
+    assert (kind.renders_html, kind.runs_tests) == (False, False)
+    assert kind.starter_body({DIFF: CHANGE, FINDINGS: FINDINGS_MD}) == ""
+    assert kind.template("editor") == "kinds/code-review/editor.html"
+
+
+def test_a_saved_answer_must_be_a_review_of_the_change_or_empty():
+    kind, files = get_kind("code-review"), {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
+    kind.check_body("", files)  # a review not begun
+    kind.check_body(json.dumps({"verdict": "comment", "comments": [
+        {"file": CACHE, "line": 29, "body": "Unlocked read."}]}), files)
+    with pytest.raises(AnswerRefused, match="line 900 of app/cache.py is not shown"):
+        kind.check_body(json.dumps({"verdict": "comment", "comments": [
+            {"file": CACHE, "line": 900, "body": "Where?"}]}), files)
+    with pytest.raises(AnswerRefused, match="not valid JSON"):
+        kind.check_body("# my review", files)
+
+
+def test_the_workspace_is_given_the_change_and_never_the_findings():
+    view = get_kind("code-review").page_view({DIFF: CHANGE, FINDINGS: FINDINGS_MD})
+    assert view.ok and set(view.files) == set(parse_diff(CHANGE).files)
+    assert "Cache read outside the lock" not in repr(view)
