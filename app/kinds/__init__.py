@@ -11,6 +11,7 @@ import importlib
 from app.kinds.registry import (
     AnswerFormat,
     AnswerRefused,
+    AnswerScore,
     Editor,
     FileProblem,
     PromptKind,
@@ -31,6 +32,7 @@ for _module in BUILT_IN:
 __all__ = [
     "AnswerFormat",
     "AnswerRefused",
+    "AnswerScore",
     "Editor",
     "FileProblem",
     "PromptKind",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Protocol
 
 from markupsafe import escape
@@ -81,6 +82,19 @@ def _nothing_to_show(files: Mapping[str, str]) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class AnswerScore:
+    """What an answer's own text earns by a kind's automatic scorer: a share from 0 to 1
+    for ``auto_level``, and the reasons a reviewer reads before confirming it."""
+
+    share: Fraction
+    reasons: tuple[str, ...]
+
+
+def _no_score(body: str, files: Mapping[str, str]) -> AnswerScore | None:
+    return None
+
+
 def _empty_starter(files: Mapping[str, str]) -> str:
     return ""
 
@@ -109,6 +123,10 @@ class PromptKind:
     # What the kind's page pieces show of the prompt's files (a code review: the parsed
     # diff); None for kinds whose pieces need nothing. Never the hidden files.
     view: Callable[[Mapping[str, str]], Any] = field(default=_nothing_to_show, repr=False)
+    # The share an answer's text earns by the kind's scorer read from the answer itself
+    # (a review's planted findings hit); None when there is nothing to score yet.
+    score_answer: Callable[[str, Mapping[str, str]], AnswerScore | None] = field(
+        default=_no_score, repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -127,6 +145,15 @@ class PromptKind:
     def starter_body(self, files: Mapping[str, str]) -> str:
         """What the editor holds before the first save."""
         return self.starter(files)
+
+    @property
+    def scores_answers(self) -> bool:
+        """Whether a suggested level is read from the answer's own text (not a test run)."""
+        return self.score_answer is not _no_score
+
+    def answer_score(self, body: str, files: Mapping[str, str]) -> AnswerScore | None:
+        """The share ``body`` earns by the kind's answer scorer, with its reasons."""
+        return self.score_answer(body, files)
 
     def check_body(self, body: str, files: Mapping[str, str]) -> None:
         """Refuse (AnswerRefused) an answer this kind cannot store, say a malformed review."""

@@ -555,3 +555,31 @@ def test_the_workspace_is_given_the_change_and_never_the_findings():
     view = get_kind("code-review").page_view({DIFF: CHANGE, FINDINGS: FINDINGS_MD})
     assert view.ok and set(view.files) == set(parse_diff(CHANGE).files)
     assert "Cache read outside the lock" not in repr(view)
+
+
+@dataclass
+class FakeCriterion:
+    auto: str | None
+
+
+@dataclass
+class FakeRubric:
+    slug: str
+    criteria: list[FakeCriterion]
+
+
+def test_sample_reviews_are_checked_and_a_rubric_without_auto_findings_is_a_warning():
+    good = json.dumps({"verdict": "comment", "comments": []})
+    bad = json.dumps({"verdict": "comment", "comments": [
+        {"file": CACHE, "line": 900, "body": "Where?"}]})
+    prompt = FakePrompt({DIFF: CHANGE, FINDINGS: FINDINGS_MD, "model-review.json": good,
+                         "mutants/nowhere.json": bad, "mutants/notes.md": "not a review"},
+                        lines={"rubric": 7})
+    rubric = FakeRubric("cache-review", [FakeCriterion(None)])
+    problems = list(check_files(prompt, rubric))
+    assert [(p.path, p.line, p.warning) for p in problems] == [
+        ("mutants/nowhere.json", 1, False), (None, 7, True)]
+    assert "line 900 of app/cache.py is not shown" in problems[0].message
+    assert 'rubric "cache-review" has no auto: findings criterion' in problems[1].message
+    rubric.criteria.append(FakeCriterion("findings"))
+    assert len(list(check_files(prompt, rubric))) == 1
