@@ -583,3 +583,21 @@ def test_sample_reviews_are_checked_and_a_rubric_without_auto_findings_is_a_warn
     assert 'rubric "cache-review" has no auto: findings criterion' in problems[1].message
     rubric.criteria.append(FakeCriterion("findings"))
     assert len(list(check_files(prompt, rubric))) == 1
+
+
+def test_the_kind_scores_a_saved_review_by_the_findings_it_hits():
+    kind, files = get_kind("code-review"), {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
+    assert kind.scores_answers and not get_kind("coding").scores_answers
+    scored_review = kind.answer_score(json.dumps({"verdict": "approve", "comments": [
+        {"file": CACHE, "line": 29, "body": "Unlocked read."},
+        {"file": CACHE, "line": 1, "body": "Sort the imports."}]}), files)
+    expected = match(check_review(json.dumps({"verdict": "approve", "comments": [
+        {"file": CACHE, "line": 29, "body": "Unlocked read."},
+        {"file": CACHE, "line": 1, "body": "Sort the imports."}]}), parse_diff(CHANGE)),
+        findings_of(files))
+    assert scored_review.share == expected.share > 0
+    assert scored_review.reasons == tuple(expected.reasons)
+    assert any(r.startswith("No planted finding at comment 2") for r in scored_review.reasons)
+    # Nothing to score: a review not begun, or text no longer a review by the checks.
+    assert kind.answer_score("", files) is None
+    assert kind.answer_score("not json", files) is None

@@ -15,6 +15,13 @@ from sqlalchemy import select
 from app.content.sync import sync_content
 from app.models import AnswerRevision
 from tests.factories.content import write_content
+from tests.factories.interviews import (
+    answer_and_submit,
+    join_and_start,
+    make_interview,
+    make_panel,
+)
+from tests.factories.users import PASSWORD
 from tests.integration.practice.test_attempts import save, start
 
 LIBRARY = Path(__file__).resolve().parents[3]
@@ -113,3 +120,17 @@ def test_an_empty_review_saves_and_suggests_no_level(client, db, review_prompt, 
                 {"body": "", "based_on": "2", "client_id": "tab-a"})
     page = client.get(f"/practice/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "Planted findings found" in page and "Suggested: level" not in page
+
+
+def test_the_scorecard_suggests_the_level_with_its_reasons_for_the_reviewer(
+        client, db, review_prompt):
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    interview, _ = make_interview(db, owner, [reviewer], prompts=(SLUG,))
+    join_and_start(db, interview)
+    answer_and_submit(db, interview, (review_prompt / "mutants" / "race-only.json").read_text())
+    client.login(reviewer.email, PASSWORD)
+    page = client.get(f"/interviews/{interview.id}/scorecard").get_data(as_text=True)
+    assert "Suggested: level 2</span>\n            from the planted findings" in page
+    assert "Found &#34;Check-then-set race lets an old price outlive a price change&#34;" in page
+    assert "Missed &#34;No test of expiry or of a price change&#34; (minor" in page
+    assert page.count("(suggested)") == 1  # on the findings criterion only
