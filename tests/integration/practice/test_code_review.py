@@ -5,16 +5,14 @@ not one, and the result page suggests a level from the findings hit, with its re
 from __future__ import annotations
 
 import json
-import shutil
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app.content.sync import sync_content
 from app.models import AnswerRevision
-from tests.factories.content import write_content
+from tests.factories.content import REVIEW_SLUG, add_review_prompt, write_content
 from tests.factories.interviews import (
     answer_and_submit,
     join_and_start,
@@ -24,22 +22,17 @@ from tests.factories.interviews import (
 from tests.factories.users import PASSWORD
 from tests.integration.practice.test_attempts import save, start
 
-LIBRARY = Path(__file__).resolve().parents[3]
-SLUG = "cache-race-review"
-PRICES, TESTS = "app/catalog/prices.py", "tests/catalog/test_prices.py"
+SLUG = REVIEW_SLUG
+PRICES = "app/catalog/prices.py"
 
 
 @pytest.fixture
 def review_prompt(db, tmp_path):
-    """The library's cache-race review, in the test library (under its competencies)."""
+    """The library's cache-race review, in the test library, synced; its folder."""
     root = write_content(tmp_path / "content")
-    shutil.copytree(LIBRARY / "prompts" / SLUG, root / "prompts" / SLUG)
-    shutil.copy(LIBRARY / "rubrics" / f"{SLUG}.md", root / "rubrics" / f"{SLUG}.md")
-    prompt = root / "prompts" / SLUG / "prompt.md"
-    prompt.write_text(prompt.read_text().replace(
-        "competencies: [concurrency, caching, code-quality]", "competencies: [scalability]"))
+    folder = add_review_prompt(root)
     sync_content(db, root)
-    return root / "prompts" / SLUG
+    return folder
 
 
 def review(verdict: str, *comments: tuple[str, int, str]) -> str:
