@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.content.sync import sync_content
-from app.models import AnswerRevision
+from app.models import AnswerRevision, Attempt
 from tests.factories.content import REVIEW_SLUG, add_review_prompt, write_content
 from tests.factories.interviews import (
     answer_and_submit,
@@ -127,3 +127,15 @@ def test_the_scorecard_suggests_the_level_with_its_reasons_for_the_reviewer(
     assert "Found &#34;Check-then-set race lets an old price outlive a price change&#34;" in page
     assert "Missed &#34;No test of expiry or of a price change&#34; (minor" in page
     assert page.count("(suggested)") == 1  # on the findings criterion only
+
+
+def test_submitting_a_malformed_review_is_refused_and_the_attempt_stays_open(
+        client, db, review_prompt, candidate):
+    attempt_id = start(client, SLUG)
+    response = client.post(f"/practice/attempts/{attempt_id}/submit",
+                           {"body": review("", (PRICES, 24, "Race.")), "based_on": "0",
+                            "client_id": "tab-a"})
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "the verdict must be one of" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Attempt, attempt_id).is_open
