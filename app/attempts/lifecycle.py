@@ -187,11 +187,13 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
     kind = get_kind(attempt.prompt_revision.kind)
-    try:
-        # The kind's own rules (a review must read as one); nothing is saved if they refuse.
-        kind.check_body(body, attempt.prompt_revision.files)
-    except AnswerRefused as refused:
-        raise Invalid(f"Not saved: {refused}.") from None
+    # The kind's own rules (a review must read as one); nothing is saved if they refuse.
+    # Only such kinds load the prompt's files, which an autosave otherwise never reads.
+    if kind.checks_answers:
+        try:
+            kind.check_body(body, attempt.prompt_revision.files)
+        except AnswerRefused as refused:
+            raise Invalid(f"Not saved: {refused}.") from None
     digest = answer_digest(body)
     # Markdown is rendered by a worker once the save commits (render_pending),
     # not here: rendering is most of a save's cost, and the newest text is all

@@ -147,6 +147,12 @@ class PromptKind:
         return self.starter(files)
 
     @property
+    def checks_answers(self) -> bool:
+        """Whether a saved answer is checked by rules beyond its size (reading the prompt's
+        files, which callers then load only for such kinds)."""
+        return self.check_answer is not _any_answer
+
+    @property
     def scores_answers(self) -> bool:
         """Whether a suggested level is read from the answer's own text (not a test run)."""
         return self.score_answer is not _no_score

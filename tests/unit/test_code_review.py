@@ -588,6 +588,7 @@ def test_sample_reviews_are_checked_and_a_rubric_without_auto_findings_is_a_warn
 def test_the_kind_scores_a_saved_review_by_the_findings_it_hits():
     kind, files = get_kind("code-review"), {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
     assert kind.scores_answers and not get_kind("coding").scores_answers
+    assert kind.checks_answers and not get_kind("system-design").checks_answers
     scored_review = kind.answer_score(json.dumps({"verdict": "approve", "comments": [
         {"file": CACHE, "line": 29, "body": "Unlocked read."},
         {"file": CACHE, "line": 1, "body": "Sort the imports."}]}), files)
