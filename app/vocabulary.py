@@ -29,6 +29,7 @@ class AutoScorer(enum.StrEnum):
     """What suggests a level for an ``auto:`` rubric criterion."""
 
     TESTS = "tests"      # the share of a coding answer's hidden tests that pass
+    FINDINGS = "findings"  # the severity-weighted share of a review's planted findings hit
     # Kept so rubric revisions stored before the rule still load; the content check
     # refuses it and nothing suggests a level from it (signals are evidence only).
     SIGNALS = "signals"

@@ -148,7 +148,8 @@ def scored_interview(app, *, reviewers: int) -> tuple[int, int]:
         panel = [auth_services.sign_up(db, email=f"reviewer{n}@example.com",
                                        display_name=f"Reviewer {n}", password="bench-password-1",
                                        roles=(Role.INTERVIEWER,)) for n in range(reviewers)]
-        slug = next(p.slug for p, r in invitations.interview_prompts(db) if r.kind != "coding")
+        slug = next(p.slug for p, r in invitations.interview_prompts(db)
+                    if r.kind == "system-design")
         interview, _ = invitations.create_interview(db, owner, invitations.NewInterview(
             candidate_name="Bench Candidate", candidate_email="candidate@example.com",
             prompt_slugs=[slug], target_level="senior", mode=InterviewMode.LIVE,

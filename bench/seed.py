@@ -240,7 +240,9 @@ def make_users(db, n_users: int) -> tuple[list[User], list[User]]:
 
 
 def design_slugs(db) -> list[str]:
-    return [p.slug for p, r in invitations.interview_prompts(db) if r.kind != "coding"]
+    # Design prompts only: their answers are the markdown this seed writes (a code review's
+    # answer must be a review, and is refused otherwise).
+    return [p.slug for p, r in invitations.interview_prompts(db) if r.kind == "system-design"]
 
 
 def make_interviews(db, interviewers: list[User], candidates: list[User], n: int,
@@ -328,6 +330,9 @@ def make_practice(db, candidates: list[User], n_attempts: int, n_revisions: int,
                PromptRevision.level, Rubric.current_revision_id)
         .join(PromptRevision, PromptRevision.id == Prompt.current_revision_id)
         .join(Rubric, Rubric.slug == PromptRevision.rubric_slug)).all()
+    # Design prompts first, so the bench candidate's workspace and result pages (its first
+    # two attempts) show markdown with signals marked, whatever other kinds the library has.
+    rows = sorted(rows, key=lambda row: (row[3] != "system-design", row[1]))
     bodies = Bodies()
     criteria: dict[int, tuple[tuple[int, tuple[str, ...]], ...]] = {}
 

@@ -23,7 +23,7 @@ from app.db import INT_MAX, queue_after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import request_run
 from app.grading.signals import mark_answer
-from app.kinds import get_kind
+from app.kinds import AnswerRefused, get_kind
 from app.models import (
     AnswerRevision,
     Attempt,
@@ -186,12 +186,20 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "
                              f"{ANSWER_MAX_BYTES:,}. Nothing was saved; shorten it to save.")
+    kind = get_kind(attempt.prompt_revision.kind)
+    # The kind's own rules (a review must read as one); nothing is saved if they refuse.
+    # Only such kinds load the prompt's files, which an autosave otherwise never reads.
+    if kind.checks_answers:
+        try:
+            kind.check_body(body, attempt.prompt_revision.files)
+        except AnswerRefused as refused:
+            raise Invalid(f"Not saved: {refused}.") from None
     digest = answer_digest(body)
     # Markdown is rendered by a worker once the save commits (render_pending),
     # not here: rendering is most of a save's cost, and the newest text is all
     # that is ever rendered, so saves arriving faster than a worker renders
     # cost one render. Code is shown as text: nothing to render.
-    renders = get_kind(attempt.prompt_revision.kind).renders_html
+    renders = kind.renders_html
     html = None if renders else ""
     for _ in range(3):  # another save to the attempt got in between: look again
         # Decided before any lock, from the newest revision's number and digest:

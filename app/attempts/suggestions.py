@@ -1,5 +1,5 @@
-"""What both journeys read off a submitted rubric: its scale, the level hidden tests suggest,
-and the signals found in the answer.
+"""What both journeys read off a submitted rubric: its scale, the level hidden tests (or a
+review's planted findings) suggest, and the signals found in the answer.
 
 Signals are evidence for a reviewer to read, never a level: a criterion stored
 with ``auto: signals`` (rubric revisions written before the rule) is shown with
@@ -9,12 +9,12 @@ the signals it found and no suggested level.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from app.grading.runs import latest_run
-from app.grading.scoring import auto_level_from_counts
+from app.grading.scoring import auto_level, auto_level_from_counts
 from app.grading.signals import signals_found
 from app.kinds import get_kind
 from app.models import Attempt, RubricRevision, RunKind, RunStatus, TestRun
@@ -29,18 +29,25 @@ def rubric_scale(rubric: RubricRevision) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class AutoSuggestions:
-    """What an answer offers a reviewer: levels from hidden tests, and signals found."""
+    """What an answer offers a reviewer: levels from hidden tests or planted findings, and
+    signals found."""
 
-    levels: dict[int, int | None]  # criterion id -> level from hidden tests (auto: tests only)
+    # criterion id -> level from hidden tests (auto: tests) or a review's findings (auto:
+    # findings)
+    levels: dict[int, int | None]
     hidden_run: TestRun | None
     # criterion id -> the criterion's signals found in the answer (criteria with signals)
     found: dict[int, list[str]]
+    # criterion id -> what an auto: findings level rests on (findings hit and missed, noise,
+    # the verdict), for the reviewer who confirms it
+    reasons: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
                      found: Mapping[int, Sequence[str]] | None = None) -> AutoSuggestions:
-    """Levels for the attempt's ``auto: tests`` criteria from its hidden run, and the
-    signals of every criterion found in ``body``.
+    """Levels for the attempt's ``auto: tests`` criteria from its hidden run and for its
+    ``auto: findings`` criteria from the review in ``body``, and the signals of every
+    criterion found in ``body``.
 
     ``found`` (criterion id -> signals found, as stored at submit) spares
     searching ``body`` for the signals again.
@@ -48,19 +55,28 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
     rubric = attempt.rubric_revision
     scale = rubric_scale(rubric)
     lo, hi = min(scale), max(scale)
-    hidden_run = (latest_run(session, attempt, RunKind.HIDDEN)
-                  if get_kind(attempt.prompt_revision.kind).runs_tests else None)
+    kind = get_kind(attempt.prompt_revision.kind)
+    hidden_run = latest_run(session, attempt, RunKind.HIDDEN) if kind.runs_tests else None
     tests_level = None
     if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
         tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
+    answer = (kind.answer_score(body, attempt.prompt_revision.files)
+              if kind.scores_answers and any(c.auto == AutoScorer.FINDINGS
+                                             for c in rubric.criteria) else None)
     levels: dict[int, int | None] = {}
     evidence: dict[int, list[str]] = {}
+    reasons: dict[int, tuple[str, ...]] = {}
     for criterion in rubric.criteria:
         if criterion.signals:
             evidence[criterion.id] = (signals_found(body, criterion.signals) if found is None
                                       else list(found.get(criterion.id, ())))
-        # Only hidden tests suggest a level; signals (even on a revision stored with
-        # auto: signals) stay evidence for the reviewer.
+        # Only hidden tests and a review's planted findings suggest a level; signals (even
+        # on a revision stored with auto: signals) stay evidence for the reviewer.
         if criterion.auto == AutoScorer.TESTS:
             levels[criterion.id] = tests_level
-    return AutoSuggestions(levels=levels, hidden_run=hidden_run, found=evidence)
+        elif criterion.auto == AutoScorer.FINDINGS:
+            levels[criterion.id] = (auto_level(answer.share, lo, hi) if answer is not None
+                                    else None)
+            reasons[criterion.id] = answer.reasons if answer is not None else ()
+    return AutoSuggestions(levels=levels, hidden_run=hidden_run, found=evidence,
+                           reasons=reasons)

@@ -350,7 +350,8 @@ def _match(old: tuple[CriterionSnapshot, ...],
     return pairs, renamed
 
 
-_SUGGESTION = {AutoScorer.TESTS: "hidden tests", AutoScorer.SIGNALS: "signals found"}
+_SUGGESTION = {AutoScorer.TESTS: "hidden tests", AutoScorer.FINDINGS: "planted findings hit",
+               AutoScorer.SIGNALS: "signals found"}
 
 
 def _suggestion(auto: str | None) -> str:

@@ -59,10 +59,11 @@ QUOTES_PER_CRITERION = 10
 @dataclass
 class CriterionRow:
     criterion: Criterion
-    suggested: int | None  # from hidden tests only
+    suggested: int | None  # from hidden tests or a review's planted findings only
     score: CriterionScore | None
     found: list[str] | None = None  # the criterion's signals found in the answer
     capped_by: int | None = None  # a revealed hint that gives this criterion away
+    reasons: tuple[str, ...] = ()  # what an auto: findings suggestion rests on
 
 
 @dataclass
@@ -132,7 +133,8 @@ def item_views(session: Session, interview: Interview, *,
             item=item, answer=answer, html=answer_html(kind, answer) if answers else "",
             criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None,
                                    suggestions.found.get(c.id) if suggestions else None,
-                                   caps.get(c.name.casefold()))
+                                   caps.get(c.name.casefold()),
+                                   suggestions.reasons.get(c.id, ()) if suggestions else ())
                       for c in rubric.criteria],
             scale=scale, bar=bar_for(rubric.bar, interview.target_level, list(scale)),
             hidden_run=suggestions.hidden_run if suggestions else None,

@@ -10,6 +10,8 @@ import importlib
 
 from app.kinds.registry import (
     AnswerFormat,
+    AnswerRefused,
+    AnswerScore,
     Editor,
     FileProblem,
     PromptKind,
@@ -23,12 +25,14 @@ from app.kinds.registry import (
 )
 
 # Each module registers its kind when imported; lists show the kinds in this order.
-BUILT_IN = ("system_design", "coding")
+BUILT_IN = ("system_design", "coding", "code_review")
 for _module in BUILT_IN:
     importlib.import_module(f"app.kinds.{_module}")
 
 __all__ = [
     "AnswerFormat",
+    "AnswerRefused",
+    "AnswerScore",
     "Editor",
     "FileProblem",
     "PromptKind",

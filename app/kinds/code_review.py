@@ -24,8 +24,17 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from app.kinds.registry import FileProblem
+from app.kinds.registry import (
+    AnswerFormat,
+    AnswerRefused,
+    AnswerScore,
+    Editor,
+    FileProblem,
+    PromptKind,
+    register,
+)
 from app.kinds.unified_diff import ParsedDiff, parse_diff
+from app.vocabulary import AutoScorer
 
 DIFF = "change.diff"
 FINDINGS = "findings.md"
@@ -262,6 +271,28 @@ def check_files(prompt: Any, rubric: Any = None) -> Iterator[FileProblem]:
     if FINDINGS in prompt.files:
         _, problems = parse_findings(prompt.files[FINDINGS], diff)
         yield from problems
+    if diff is not None and diff.ok:
+        for path in sample_reviews(prompt.files):
+            try:
+                check_review(prompt.files[path], diff)
+            except ReviewRefused as refused:
+                yield FileProblem(1, f"sample review is refused: {refused.problems[0]}",
+                                  path=path)
+    if rubric is not None and not any(c.auto == AutoScorer.FINDINGS for c in rubric.criteria):
+        yield FileProblem(prompt.lines.get("rubric", 1),
+                          f'rubric "{rubric.slug}" has no auto: findings criterion, so the '
+                          f'planted findings will not suggest a level', warning=True)
+
+
+MODEL_REVIEW = "model-review.json"
+SAMPLE_MUTANTS = "mutants/"
+
+
+def sample_reviews(files: Mapping[str, str]) -> list[str]:
+    """The prompt's sample reviews, for authors and the library tests only: the model
+    review (must score the top level) and mutants/*.json (busy reviews that must not)."""
+    return sorted(path for path in files if path == MODEL_REVIEW
+                  or path.startswith(SAMPLE_MUTANTS) and path.endswith(".json"))
 
 
 # --- the review ----------------------------------------------------------------------
@@ -289,12 +320,8 @@ class Review:
     comments: tuple[Comment, ...]
 
 
-class ReviewRefused(ValueError):
+class ReviewRefused(AnswerRefused):
     """A review that cannot be stored; ``problems`` says each thing to fix, in words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = tuple(problems)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -470,3 +497,51 @@ def findings_of(files: Mapping[str, str]) -> list[Finding]:
     if problems and not all(p.warning for p in problems):
         raise ValueError(f"{FINDINGS} has problems: {problems[0].message}")
     return findings
+
+
+# --- the kind ------------------------------------------------------------------------
+
+def read_review(body: str, files: Mapping[str, str]) -> Review | None:
+    """A saved answer as a review; None for an empty answer (nothing reviewed yet)."""
+    if not body.strip():
+        return None
+    return check_review(body, parse_diff(files[DIFF]))
+
+
+def check_answer(body: str, files: Mapping[str, str]) -> None:
+    """A review is stored only if check_review takes it; an empty answer is a review not
+    begun, which the workspace holds until the first comment or verdict."""
+    read_review(body, files)
+
+
+def score_review(body: str, files: Mapping[str, str]) -> AnswerScore | None:
+    """The share of the planted findings a saved review hits, and why; None for a review
+    not begun, or one the checks refuse (stored before a rule changed)."""
+    try:
+        review = read_review(body, files)
+    except ReviewRefused:
+        return None
+    if review is None:
+        return None
+    found = match(review, findings_of(files))
+    return AnswerScore(found.share, tuple(found.reasons))
+
+
+def changed_files(files: Mapping[str, str]) -> ParsedDiff:
+    """The change the workspace shows: change.diff read, never findings.md."""
+    return parse_diff(files[DIFF])
+
+
+CODE_REVIEW = register(PromptKind(
+    name="code-review",
+    label="Code review",
+    editor=Editor.REVIEW,
+    answer_format=AnswerFormat.REVIEW,
+    auto_scorers=frozenset({AutoScorer.FINDINGS}),
+    folder=True,
+    required_files=REQUIRED_FILES,
+    check_files=check_files,
+    check_answer=check_answer,
+    view=changed_files,
+    score_answer=score_review,
+))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Protocol
 
 from markupsafe import escape
@@ -27,6 +28,7 @@ class Editor(enum.StrEnum):
 
     MARKDOWN = "markdown"  # the plain textarea, with a live preview and mermaid diagrams
     CODE = "code"          # CodeMirror, for Python
+    REVIEW = "review"      # a change's lines to comment on and a verdict, kept as JSON
 
 
 class AnswerFormat(enum.StrEnum):
@@ -34,6 +36,7 @@ class AnswerFormat(enum.StrEnum):
 
     MARKDOWN = "markdown"  # rendered to sanitised HTML once, when saved, and shown as that
     CODE = "code"          # kept as text only, and shown as a code block
+    REVIEW = "review"      # a review as JSON text, checked when saved, never rendered
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,37 @@ class PromptFiles(Protocol):
     def is_folder(self) -> bool: ...
 
 
+class AnswerRefused(ValueError):
+    """An answer a kind's rules refuse to store; ``problems`` says each thing to fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = tuple(problems)
+
+
 def _no_more_checks(prompt: Any, rubric: Any) -> Iterable[FileProblem]:
     return ()
+
+
+def _any_answer(body: str, files: Mapping[str, str]) -> None:
+    return None
+
+
+def _nothing_to_show(files: Mapping[str, str]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    """What an answer's own text earns by a kind's automatic scorer: a share from 0 to 1
+    for ``auto_level``, and the reasons a reviewer reads before confirming it."""
+
+    share: Fraction
+    reasons: tuple[str, ...]
+
+
+def _no_score(body: str, files: Mapping[str, str]) -> AnswerScore | None:
+    return None
 
 
 def _empty_starter(files: Mapping[str, str]) -> str:
@@ -85,6 +117,16 @@ class PromptKind:
         default=_no_more_checks, repr=False)
     # The editor's text before the first save, from the prompt's files.
     starter: Callable[[Mapping[str, str]], str] = field(default=_empty_starter, repr=False)
+    # Rules on a saved answer beyond its size: raises AnswerRefused (a 422, nothing saved).
+    check_answer: Callable[[str, Mapping[str, str]], None] = field(default=_any_answer,
+                                                                   repr=False)
+    # What the kind's page pieces show of the prompt's files (a code review: the parsed
+    # diff); None for kinds whose pieces need nothing. Never the hidden files.
+    view: Callable[[Mapping[str, str]], Any] = field(default=_nothing_to_show, repr=False)
+    # The share an answer's text earns by the kind's scorer read from the answer itself
+    # (a review's planted findings hit); None when there is nothing to score yet.
+    score_answer: Callable[[str, Mapping[str, str]], AnswerScore | None] = field(
+        default=_no_score, repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -103,6 +145,29 @@ class PromptKind:
     def starter_body(self, files: Mapping[str, str]) -> str:
         """What the editor holds before the first save."""
         return self.starter(files)
+
+    @property
+    def checks_answers(self) -> bool:
+        """Whether a saved answer is checked by rules beyond its size (reading the prompt's
+        files, which callers then load only for such kinds)."""
+        return self.check_answer is not _any_answer
+
+    @property
+    def scores_answers(self) -> bool:
+        """Whether a suggested level is read from the answer's own text (not a test run)."""
+        return self.score_answer is not _no_score
+
+    def answer_score(self, body: str, files: Mapping[str, str]) -> AnswerScore | None:
+        """The share ``body`` earns by the kind's answer scorer, with its reasons."""
+        return self.score_answer(body, files)
+
+    def check_body(self, body: str, files: Mapping[str, str]) -> None:
+        """Refuse (AnswerRefused) an answer this kind cannot store, say a malformed review."""
+        self.check_answer(body, files)
+
+    def page_view(self, files: Mapping[str, str]) -> Any:
+        """What the kind's templates show of the prompt's files, read from them."""
+        return self.view(files)
 
     def test_files(self, files: Mapping[str, str], *, public: bool) -> dict[str, str]:
         """The files a run sends to the sandbox beside a candidate's code: the public or the

@@ -191,13 +191,14 @@ def start_attempt(session: Session, user: User, slug: str, *,
 class CriterionResult:
     criterion: Criterion
     signals_found: list[str]
-    suggested_level: int | None  # for auto: tests criteria, from the hidden run
+    suggested_level: int | None  # auto: tests from the hidden run; auto: findings, the review
     self_level: int | None
     self_note: str
     gate: int | None = None  # the level the bar needs at the attempt's target level
     # The level the score counts, and the revealed hint that lowered it from self_level.
     counted_level: int | None = None
     capped_by: int | None = None
+    reasons: tuple[str, ...] = ()  # what an auto: findings suggestion rests on
 
 
 @dataclass(frozen=True)
@@ -227,13 +228,17 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     answer_html, found = _stored_result(session, attempt)
     scale = rubric_scale(rubric)
     assessed = {a.criterion_id: a for a in attempt.self_assessments}
-    auto = auto_suggestions(session, attempt, "", found=found)
+    kind = get_kind(attempt.prompt_revision.kind)
+    # A review's findings are read from its text; other kinds need none of it here.
+    answer = latest_revision(session, attempt) if kind.scores_answers else None
+    auto = auto_suggestions(session, attempt, answer.body if answer else "", found=found)
     results = []
     for criterion in rubric.criteria:
         mine = assessed.get(criterion.id)
         results.append(CriterionResult(
             criterion=criterion, signals_found=list(found.get(criterion.id, [])),
             suggested_level=auto.levels.get(criterion.id),
+            reasons=auto.reasons.get(criterion.id, ()),
             self_level=mine.level if mine else None, self_note=mine.note if mine else "",
             gate=gate_for(criterion.gate, attempt.target_level)))
     bar = bar_for(rubric.bar, attempt.target_level, list(scale))

@@ -12,7 +12,17 @@ from app.content.model import Prompt
 from app.content.validate import load_content
 from app.grading.runner.sandbox import Limits, sandbox_problem
 from app.grading.runner.sandbox import run_tests as sandbox_run_tests
+from app.grading.scoring import auto_level
+from app.kinds.code_review import (
+    DIFF,
+    MODEL_REVIEW,
+    check_review,
+    findings_of,
+    match,
+    sample_reviews,
+)
 from app.kinds.coding import mutant_kind
+from app.kinds.unified_diff import parse_diff
 from tests.support.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +66,8 @@ def test_the_roles_responsibilities_are_written_and_link_every_competency():
         assert len(responsibility.description) >= 200, responsibility.slug
     # The known gaps stay visible until prompts of their kind exist.
     assert {s for s, r in responsibilities.items() if not r.prompts} >= {
-        "code-reviews", "design-reviews", "mentoring"}
+        "design-reviews", "mentoring"}
+    assert "cache-race-review" in responsibilities["code-reviews"].prompts
 
 
 @pytest.mark.parametrize("slug", sorted(CONTENT.prompts))
@@ -154,3 +165,42 @@ def test_every_mutant_fails_at_least_one_hidden_test(slug, mutant):
     results = run_tests(prompt, prompt.files[mutant], prompt.hidden_tests)
     total = sum(results.values(), Counter())
     assert total["failed"] + total["error"] >= 1, f"{mutant} passes every hidden test: {results}"
+
+
+# Code reviews: the planted findings suggest a level; busy reviews must not earn one.
+
+REVIEWS = sorted(slug for slug, p in CONTENT.prompts.items() if p.kind == "code-review")
+SAMPLES = [(slug, path) for slug in REVIEWS
+           for path in sample_reviews(CONTENT.prompts[slug].files) if path != MODEL_REVIEW]
+
+
+def suggested_level(slug: str, path: str) -> tuple[int, int, list[str]]:
+    """The level a sample review of ``slug`` is suggested, the scale's top, and why."""
+    prompt = CONTENT.prompts[slug]
+    rubric = CONTENT.rubrics[prompt.rubric]
+    review = check_review(prompt.files[path], parse_diff(prompt.files[DIFF]))
+    found = match(review, findings_of(prompt.files))
+    lo, hi = min(rubric.scale), max(rubric.scale)
+    return auto_level(found.share, lo, hi), hi, found.reasons
+
+
+@pytest.mark.parametrize("slug", REVIEWS)
+def test_every_code_review_prompt_has_a_model_review_and_three_mutants(slug):
+    prompt = CONTENT.prompts[slug]
+    rubric = CONTENT.rubrics[prompt.rubric]
+    assert [c.auto for c in rubric.criteria].count("findings") == 1
+    mutants = [p for p in sample_reviews(prompt.files) if p != MODEL_REVIEW]
+    assert MODEL_REVIEW in prompt.files and len(mutants) >= 3, mutants
+    assert len(findings_of(prompt.files)) >= 3
+
+
+@pytest.mark.parametrize("slug", REVIEWS)
+def test_the_model_review_earns_the_top_level(slug):
+    level, top, reasons = suggested_level(slug, MODEL_REVIEW)
+    assert level == top, reasons
+
+
+@pytest.mark.parametrize(("slug", "mutant"), SAMPLES, ids=[f"{s}/{m}" for s, m in SAMPLES])
+def test_every_mutant_review_scores_at_most_level_2(slug, mutant):
+    level, _, reasons = suggested_level(slug, mutant)
+    assert level <= 2, reasons

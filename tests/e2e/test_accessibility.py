@@ -10,6 +10,7 @@ from app.interviews import clock, feedback, invitations
 from app.models import Role
 from app.practice import services
 from tests.e2e.pages import sign_in
+from tests.factories.content import REVIEW_SLUG
 from tests.factories.interviews import answer_and_submit, make_interview, score_all
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
@@ -34,6 +35,8 @@ PAGES = [
     ("practice.prompt", "/practice/prompts/url-shortener", "admin"),
     ("practice.workspace", "/practice/attempts/{open}", "admin"),
     ("practice.workspace", "/practice/attempts/{coding}", "admin"),
+    ("practice.workspace", "/practice/attempts/{review}", "admin"),
+    ("practice.result", "/practice/attempts/{review_done}/result", "admin"),
     ("practice.revisions", "/practice/attempts/{open}/revisions", "admin"),
     ("practice.revision", "/practice/attempts/{open}/revisions/1", "admin"),
     ("practice.result", "/practice/attempts/{done}/result", "admin"),
@@ -114,7 +117,8 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     page.emulate_media(color_scheme=scheme)
     admin = make_user(db, *Role, email="axe-admin@example.com")
     make_user(db, email="someone@example.com")
-    load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True, responsibilities=True)
+    load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True, responsibilities=True,
+                 code_review=True)
     open_attempt = make_attempt(db, admin,
                                 body="## Design\n- [x] cache\n\n| a | b |\n|--|--|\n| 1 | 2 |")
     lifecycle.reveal_hint(db, open_attempt)
@@ -122,8 +126,11 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
                         submitted=True)
     services.self_assess(db, done, {c.id: (3, "ok") for c in done.rubric_revision.criteria})
     coding = make_attempt(db, admin, "sum-two", body="def add(a, b):\n    return a + b  # sum\n")
-    ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id,
-           **interviews_for(db, admin)}
+    sample = (tmp_path / "prompts" / REVIEW_SLUG / "model-review.json").read_text()
+    review_done = make_attempt(db, admin, REVIEW_SLUG, body=sample, submitted=True)
+    review = make_attempt(db, admin, REVIEW_SLUG, body=sample)
+    ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id, "review": review.id,
+           "review_done": review_done.id, **interviews_for(db, admin)}
     problems = {}
     signed_in = False
     for endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 COMPETENCIES = """\
@@ -167,3 +168,19 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
+
+
+LIBRARY_ROOT = Path(__file__).resolve().parents[2]
+REVIEW_SLUG = "cache-race-review"
+
+
+def add_review_prompt(root: Path) -> Path:
+    """Copy the library's code-review prompt and rubric into the tree at ``root``, under
+    the test library's competencies; return its folder."""
+    folder = root / "prompts" / REVIEW_SLUG
+    shutil.copytree(LIBRARY_ROOT / "prompts" / REVIEW_SLUG, folder)
+    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{REVIEW_SLUG}.md",
+                root / "rubrics" / f"{REVIEW_SLUG}.md")
+    replace_in(folder / "prompt.md", "competencies: [concurrency, caching, code-quality]",
+               "competencies: [scalability]")
+    return folder

@@ -13,17 +13,20 @@ from tests.factories.content import (
     DESIGN_PROMPT,
     DESIGN_RUBRIC,
     RESPONSIBILITIES,
+    add_review_prompt,
     write_content,
 )
 from tests.support.library import sync_once
 
 
 def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
-                 own_rubric: bool = False, responsibilities: bool = False) -> Path:
+                 own_rubric: bool = False, responsibilities: bool = False,
+                 code_review: bool = False) -> Path:
     """Write the small valid content tree (plus copies of its design prompt) and sync it.
 
     The copies share the URL shortener's rubric, or with ``own_rubric`` one of
     their own (``services``), so that an interview on them closes no other prompt.
+    ``code_review`` adds the library's code-review prompt.
     """
     write_content(root)
     if responsibilities:
@@ -38,6 +41,8 @@ def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
         (root / "prompts" / f"service-{n:02d}.md").write_text(
             text.replace("competencies: [api-design, scalability]",
                          f"competencies: [api-design, scalability]\nrubric: {rubric}"))
+    if code_review:
+        add_review_prompt(root)
     sync_once(db, root)  # the real sync the first time, its rows replayed after
     return root
 

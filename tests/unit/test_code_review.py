@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 
 from app.grading.scoring import auto_level
+from app.kinds import AnswerFormat, AnswerRefused, Editor, get_kind
 from app.kinds.code_review import (
     DIFF,
     FINDINGS,
@@ -29,6 +30,7 @@ from app.kinds.code_review import (
     parse_findings,
 )
 from app.kinds.unified_diff import parse_diff
+from app.vocabulary import AutoScorer
 
 # Four files: a changed module with two hunks (the first at line 1), a second changed module,
 # a new file without a newline at its end, and a renamed document. Its blank context lines
@@ -522,3 +524,81 @@ def test_a_busy_review_that_finds_nothing_scores_low(diff, findings, name):
     assert result.share == 0 and level == 1, result.reasons
     assert result.hits == () and len(result.missed) == 3
     assert len(result.noise) == len(comments)
+
+
+# The kind ---------------------------------------------------------------------------------
+
+def test_the_code_review_kind_is_registered_with_its_files_editor_and_scorer():
+    kind = get_kind("code-review")
+    assert (kind.label, kind.editor, kind.answer_format) == (
+        "Code review", Editor.REVIEW, AnswerFormat.REVIEW)
+    assert kind.auto_scorers == {AutoScorer.FINDINGS}
+    assert (kind.folder, kind.required_files) == (True, (DIFF, FINDINGS))
+    assert (kind.renders_html, kind.runs_tests) == (False, False)
+    assert kind.starter_body({DIFF: CHANGE, FINDINGS: FINDINGS_MD}) == ""
+    assert kind.template("editor") == "kinds/code-review/editor.html"
+
+
+def test_a_saved_answer_must_be_a_review_of_the_change_or_empty():
+    kind, files = get_kind("code-review"), {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
+    kind.check_body("", files)  # a review not begun
+    kind.check_body(json.dumps({"verdict": "comment", "comments": [
+        {"file": CACHE, "line": 29, "body": "Unlocked read."}]}), files)
+    with pytest.raises(AnswerRefused, match="line 900 of app/cache.py is not shown"):
+        kind.check_body(json.dumps({"verdict": "comment", "comments": [
+            {"file": CACHE, "line": 900, "body": "Where?"}]}), files)
+    with pytest.raises(AnswerRefused, match="not valid JSON"):
+        kind.check_body("# my review", files)
+
+
+def test_the_workspace_is_given_the_change_and_never_the_findings():
+    view = get_kind("code-review").page_view({DIFF: CHANGE, FINDINGS: FINDINGS_MD})
+    assert view.ok and set(view.files) == set(parse_diff(CHANGE).files)
+    assert "Cache read outside the lock" not in repr(view)
+
+
+@dataclass
+class FakeCriterion:
+    auto: str | None
+
+
+@dataclass
+class FakeRubric:
+    slug: str
+    criteria: list[FakeCriterion]
+
+
+def test_sample_reviews_are_checked_and_a_rubric_without_auto_findings_is_a_warning():
+    good = json.dumps({"verdict": "comment", "comments": []})
+    bad = json.dumps({"verdict": "comment", "comments": [
+        {"file": CACHE, "line": 900, "body": "Where?"}]})
+    prompt = FakePrompt({DIFF: CHANGE, FINDINGS: FINDINGS_MD, "model-review.json": good,
+                         "mutants/nowhere.json": bad, "mutants/notes.md": "not a review"},
+                        lines={"rubric": 7})
+    rubric = FakeRubric("cache-review", [FakeCriterion(None)])
+    problems = list(check_files(prompt, rubric))
+    assert [(p.path, p.line, p.warning) for p in problems] == [
+        ("mutants/nowhere.json", 1, False), (None, 7, True)]
+    assert "line 900 of app/cache.py is not shown" in problems[0].message
+    assert 'rubric "cache-review" has no auto: findings criterion' in problems[1].message
+    rubric.criteria.append(FakeCriterion("findings"))
+    assert len(list(check_files(prompt, rubric))) == 1
+
+
+def test_the_kind_scores_a_saved_review_by_the_findings_it_hits():
+    kind, files = get_kind("code-review"), {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
+    assert kind.scores_answers and not get_kind("coding").scores_answers
+    assert kind.checks_answers and not get_kind("system-design").checks_answers
+    scored_review = kind.answer_score(json.dumps({"verdict": "approve", "comments": [
+        {"file": CACHE, "line": 29, "body": "Unlocked read."},
+        {"file": CACHE, "line": 1, "body": "Sort the imports."}]}), files)
+    expected = match(check_review(json.dumps({"verdict": "approve", "comments": [
+        {"file": CACHE, "line": 29, "body": "Unlocked read."},
+        {"file": CACHE, "line": 1, "body": "Sort the imports."}]}), parse_diff(CHANGE)),
+        findings_of(files))
+    assert scored_review.share == expected.share > 0
+    assert scored_review.reasons == tuple(expected.reasons)
+    assert any(r.startswith("No planted finding at comment 2") for r in scored_review.reasons)
+    # Nothing to score: a review not begun, or text no longer a review by the checks.
+    assert kind.answer_score("", files) is None
+    assert kind.answer_score("not json", files) is None

@@ -53,9 +53,9 @@ class FakePrompt:
 
 
 def test_the_built_in_kinds_in_the_order_lists_show_them():
-    assert kind_names() == ("system-design", "coding")
-    assert [k.label for k in all_kinds()] == ["System design", "Coding"]
-    assert kind_order() == {"system-design": 0, "coding": 1}
+    assert kind_names() == ("system-design", "coding", "code-review")
+    assert [k.label for k in all_kinds()] == ["System design", "Coding", "Code review"]
+    assert kind_order() == {"system-design": 0, "coding": 1, "code-review": 2}
     assert get_kind("coding").name == "coding"
 
 

@@ -140,12 +140,12 @@ BROKEN = [
                  "prompts/url-shortener.md:2: title must be text of 1 to 120 characters",
                  id="title-too-long"),
     pytest.param("prompts/url-shortener.md", "kind: system-design", "kind: system-desgin",
-                 "prompts/url-shortener.md:3: kind must be \"system-design\" or \"coding\", got "
-                 "'system-desgin' (did you mean \"system-design\"?)",
+                 "prompts/url-shortener.md:3: kind must be \"system-design\" or \"coding\" or "
+                 "\"code-review\", got 'system-desgin' (did you mean \"system-design\"?)",
                  id="bad-kind"),
     pytest.param("prompts/url-shortener.md", "kind: system-design\n", "",
                  'prompts/url-shortener.md:1: front matter has no "kind" (one of system-design, '
-                 'coding)',
+                 'coding, code-review)',
                  id="no-kind"),
     pytest.param("prompts/url-shortener.md", "level: mid", "level: junior",
                  "prompts/url-shortener.md:4: level must be \"mid\" or \"senior\" or \"staff\", "
@@ -226,7 +226,7 @@ BROKEN = [
                  "rubrics/url-shortener.md:8: weight must be a positive number, got 'heavy'",
                  id="weight-not-a-number"),
     pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: test",
-                 "rubrics/url-shortener.md:21: auto must be \"tests\", got "
+                 "rubrics/url-shortener.md:21: auto must be \"tests\" or \"findings\", got "
                  "'test' (did you mean \"tests\"?)",
                  id="bad-auto"),
     pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: signals",
