@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from app.grading.hints import RevealedHint, revealed_hints
 from app.grading.runs import latest_run
 from app.grading.scoring import auto_level, auto_level_from_counts
 from app.grading.signals import signals_found
@@ -25,6 +26,16 @@ def rubric_scale(rubric: RubricRevision) -> dict[int, str]:
     """The rubric's levels and their labels, lowest first."""
     return {int(level): label for level, label in sorted(rubric.scale.items(),
                                                           key=lambda kv: int(kv[0]))}
+
+
+def hints_revealed(attempt: Attempt | None,
+                   hints: Sequence[Mapping[str, object]]) -> list[RevealedHint]:
+    """The hints revealed on ``attempt`` (none without one), in order, with what each gives
+    away; ``hints`` are its prompt revision's, passed in by a caller that has them loaded."""
+    if attempt is None:
+        return []
+    return revealed_hints(hints, [(r.hint_index, r.elapsed_seconds)
+                                  for r in attempt.hint_reveals])
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from app.grading.scoring import CriterionLevel
+from app.grading.scoring import CriterionLevel, Score, score
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,10 @@ def cap_levels(levels: Sequence[CriterionLevel], revealed: Iterable[RevealedHint
 def counted(capped: Sequence[CappedLevel]) -> list[CriterionLevel]:
     """The levels to score: what ``cap_levels`` counts for each criterion."""
     return [c.counted for c in capped]
+
+
+def score_after_hints(levels: Sequence[CriterionLevel], revealed: Iterable[RevealedHint],
+                      scale_levels: Iterable[int], bar: float) -> Score:
+    """The weighted score once the revealed hints cap what they gave away; the gates
+    (``scoring.score``) then apply to the levels counted."""
+    return score(counted(cap_levels(levels, revealed, scale_levels)), bar)

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
-from app.attempts.suggestions import rubric_scale
+from app.attempts.suggestions import hints_revealed, rubric_scale
 from app.db import utcnow
 from app.errors import NotAllowed
 from app.grading.agreement import Tendency, rater_tendencies
-from app.grading.hints import cap_levels, revealed_hints
+from app.grading.hints import cap_levels
 from app.grading.scoring import CriterionLevel
 from app.interviews.permissions import candidate_hidden, may_see_scores
 from app.interviews.scorecards import load_rubrics, scores_by_card
@@ -153,10 +153,7 @@ def export(session: Session, interview: Interview, user: User) -> dict[str, Any]
     for item in interview.items:
         rubric = item.rubric_revision
         scale = list(rubric_scale(rubric))
-        revealed = (revealed_hints(item.prompt_revision.hints,
-                                   [(r.hint_index, r.elapsed_seconds)
-                                    for r in item.attempt.hint_reveals])
-                    if item.attempt else [])
+        revealed = hints_revealed(item.attempt, item.prompt_revision.hints)
         criteria = []
         for criterion in rubric.criteria:
             given = []

@@ -14,21 +14,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.lifecycle import latest_revision
-from app.attempts.suggestions import auto_suggestions, rubric_scale
+from app.attempts.suggestions import auto_suggestions, hints_revealed, rubric_scale
 from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed
-from app.grading.hints import (
-    RevealedHint,
-    cap_levels,
-    capping_hints,
-    counted,
-    hint_cap,
-    revealed_hints,
-)
+from app.grading.hints import RevealedHint, capping_hints, hint_cap, score_after_hints
 from app.grading.quotes import quote_in_answer, squash
-from app.grading.scoring import CriterionLevel, Score, bar_for, gate_for, score
+from app.grading.scoring import CriterionLevel, Score, bar_for, gate_for
 from app.interviews.audit import audit
 from app.interviews.live_view import answer_html, shows_html
 from app.interviews.permissions import own_scorecard
@@ -93,10 +86,10 @@ class ItemView:
     def score_of(self, levels: dict[int, int | None]) -> Score:
         """The weighted score of ``levels`` (criterion id -> level): what a revealed hint
         gave away counts at most the cap (app.grading.hints), then the gates apply."""
-        return score(counted(cap_levels(
+        return score_after_hints(
             [CriterionLevel(r.criterion.name, r.criterion.weight, levels.get(r.criterion.id),
                             self.gate(r.criterion)) for r in self.criteria],
-            self.hints, self.scale)), self.bar)
+            self.hints, self.scale, self.bar)
 
     @property
     def own_score(self) -> Score:
@@ -125,9 +118,7 @@ def item_views(session: Session, interview: Interview, *,
                   if attempt and (answers or suggest) else None)
         body = answer.body if answer else ""
         suggestions = auto_suggestions(session, attempt, body) if attempt and suggest else None
-        hints = (revealed_hints(item.prompt_revision.hints,
-                                [(r.hint_index, r.elapsed_seconds) for r in attempt.hint_reveals])
-                 if attempt else [])
+        hints = hints_revealed(attempt, item.prompt_revision.hints)
         caps = capping_hints(hints)
         view = ItemView(
             item=item, answer=answer, html=answer_html(kind, answer) if answers else "",

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, load_only, selectinload
 
 from app.attempts.lifecycle import latest_revision, published
 from app.attempts.policy import attempt_policy
-from app.attempts.suggestions import auto_suggestions, rubric_scale
+from app.attempts.suggestions import auto_suggestions, hints_revealed, rubric_scale
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
-from app.grading.hints import RevealedHint, cap_levels, counted, hint_cap, revealed_hints
+from app.grading.hints import RevealedHint, cap_levels, counted, hint_cap, score_after_hints
 from app.grading.scoring import (
     CriterionLevel,
     Score,
@@ -242,7 +242,7 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
             self_level=mine.level if mine else None, self_note=mine.note if mine else "",
             gate=gate_for(criterion.gate, attempt.target_level)))
     bar = bar_for(rubric.bar, attempt.target_level, list(scale))
-    hints = _revealed(attempt)
+    hints = hints_revealed(attempt, attempt.prompt_revision.hints)
     capped = cap_levels([CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level,
                                         r.gate) for r in results], hints, list(scale))
     results = [replace(r, counted_level=c.counted.level, capped_by=c.hint)
@@ -253,12 +253,6 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
         hints_used=len(attempt.hint_reveals), hidden_run=auto.hidden_run,
         hints=hints, hint_cap=hint_cap(scale),
     )
-
-
-def _revealed(attempt: Attempt) -> list[RevealedHint]:
-    """The hints the candidate revealed before submitting, with what each gives away."""
-    return revealed_hints(attempt.prompt_revision.hints,
-                          [(r.hint_index, r.elapsed_seconds) for r in attempt.hint_reveals])
 
 
 def _stored_result(session: Session, attempt: Attempt) -> tuple[str, dict[int, list[str]]]:
@@ -311,12 +305,11 @@ def self_assess(session: Session, attempt: Attempt,
         session.flush()
         given = {a.criterion_id: a.level for a in attempt.self_assessments}
         bar = bar_for(rubric.bar, attempt.target_level, list(scale))
-        # A criterion a revealed hint gave away counts at most the cap
-        # (app.grading.hints); then the gates apply.
-        result = score(counted(cap_levels(
+        result = score_after_hints(
             [CriterionLevel(c.name, c.weight, given.get(c.id),
                             gate_for(c.gate, attempt.target_level))
-             for c in rubric.criteria], _revealed(attempt), list(scale))), bar)
+             for c in rubric.criteria],
+            hints_revealed(attempt, attempt.prompt_revision.hints), list(scale), bar)
         attempt.self_score = result.mean
         attempt.self_score_normalised = (normalise(result.mean, min(scale), max(scale))
                                          if result.mean is not None else None)
