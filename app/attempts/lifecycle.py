@@ -325,13 +325,16 @@ def render_pending(session: Session, attempt_id: int) -> bool:
     in while it rendered (that save queued its own job), so it always belongs
     to the newest revision. True if it stored HTML.
     """
-    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id)
-                             .options(joinedload(Attempt.prompt_revision)))
-    if attempt is None or attempt.answer_rendered or attempt.revision_number == 0:
+    # Three values, not the attempt and its prompt revision (whose files can be large):
+    # a worker runs this for every save.
+    row = session.execute(
+        select(Attempt.revision_number, Attempt.answer_rendered, PromptRevision.kind)
+        .join(PromptRevision, PromptRevision.id == Attempt.prompt_revision_id)
+        .where(Attempt.id == attempt_id)).one_or_none()
+    if row is None or row.answer_rendered or row.revision_number == 0:
         return False
-    kind = get_kind(attempt.prompt_revision.kind)
-    number = attempt.revision_number
-    text = stored_text(session, attempt.id, number)
+    kind, number = get_kind(row.kind), row.revision_number
+    text = stored_text(session, attempt_id, number)
     # End the read: no transaction (nor SQLite read snapshot, which a later
     # write could not upgrade) is held while it renders.
     session.commit()
