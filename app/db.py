@@ -236,17 +236,15 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 JOB_QUEUE = "archboard.job_queue"
 
 
-def queue_after_commit(session: Session, send: Callable[[Any], None]) -> bool:
+def queue_after_commit(session: Session, send: Callable[[Any], None]) -> None:
     """Call ``send(queue)`` with the app's job queue once the transaction commits.
 
-    Never if it rolls back. False, and nothing is sent, for a session without
-    the app's queue (a script's own): the caller says what makes up for it.
+    Never if it rolls back, and never for a session without the app's queue (a
+    script's own): each caller's docstring says what makes up for that.
     """
     queue = session.info.get(JOB_QUEUE)
-    if queue is None:
-        return False
-    after_commit(session, lambda: send(queue))
-    return True
+    if queue is not None:
+        after_commit(session, lambda: send(queue))
 
 
 def _run(callback: Callable[[], None]) -> None:
