@@ -81,6 +81,9 @@
     let end = 0;
     while (end < limit - start &&
            before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+    // Whole words are marked: the change starts after a space and ends before one.
+    while (start > 0 && !/\s/.test(after[start - 1])) start--;
+    while (end > 0 && !/\s/.test(after[after.length - end])) end--;
     const removed = before.slice(start, before.length - end);
     const added = after.slice(start, after.length - end);
 
