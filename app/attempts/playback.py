@@ -10,7 +10,7 @@ after its own access rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -72,9 +72,15 @@ class Timeline:
         A reveal recorded without its clock time is placed by its timer seconds,
         the nearest measure it has.
         """
-        restores: list[Point | Reveal] = [p for p in self.points if p.restored_from is not None]
-        return sorted([*self.reveals, *restores],
-                      key=lambda e: e.timer_seconds if e.seconds_in is None else e.seconds_in)
+        started = self.attempt.started_at
+
+        def when(event: Point | Reveal) -> datetime:
+            if isinstance(event, Point):
+                return event.saved_at
+            return event.revealed_at or started + timedelta(seconds=event.timer_seconds)
+
+        restores = [p for p in self.points if p.restored_from is not None]
+        return sorted([*self.reveals, *restores], key=when)
 
     def as_json(self) -> dict[str, Any]:
         """The timeline as the page embeds it for its script."""

@@ -37,8 +37,12 @@ TEXTS = ["First: a key-value store.", "Second: <b>codes</b> in base62.",
 
 def timeline_of(response) -> dict:
     """The JSON the page embeds for its script."""
+    return timeline_of_text(response.text)
+
+
+def timeline_of_text(page: str) -> dict:
     found = re.search(r'<script type="application/json" id="playback-data">(.*?)</script>',
-                      response.text, re.DOTALL)
+                      page, re.DOTALL)
     assert found, "the page embeds its timeline"
     return json.loads(found.group(1))
 
@@ -71,6 +75,18 @@ def test_the_page_carries_the_timeline_and_no_answer_text(client, db, library, c
     assert "Version 4 restored from version 1" in response.text
     assert response.text.index("Hint 1 revealed") < response.text.index("Hint 2 revealed") \
         < response.text.index("Version 4 restored")
+
+
+def test_the_timeline_lists_a_restore_before_a_hint_revealed_after_it(client, db, library,
+                                                                      candidate):
+    attempt = make_attempt(db, candidate, body=TEXTS[0])
+    lifecycle.save_draft(db, attempt, body=TEXTS[1], based_on=1, client_id="tab")
+    lifecycle.restore_revision(db, attempt, 1)
+    lifecycle.reveal_hint(db, attempt, now=utcnow() + timedelta(milliseconds=1))
+    page = client.get(f"/practice/attempts/{attempt.id}/playback").text
+    assert page.index("Version 3 restored from version 1") < page.index("Hint 1 revealed")
+    assert [(r["hint"], r["after_revision"]) for r in timeline_of_text(page)["reveals"]] == [
+        (1, 3)]
 
 
 def test_a_frame_is_one_revision_as_text_and_a_restore_names_its_source(client, db, library,
