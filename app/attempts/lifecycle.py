@@ -423,7 +423,7 @@ def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = No
     now = now or utcnow()
     with transaction(session):
         reveal = HintReveal(attempt_id=attempt.id, hint_index=shown,
-                            elapsed_seconds=attempt.elapsed_seconds(now))
+                            elapsed_seconds=attempt.elapsed_seconds(now), revealed_at=now)
         attempt.hint_reveals.append(reveal)
     return reveal
 

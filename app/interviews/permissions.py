@@ -59,6 +59,16 @@ def panel_interview(session: Session, user: User, interview_id: int) -> Intervie
     return interview
 
 
+def panel_attempt(interview: Interview, attempt_id: int) -> Attempt:
+    """An attempt of the interview (already checked with ``panel_interview``); NotFound if
+    it belongs to another interview or to none."""
+    attempt = next((item.attempt for item in interview.items
+                    if item.attempt is not None and item.attempt_id == attempt_id), None)
+    if attempt is None:
+        raise NotFound("There is no such attempt in this interview.")
+    return attempt
+
+
 def candidate_interview(session: Session, user: User, interview_id: int) -> Interview:
     """The interview if ``user`` is the candidate who joined it; NotFound otherwise."""
     interview = load_interview(session, Interview.id == interview_id,

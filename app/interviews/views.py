@@ -21,6 +21,7 @@ from flask import (
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.attempts import playback
 from app.auth.access import ANYONE, SIGNED_IN, access
 from app.db import get_session, utcnow
 from app.errors import DomainError, Invalid
@@ -271,6 +272,29 @@ def scorecard(interview_id: int):
                            recommendations=list(Recommendation),
                            notes=live_view.notes_for(get_session(), interview, current_user),
                            candidate=permissions.candidate_label(interview, current_user))
+
+
+@bp.get("/interviews/<int:interview_id>/attempts/<int:attempt_id>/playback")
+@access(INTERVIEWER)
+def playback_page(interview_id: int, attempt_id: int):
+    interview = _panel(interview_id)
+    attempt = permissions.panel_attempt(interview, attempt_id)
+    item = next(i for i in interview.items if i.attempt_id == attempt.id)
+    return render_template(
+        "attempts/playback.html", timeline=playback.timeline(get_session(), attempt),
+        title=item.prompt_revision.title,
+        candidate=permissions.candidate_label(interview, current_user),
+        frame_url=url_for("interviews.playback_frame", interview_id=interview.id,
+                          attempt_id=attempt.id, number=0),
+        back_url=url_for("interviews.scorecard", interview_id=interview.id),
+        back_label="Scorecard")
+
+
+@bp.get("/interviews/<int:interview_id>/attempts/<int:attempt_id>/playback/<int:number>")
+@access(INTERVIEWER)
+def playback_frame(interview_id: int, attempt_id: int, number: int):
+    attempt = permissions.panel_attempt(_panel(interview_id), attempt_id)
+    return jsonify(playback.frame(get_session(), attempt, number))
 
 
 def _form_level(name: str) -> int | None:

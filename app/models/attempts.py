@@ -214,6 +214,10 @@ class HintReveal(Base):
     hint_index: Mapped[int]
     # Timer seconds at the reveal: how far into the time box the hint was needed.
     elapsed_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # The clock time of the reveal, which places it among the saves on the
+    # playback timeline. None for hints revealed before migration 0017: those
+    # are placed by their timer seconds alone.
+    revealed_at: Mapped[datetime | None]
 
     attempt: Mapped[Attempt] = relationship(back_populates="hint_reveals")
 

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.attempts import lifecycle
+from app.attempts import lifecycle, playback
 from app.attempts.lifecycle import AnswerTooLarge, StaleRevision, TimeUp
 from app.attempts.policy import attempt_policy
 from app.auth.access import access
@@ -184,6 +184,26 @@ def revision(attempt_id: int, number: int):
     answer = lifecycle.get_revision(get_session(), attempt, number, html=kind.renders_html)
     return render_template("practice/revision.html", attempt=attempt, answer=answer,
                            answer_html=kind.answer_html(answer))
+
+
+@bp.get("/attempts/<int:attempt_id>/playback")
+@access(CANDIDATE)
+def playback_page(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    return render_template(
+        "attempts/playback.html", timeline=playback.timeline(get_session(), attempt),
+        title=attempt.prompt_revision.title,
+        frame_url=url_for("practice.playback_frame", attempt_id=attempt.id, number=0),
+        back_url=url_for("practice.revisions", attempt_id=attempt.id), back_label="History")
+
+
+@bp.get("/attempts/<int:attempt_id>/playback/<int:number>")
+@access(CANDIDATE)
+def playback_frame(attempt_id: int, number: int):
+    # Not _own_attempt: a frame reads none of the prompt, rubric or hints it loads, and
+    # a playing page asks for one frame after another.
+    attempt = lifecycle.get_attempt_to_save(get_session(), current_user, attempt_id)
+    return jsonify(playback.frame(get_session(), attempt, number))
 
 
 @bp.post("/attempts/<int:attempt_id>/revisions/<int:number>/restore")

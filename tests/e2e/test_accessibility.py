@@ -39,6 +39,7 @@ PAGES = [
     ("practice.result", "/practice/attempts/{review_done}/result", "admin"),
     ("practice.revisions", "/practice/attempts/{open}/revisions", "admin"),
     ("practice.revision", "/practice/attempts/{open}/revisions/1", "admin"),
+    ("practice.playback_page", "/practice/attempts/{open}/playback", "admin"),
     ("practice.result", "/practice/attempts/{done}/result", "admin"),
     ("practice.progress", "/practice/progress", "admin"),
     ("practice.workspace", "/practice/attempts/{interview_attempt}", "admin"),
@@ -48,6 +49,7 @@ PAGES = [
     ("interviews.live", "/interviews/{panel}/live", "admin"),
     ("interviews.scorecard", "/interviews/{panel}/scorecard", "admin"),
     ("interviews.comparison", "/interviews/{panel}/comparison", "admin"),
+    ("interviews.playback_page", "/interviews/{panel}/attempts/{panel_attempt}/playback", "admin"),
     ("interviews.release_form", "/interviews/{panel}/release", "admin"),
     ("interviews.invitation", "/join/{token}", None),
     ("interviews.candidate", "/my/interviews/{released}", "admin"),
@@ -56,7 +58,8 @@ PAGES = [
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
-             "interviews.live_updates", "interviews.export"}
+             "interviews.live_updates", "interviews.export", "practice.playback_frame",
+             "interviews.playback_frame"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):
@@ -95,7 +98,8 @@ def interviews_for(db, admin) -> dict[str, object]:
     invitations.join(db, running, admin)
     clock.start(db, running, admin)
     _, token = make_interview(db, other)
-    return {"panel": panel.id, "released": released.id, "running": running.id,
+    return {"panel": panel.id, "panel_attempt": panel.items[0].attempt_id,
+            "released": released.id, "running": running.id,
             "interview_attempt": running.items[0].attempt_id, "token": token}
 
 

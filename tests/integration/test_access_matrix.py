@@ -20,11 +20,11 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-58 routes x 7 actors = 406 requests per database.
+62 routes x 7 actors = 434 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
-outer one, or it does not exist. 8 more requests.
+outer one, or it does not exist. 10 more requests.
 """
 
 from __future__ import annotations
@@ -138,6 +138,10 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (LOGIN,     OK,        HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
     ("practice.revision", "GET"):
         (LOGIN,     OK,        HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
+    ("practice.playback_page", "GET"):
+        (LOGIN,     OK,        HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
+    ("practice.playback_frame", "GET"):
+        (LOGIN,     OK,        HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
     ("practice.restore", "POST"):
         (UNAUTH,    REDIRECT,  HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
     ("practice.submit", "POST"):
@@ -167,6 +171,11 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
     ("interviews.live_updates", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
     ("interviews.scorecard", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
+    # Playback of A's answer in the released interview.
+    ("interviews.playback_page", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
+    ("interviews.playback_frame", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    DENIED,    DENIED),
     ("interviews.save_scorecard", "POST"):
         (UNAUTH,    DENIED,    DENIED,    REDIRECT,  HIDDEN,    DENIED,    DENIED),
@@ -305,6 +314,8 @@ TARGETS: dict[str, dict[str, str]] = {
     "practice.run_status": {"attempt_id": "done_attempt"},
     "practice.result": {"attempt_id": "done_attempt"},
     "practice.self_assess": {"attempt_id": "done_attempt"},
+    "interviews.playback_page": {"interview_id": "released", "attempt_id": "released_attempt"},
+    "interviews.playback_frame": {"interview_id": "released", "attempt_id": "released_attempt"},
     "interviews.answer_regrade": {"interview_id": "released"},
     "interviews.reassign_regrade": {"interview_id": "released"},
     "interviews.request_regrade": {"interview_id": "released"},
@@ -470,6 +481,8 @@ def test_access_matrix(app, client, db, tmp_path, endpoint, method):
 CROSSED: list[tuple[str, str, str, dict[str, str]]] = [
     ("practice.run_status", "GET", "candidate_b", {"attempt_id": "b_attempt"}),
     ("practice.run_status", "GET", "candidate_a", {"attempt_id": "code_attempt"}),
+    ("interviews.playback_frame", "GET", "off_panel", {"interview_id": "off_interview"}),
+    ("interviews.playback_page", "GET", "panel", {"interview_id": "interview"}),
     ("interviews.remove_reviewer", "POST", "off_panel", {"interview_id": "off_interview"}),
     ("interviews.remove_reviewer", "POST", "panel", {"interview_id": "released"}),
     ("interviews.answer_regrade", "POST", "off_panel", {"interview_id": "off_interview"}),

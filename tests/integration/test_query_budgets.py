@@ -55,6 +55,8 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("practice.draft", "candidate_a"): 6,
     ("practice.revisions", "candidate_a"): 7,
     ("practice.revision", "candidate_a"): 6,
+    ("practice.playback_page", "candidate_a"): 6,  # the revisions' times and sizes, no text
+    ("practice.playback_frame", "candidate_a"): 4,  # one revision's text
     ("practice.run_status", "candidate_a"): 6,
     ("practice.result", "candidate_a"): 9,
     ("interviews.dashboard", "panel"): 8,
@@ -64,6 +66,8 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("interviews.live_updates", "panel"): 5,
     ("interviews.scorecard", "panel"): 9,
     ("interviews.comparison", "panel"): 8,
+    ("interviews.playback_page", "panel"): 5,
+    ("interviews.playback_frame", "panel"): 5,
     ("interviews.export", "panel"): 6,
     ("interviews.release_form", "panel"): 4,
     ("interviews.invitation", "candidate_b"): 4,
