@@ -476,6 +476,34 @@ def test_a_comment_hits_at_most_one_finding_the_nearest():
     assert hit(24) == ["A"] and hit(25) == ["B"] and hit(22) == ["A"] and hit(26) == ["B"]
 
 
+def test_a_comment_near_two_findings_counts_for_one_and_the_reasons_say_why():
+    close = [Finding("A", CACHE, 21, 23, Severity.MAJOR, "", 1),
+             Finding("B", CACHE, 26, 27, Severity.MINOR, "", 5)]
+    result = match(Review(Verdict.COMMENT, (check_comment(24),)), close)
+    assert [h.finding.title for h in result.hits] == ["A"]
+    assert result.share == Fraction(2, 3)
+    assert [(s.counted.title, [f.title for f in s.passed_over]) for s in result.shared] == [
+        ("A", ["B"])]
+    assert result.reasons[-1] == (
+        'Comment 1 (app/cache.py line 24) is near "A" and "B"; it counts for "A" only, '
+        'since a comment counts for at most one finding: the one whose lines hold it, else '
+        'the nearest within 2 lines, the earlier on a tie.')
+    # A comment near one finding only has nothing to explain.
+    alone = match(Review(Verdict.COMMENT, (check_comment(21),)), close)
+    assert alone.shared == () and not any("counts for" in r for r in alone.reasons)
+
+
+def test_one_comment_on_overlapping_findings_is_credited_with_one_of_them():
+    # The content check refuses overlapping findings; the matcher still credits one.
+    overlapping = [Finding("Wide", CACHE, 20, 30, Severity.MINOR, "", 1),
+                   Finding("Narrow", CACHE, 25, 26, Severity.BLOCKER, "", 5)]
+    result = match(Review(Verdict.COMMENT, (check_comment(25),)), overlapping)
+    assert [h.finding.title for h in result.hits] == ["Wide"]  # both hold it: the earlier
+    assert [f.title for f in result.missed] == ["Narrow"]
+    assert result.share == Fraction(1, 4)
+    assert any('it counts for "Wide" only' in reason for reason in result.reasons)
+
+
 def check_comment(line):
     from app.kinds.code_review import Comment
     return Comment(CACHE, line, "here", 1)
