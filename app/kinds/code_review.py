@@ -549,6 +549,47 @@ def score_review(body: str, files: Mapping[str, str]) -> AnswerScore | None:
     return AnswerScore(found.share, tuple(found.reasons))
 
 
+VERDICT_LABELS = {Verdict.APPROVE: "Approve", Verdict.REQUEST_CHANGES: "Request changes",
+                  Verdict.COMMENT: "Comment only"}
+
+
+@dataclass(frozen=True)
+class ShownComment:
+    """A comment as pages show it: where it is, the line of the change it is on, its text."""
+
+    file: str
+    line: int
+    code: str  # the new file's line the comment is on, as the diff shows it
+    sign: str  # "+" for an added line, " " for a context line
+    body: str
+
+
+@dataclass(frozen=True)
+class ShownReview:
+    """A saved review as pages show it (templates/kinds/code-review/answer.html)."""
+
+    verdict: str
+    comments: tuple[ShownComment, ...]
+
+
+def shown_review(body: str, files: Mapping[str, str]) -> ShownReview | None:
+    """A saved review with each comment's line of the change; None for a review not begun
+    or one the checks refuse (stored before a rule changed), which pages show as text."""
+    if not body.strip():
+        return None
+    diff = parse_diff(files[DIFF])
+    try:
+        review = check_review(body, diff)
+    except ReviewRefused:
+        return None
+    comments = []
+    for comment in review.comments:
+        line = diff.files[comment.file].new_lines[comment.line]
+        comments.append(ShownComment(comment.file, comment.line, line.text, line.kind,
+                                     comment.body))
+    return ShownReview(VERDICT_LABELS[review.verdict], tuple(comments))
+
+
 def changed_files(files: Mapping[str, str]) -> ParsedDiff:
     """The change the workspace shows: change.diff read, never findings.md."""
     return parse_diff(files[DIFF])
@@ -566,4 +607,5 @@ CODE_REVIEW = register(PromptKind(
     check_answer=check_answer,
     view=changed_files,
     score_answer=score_review,
+    answer_view=shown_review,
 ))

@@ -630,3 +630,19 @@ def test_the_kind_scores_a_saved_review_by_the_findings_it_hits():
     # Nothing to score: a review not begun, or text no longer a review by the checks.
     assert kind.answer_score("", files) is None
     assert kind.answer_score("not json", files) is None
+
+
+def test_pages_are_given_each_comment_with_its_line_of_the_change():
+    files = {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
+    kind = get_kind("code-review")
+    assert kind.has_answer_view and not get_kind("system-design").has_answer_view
+    assert kind.template("answer") == "kinds/code-review/answer.html"
+    shown = kind.shown_answer(review("request-changes", (CACHE, 29, "<b>Race</b>")), files)
+    line = parse_diff(CHANGE).files[CACHE].new_lines[29]
+    assert shown.verdict == "Request changes"
+    assert [(c.file, c.line, c.code, c.sign, c.body) for c in shown.comments] == [
+        (CACHE, 29, line.text, line.kind, "<b>Race</b>")]  # text; the macro escapes it
+    # A review not begun, or one the checks refuse (stored before a rule changed), is shown
+    # as text by the page, as any other answer.
+    assert kind.shown_answer("", files) is None
+    assert kind.shown_answer('{"verdict": "ship-it"}', files) is None
