@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.attempts import shown
 from app.attempts.policy import attempt_policy
 from app.content.render import render_markdown
 from app.db import INT_MAX, queue_after_commit, transaction, utcnow
@@ -455,7 +456,7 @@ def _store_result(session: Session, attempt: Attempt) -> None:
         # Its worker has not rendered it yet: the submission does, once.
         answer.html = attempt.answer_html = kind.stored_html(answer.body, render_markdown)
     attempt.result_html, attempt.result_signals = mark_answer(
-        kind.answer_html(answer), answer.body if answer else "",
+        shown.answer_html(attempt.prompt_revision, answer), answer.body if answer else "",
         [(c.id, c.signals) for c in attempt.rubric_revision.criteria])
 
 

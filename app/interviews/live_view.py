@@ -8,11 +8,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.attempts import shown
 from app.attempts.lifecycle import latest_revision
 from app.db import transaction, utcnow
 from app.errors import Invalid
 from app.kinds import get_kind
-from app.models import AnswerRevision, Attempt, Interview, InterviewNote, User
+from app.models import (
+    AnswerRevision,
+    Attempt,
+    Interview,
+    InterviewNote,
+    PromptRevision,
+    User,
+)
 
 NOTE_MAX_CHARS = 2_000
 
@@ -27,12 +35,12 @@ class LiveAnswer:
     pending: bool = False
 
 
-def answer_html(kind: str, revision: AnswerRevision | None) -> str:
-    """An answer as the panel reads it: as its prompt's kind shows it (app.kinds).
+def answer_html(prompt_revision: PromptRevision, revision: AnswerRevision | None) -> str:
+    """An answer as the panel reads it: as its prompt's kind shows it (app.attempts.shown).
 
     Load the revision with ``latest_revision(..., html=shows_html(kind))``.
     """
-    return get_kind(kind).answer_html(revision)
+    return shown.answer_html(prompt_revision, revision)
 
 
 def shows_html(kind: str) -> bool:
@@ -62,8 +70,8 @@ def live_answers(session: Session, interview: Interview, seen: dict[int, int] | 
             waiting = html and revision is not None and revision.html is None
         else:
             waiting = html and attempt.revision_number > 0 and not attempt.answer_rendered
-        out.append(LiveAnswer(attempt, revision, answer_html(kind, revision) if changed else None,
-                              pending=waiting))
+        shown_html = answer_html(item.prompt_revision, revision) if changed else None
+        out.append(LiveAnswer(attempt, revision, shown_html, pending=waiting))
     return out
 
 

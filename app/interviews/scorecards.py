@@ -121,7 +121,8 @@ def item_views(session: Session, interview: Interview, *,
         hints = hints_revealed(attempt, item.prompt_revision.hints)
         caps = capping_hints(hints)
         view = ItemView(
-            item=item, answer=answer, html=answer_html(kind, answer) if answers else "",
+            item=item, answer=answer,
+            html=answer_html(item.prompt_revision, answer) if answers else "",
             criteria=[CriterionRow(c, suggestions.levels.get(c.id) if suggestions else None, None,
                                    suggestions.found.get(c.id) if suggestions else None,
                                    caps.get(c.name.casefold()),

@@ -413,6 +413,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Shared:
+    """A comment near more than one finding, and the one it counts for (COUNTS_ONCE)."""
+
+    comment: Comment
+    counted: Finding
+    passed_over: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
 class Match:
     """A review against the planted findings: what it found, missed and said besides.
 
@@ -428,6 +437,7 @@ class Match:
     noise: tuple[Comment, ...]
     verdict: Verdict
     expected_verdict: Verdict | None
+    shared: tuple[Shared, ...] = ()
 
     @property
     def verdict_mismatch(self) -> bool:
@@ -446,20 +456,27 @@ class Match:
             said.append(f'Missed "{finding.title}" ({finding.severity}, {finding.where}).')
         for comment in self.noise:
             said.append(f"No planted finding at {comment.where}.")
+        for near in self.shared:
+            others = " and ".join(f'"{f.title}"' for f in near.passed_over)
+            said.append(f'{near.comment.where[0].upper()}{near.comment.where[1:]} is near '
+                        f'"{near.counted.title}" and {others}; it counts for '
+                        f'"{near.counted.title}" only, since {COUNTS_ONCE}.')
         if self.verdict_mismatch:
             said.append(f"The verdict is {self.verdict}, but the change has a blocker, which "
                         f"calls for {self.expected_verdict}.")
         return said
 
 
-def _target(comment: Comment, findings: list[Finding]) -> int | None:
-    """The finding a comment hits: the one whose range holds its line, or else the nearest
-    within the margin, the earlier one on a tie. A comment hits at most one finding."""
-    near = [(f.distance(comment.line), f.start, i) for i, f in enumerate(findings)
-            if f.file == comment.file and f.distance(comment.line) <= MARGIN]
-    if not near:
-        return None
-    return min(near)[2]
+# The matcher's rule, in the words the docs and the reasons use.
+COUNTS_ONCE = (f"a comment counts for at most one finding: the one whose lines hold it, "
+               f"else the nearest within {MARGIN} lines, the earlier on a tie")
+
+
+def _near(comment: Comment, findings: list[Finding]) -> list[int]:
+    """The findings a comment could point at, best first by the rule in COUNTS_ONCE."""
+    near = sorted((f.distance(comment.line), f.start, i) for i, f in enumerate(findings)
+                  if f.file == comment.file and f.distance(comment.line) <= MARGIN)
+    return [i for _, _, i in near]
 
 
 def match(review: Review, findings: list[Finding] | tuple[Finding, ...]) -> Match:
@@ -469,12 +486,16 @@ def match(review: Review, findings: list[Finding] | tuple[Finding, ...]) -> Matc
     findings = list(findings)
     by_finding: dict[int, list[Comment]] = {}
     noise = []
+    shared = []
     for comment in review.comments:
-        target = _target(comment, findings)
-        if target is None:
+        near = _near(comment, findings)
+        if not near:
             noise.append(comment)
-        else:
-            by_finding.setdefault(target, []).append(comment)
+            continue
+        by_finding.setdefault(near[0], []).append(comment)
+        if len(near) > 1:
+            shared.append(Shared(comment, findings[near[0]],
+                                 tuple(findings[i] for i in near[1:])))
     hits = tuple(Hit(findings[i], tuple(by_finding[i])) for i in sorted(by_finding))
     missed = tuple(f for i, f in enumerate(findings) if i not in by_finding)
     total = sum(f.severity.weight for f in findings)
@@ -486,6 +507,7 @@ def match(review: Review, findings: list[Finding] | tuple[Finding, ...]) -> Matc
         missed=missed,
         noise=tuple(noise),
         verdict=review.verdict,
+        shared=tuple(shared),
         expected_verdict=Verdict.REQUEST_CHANGES if blocker else None,
     )
 
@@ -527,6 +549,47 @@ def score_review(body: str, files: Mapping[str, str]) -> AnswerScore | None:
     return AnswerScore(found.share, tuple(found.reasons))
 
 
+VERDICT_LABELS = {Verdict.APPROVE: "Approve", Verdict.REQUEST_CHANGES: "Request changes",
+                  Verdict.COMMENT: "Comment only"}
+
+
+@dataclass(frozen=True)
+class ShownComment:
+    """A comment as pages show it: where it is, the line of the change it is on, its text."""
+
+    file: str
+    line: int
+    code: str  # the new file's line the comment is on, as the diff shows it
+    sign: str  # "+" for an added line, " " for a context line
+    body: str
+
+
+@dataclass(frozen=True)
+class ShownReview:
+    """A saved review as pages show it (templates/kinds/code-review/answer.html)."""
+
+    verdict: str
+    comments: tuple[ShownComment, ...]
+
+
+def shown_review(body: str, files: Mapping[str, str]) -> ShownReview | None:
+    """A saved review with each comment's line of the change; None for a review not begun
+    or one the checks refuse (stored before a rule changed), which pages show as text."""
+    if not body.strip():
+        return None
+    diff = parse_diff(files[DIFF])
+    try:
+        review = check_review(body, diff)
+    except ReviewRefused:
+        return None
+    comments = []
+    for comment in review.comments:
+        line = diff.files[comment.file].new_lines[comment.line]
+        comments.append(ShownComment(comment.file, comment.line, line.text, line.kind,
+                                     comment.body))
+    return ShownReview(VERDICT_LABELS[review.verdict], tuple(comments))
+
+
 def changed_files(files: Mapping[str, str]) -> ParsedDiff:
     """The change the workspace shows: change.diff read, never findings.md."""
     return parse_diff(files[DIFF])
@@ -544,4 +607,5 @@ CODE_REVIEW = register(PromptKind(
     check_answer=check_answer,
     view=changed_files,
     score_answer=score_review,
+    answer_view=shown_review,
 ))

@@ -78,6 +78,10 @@ def _any_answer(body: str, files: Mapping[str, str]) -> None:
     return None
 
 
+def _no_answer_view(body: str, files: Mapping[str, str]) -> None:
+    return None
+
+
 def _nothing_to_show(files: Mapping[str, str]) -> None:
     return None
 
@@ -127,6 +131,11 @@ class PromptKind:
     # (a review's planted findings hit); None when there is nothing to score yet.
     score_answer: Callable[[str, Mapping[str, str]], AnswerScore | None] = field(
         default=_no_score, repr=False)
+    # A saved answer as data for the kind's ``answer`` macro (templates/kinds/<name>/
+    # answer.html), which every page that shows an answer uses; None to show it as
+    # answer_html does (its stored HTML, or its text).
+    answer_view: Callable[[str, Mapping[str, str]], Any] = field(default=_no_answer_view,
+                                                                 repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -156,6 +165,16 @@ class PromptKind:
     def scores_answers(self) -> bool:
         """Whether a suggested level is read from the answer's own text (not a test run)."""
         return self.score_answer is not _no_score
+
+    @property
+    def has_answer_view(self) -> bool:
+        """Whether pages show a saved answer through the kind's ``answer`` macro (reading
+        the prompt's files, which callers then load only for such kinds)."""
+        return self.answer_view is not _no_answer_view
+
+    def shown_answer(self, body: str, files: Mapping[str, str]) -> Any:
+        """``body`` as data for the kind's ``answer`` macro; None to show it as text."""
+        return self.answer_view(body, files)
 
     def answer_score(self, body: str, files: Mapping[str, str]) -> AnswerScore | None:
         """The share ``body`` earns by the kind's answer scorer, with its reasons."""

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.attempts import lifecycle, playback
+from app.attempts import lifecycle, playback, shown
 from app.attempts.lifecycle import AnswerTooLarge, StaleRevision, TimeUp
 from app.attempts.policy import attempt_policy
 from app.auth.access import access
@@ -183,7 +183,7 @@ def revision(attempt_id: int, number: int):
     kind = get_kind(attempt.prompt_revision.kind)
     answer = lifecycle.get_revision(get_session(), attempt, number, html=kind.renders_html)
     return render_template("practice/revision.html", attempt=attempt, answer=answer,
-                           answer_html=kind.answer_html(answer))
+                           answer_html=shown.answer_html(attempt.prompt_revision, answer))
 
 
 @bp.get("/attempts/<int:attempt_id>/playback")

@@ -67,7 +67,8 @@ def test_the_roles_responsibilities_are_written_and_link_every_competency():
     # The known gaps stay visible until prompts of their kind exist.
     assert {s for s, r in responsibilities.items() if not r.prompts} >= {
         "design-reviews", "mentoring"}
-    assert "cache-race-review" in responsibilities["code-reviews"].prompts
+    assert {"cache-race-review", "orders-query-review", "payment-retry-review"} <= set(
+        responsibilities["code-reviews"].prompts)
 
 
 @pytest.mark.parametrize("slug", sorted(CONTENT.prompts))
@@ -184,13 +185,17 @@ def suggested_level(slug: str, path: str) -> tuple[int, int, list[str]]:
     return auto_level(found.share, lo, hi), hi, found.reasons
 
 
+def test_the_library_has_three_code_review_prompts():
+    assert len(REVIEWS) >= 3, REVIEWS
+
+
 @pytest.mark.parametrize("slug", REVIEWS)
-def test_every_code_review_prompt_has_a_model_review_and_three_mutants(slug):
+def test_every_code_review_prompt_has_a_model_review_and_five_mutants(slug):
     prompt = CONTENT.prompts[slug]
     rubric = CONTENT.rubrics[prompt.rubric]
     assert [c.auto for c in rubric.criteria].count("findings") == 1
     mutants = [p for p in sample_reviews(prompt.files) if p != MODEL_REVIEW]
-    assert MODEL_REVIEW in prompt.files and len(mutants) >= 3, mutants
+    assert MODEL_REVIEW in prompt.files and len(mutants) >= 5, mutants
     assert len(findings_of(prompt.files)) >= 3
 
 

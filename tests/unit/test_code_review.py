@@ -476,6 +476,34 @@ def test_a_comment_hits_at_most_one_finding_the_nearest():
     assert hit(24) == ["A"] and hit(25) == ["B"] and hit(22) == ["A"] and hit(26) == ["B"]
 
 
+def test_a_comment_near_two_findings_counts_for_one_and_the_reasons_say_why():
+    close = [Finding("A", CACHE, 21, 23, Severity.MAJOR, "", 1),
+             Finding("B", CACHE, 26, 27, Severity.MINOR, "", 5)]
+    result = match(Review(Verdict.COMMENT, (check_comment(24),)), close)
+    assert [h.finding.title for h in result.hits] == ["A"]
+    assert result.share == Fraction(2, 3)
+    assert [(s.counted.title, [f.title for f in s.passed_over]) for s in result.shared] == [
+        ("A", ["B"])]
+    assert result.reasons[-1] == (
+        'Comment 1 (app/cache.py line 24) is near "A" and "B"; it counts for "A" only, '
+        'since a comment counts for at most one finding: the one whose lines hold it, else '
+        'the nearest within 2 lines, the earlier on a tie.')
+    # A comment near one finding only has nothing to explain.
+    alone = match(Review(Verdict.COMMENT, (check_comment(21),)), close)
+    assert alone.shared == () and not any("counts for" in r for r in alone.reasons)
+
+
+def test_one_comment_on_overlapping_findings_is_credited_with_one_of_them():
+    # The content check refuses overlapping findings; the matcher still credits one.
+    overlapping = [Finding("Wide", CACHE, 20, 30, Severity.MINOR, "", 1),
+                   Finding("Narrow", CACHE, 25, 26, Severity.BLOCKER, "", 5)]
+    result = match(Review(Verdict.COMMENT, (check_comment(25),)), overlapping)
+    assert [h.finding.title for h in result.hits] == ["Wide"]  # both hold it: the earlier
+    assert [f.title for f in result.missed] == ["Narrow"]
+    assert result.share == Fraction(1, 4)
+    assert any('it counts for "Wide" only' in reason for reason in result.reasons)
+
+
 def check_comment(line):
     from app.kinds.code_review import Comment
     return Comment(CACHE, line, "here", 1)
@@ -602,3 +630,19 @@ def test_the_kind_scores_a_saved_review_by_the_findings_it_hits():
     # Nothing to score: a review not begun, or text no longer a review by the checks.
     assert kind.answer_score("", files) is None
     assert kind.answer_score("not json", files) is None
+
+
+def test_pages_are_given_each_comment_with_its_line_of_the_change():
+    files = {DIFF: CHANGE, FINDINGS: FINDINGS_MD}
+    kind = get_kind("code-review")
+    assert kind.has_answer_view and not get_kind("system-design").has_answer_view
+    assert kind.template("answer") == "kinds/code-review/answer.html"
+    shown = kind.shown_answer(review("request-changes", (CACHE, 29, "<b>Race</b>")), files)
+    line = parse_diff(CHANGE).files[CACHE].new_lines[29]
+    assert shown.verdict == "Request changes"
+    assert [(c.file, c.line, c.code, c.sign, c.body) for c in shown.comments] == [
+        (CACHE, 29, line.text, line.kind, "<b>Race</b>")]  # text; the macro escapes it
+    # A review not begun, or one the checks refuse (stored before a rule changed), is shown
+    # as text by the page, as any other answer.
+    assert kind.shown_answer("", files) is None
+    assert kind.shown_answer('{"verdict": "ship-it"}', files) is None

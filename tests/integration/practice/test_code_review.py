@@ -18,6 +18,7 @@ from tests.factories.interviews import (
     join_and_start,
     make_interview,
     make_panel,
+    score_all,
 )
 from tests.factories.users import PASSWORD
 from tests.integration.practice.test_attempts import save, start
@@ -139,3 +140,59 @@ def test_submitting_a_malformed_review_is_refused_and_the_attempt_stays_open(
     assert "the verdict must be one of" in response.get_data(as_text=True)
     db.expire_all()
     assert db.get(Attempt, attempt_id).is_open
+
+
+# A review is shown formatted wherever an answer is shown: the verdict, then each comment
+# with its file:line and the line of the change it is on, all of it escaped.
+
+HOSTILE = '<img src=x onerror="alert(1)"> & fetched outside'
+# A quote inside text needs no escaping; the result page's stored HTML writes it as is.
+HOSTILE_SHOWN = ("&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; fetched outside",
+                 '&lt;img src=x onerror="alert(1)"&gt; &amp; fetched outside')
+
+
+def shown_review() -> str:
+    return review("request-changes", (PRICES, 22, HOSTILE),
+                  ("tests/catalog/test_prices.py", 15, "Add a second case."))
+
+
+def assert_formatted(page: str) -> None:
+    assert "Verdict: <strong>" in page and "Request changes" in page
+    assert "<code>app/catalog/prices.py:22</code>" in page
+    assert "<code>+     if cached is not None and cached[1] &gt; time.monotonic():</code>" in page
+    assert "<code>tests/catalog/test_prices.py:15</code>" in page
+    assert any(shown in page for shown in HOSTILE_SHOWN)
+    assert "<img src=x" not in page
+    assert "&#34;verdict&#34;" not in page and '"verdict"' not in page  # not the JSON
+
+
+def test_the_revision_and_result_pages_show_the_review_formatted_and_escaped(
+        client, db, review_prompt, candidate):
+    attempt_id = start(client, SLUG)
+    body = shown_review()
+    assert save(client, attempt_id, body, 0).status_code == HTTPStatus.OK
+    assert_formatted(client.get(f"/practice/attempts/{attempt_id}/revisions/1")
+                     .get_data(as_text=True))
+    client.post(f"/practice/attempts/{attempt_id}/submit",
+                {"body": body, "based_on": "1", "client_id": "tab-a"})
+    assert_formatted(client.get(f"/practice/attempts/{attempt_id}/result")
+                     .get_data(as_text=True))
+
+
+def test_the_live_view_scorecard_and_comparison_show_the_review_formatted_and_escaped(
+        client, db, review_prompt):
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    interview, _ = make_interview(db, owner, [reviewer], prompts=(SLUG,))
+    join_and_start(db, interview)
+    answer_and_submit(db, interview, shown_review())
+    attempt = interview.items[0].attempt
+    client.login(reviewer.email, PASSWORD)
+    assert_formatted(client.get(f"/interviews/{interview.id}/live").get_data(as_text=True))
+    poll = client.get(f"/interviews/{interview.id}/live/updates?seen={attempt.id}:0:1"
+                      f"&stage=scoring")
+    assert_formatted(poll.get_data(as_text=True))
+    assert_formatted(client.get(f"/interviews/{interview.id}/scorecard").get_data(as_text=True))
+    score_all(db, interview, reviewer, 3)
+    assert_formatted(client.get(f"/interviews/{interview.id}/comparison")
+                     .get_data(as_text=True))
+
