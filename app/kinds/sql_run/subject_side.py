@@ -127,7 +127,8 @@ class Database:
         return 0
 
     def _execute(self, statement, params):
-        """Rows (as tuples), changes and work of one statement, under the guards."""
+        """Rows (as tuples), rows changed (with the triggers' changes), work and the
+        statement's own row count, under the guards."""
         self._ticks, self._refusal = 0, None
         before = self._connection.total_changes
         try:
@@ -140,7 +141,7 @@ class Database:
         if len(rows) > MAX_ROWS:
             raise Refused(f"a statement returned more than {MAX_ROWS} rows")
         return ([tuple(row) for row in rows],
-                self._connection.total_changes - before, self._ticks)
+                self._connection.total_changes - before, self._ticks, cursor.rowcount)
 
     # -- the answer --------------------------------------------------------------
 
@@ -158,7 +159,7 @@ class Database:
         done = []
         for line, statement in self._statements(step):
             try:
-                rows, changes, work = self._execute(statement, params)
+                rows, changes, work, _ = self._execute(statement, params)
             except (sqlite3.Error, Refused) as error:
                 raise AnswerError(f"step {step}, line {line}: {error}") from None
             done.append({"line": line, "rows": rows, "changes": changes, "work": work,
@@ -186,8 +187,8 @@ class Database:
         return self._execute(statement, params)[0]
 
     def execute(self, statement, params=None):
-        """Run a write as an application would; the rows it changed."""
-        return self._execute(statement, params)[1]
+        """Run a write as an application would; the row count it sees (triggers' not counted)."""
+        return self._execute(statement, params)[3]
 
     def work(self, statement, params=None):
         """How much work ``statement`` does: thousands of virtual-machine instructions."""
