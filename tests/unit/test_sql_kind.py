@@ -69,6 +69,11 @@ def test_an_answer_splits_into_named_steps_with_each_statements_line():
     assert steps[1][2] == [(10, "DROP TRIGGER tr;")]
 
 
+def test_an_answer_posted_by_a_form_with_crlf_line_ends_splits_the_same():
+    text = "-- step: indexes\nCREATE INDEX i ON t (n);\n-- step: report\nSELECT 1;\n"
+    assert split_steps(text.replace("\n", "\r\n")) == split_steps(text)
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("SELECT 1;\n-- step: a\nSELECT 2;\n", "line 1: a statement before the first"),
     ("-- step: a\nSELECT 1;\n-- step: a\nSELECT 2;\n", "line 3: the step 'a' is named twice"),

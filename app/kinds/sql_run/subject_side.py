@@ -66,8 +66,10 @@ def split_steps(text):
     """The answer's named steps, in order: ``[(name, line, [(line, statement), ...])]``.
 
     A step starts at a line ``-- step: <name>``; comments before the first one
-    are the plan, and a statement there is an error, as is a step named twice.
+    are the plan, and a statement there is an error, as is a step named twice. Line ends
+    may be a browser form's CRLF.
     """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     marks = list(STEP_LINE.finditer(text))
     head = text[:marks[0].start()] if marks else text
     stray = split_statements(head)
