@@ -21,7 +21,11 @@ const archboardHighlight = HighlightStyle.define([
 ]);
 
 // The textarea's data-language (the prompt kind's) picks the highlighting; Python by default.
-const LANGUAGES = { python: () => python(), sql: () => sql({ dialect: SQLite }) };
+// SQL answers carry their plan as comments, so long lines wrap rather than scroll sideways.
+const LANGUAGES = {
+  python: () => python(),
+  sql: () => [sql({ dialect: SQLite }), EditorView.lineWrapping],
+};
 
 function mount(textarea) {
   const wrapper = document.createElement("div");

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.content.sync import sync_content
 from app.models import Role
 from tests.e2e.pages import sign_in
+from tests.e2e.test_accessibility import serious_violations
 from tests.factories.content import SQL_SLUG, add_sql_prompt, write_content
 from tests.factories.users import PASSWORD, make_user
 
@@ -47,6 +49,20 @@ def load(db, tmp_path) -> None:
     root = write_content(tmp_path / "content")
     add_sql_prompt(root)
     sync_content(db, root)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_sql_workspace_has_no_serious_accessibility_violations(page: Page, server_url: str,
+                                                                   db, tmp_path, axe_source,
+                                                                   scheme):
+    page.emulate_media(color_scheme=scheme)
+    load(db, tmp_path)
+    user = make_user(db)
+    sign_in(page, server_url, user.email, PASSWORD)
+    page.goto(f"{server_url}/practice/prompts/{SQL_SLUG}")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator(".cm-content")).to_contain_text("-- step: report")
+    assert serious_violations(page, axe_source) == []
 
 
 def test_practice_run_submit_and_the_suggested_level(page: Page, server_url: str, db, tmp_path,
