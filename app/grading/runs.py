@@ -165,9 +165,12 @@ def execute_run(session: Session, *, per_user: int = 1, unsafe: bool = False,
     attempt = run.attempt
     body = stored_text(session, attempt.id, run.revision_number) if run.revision_number else ""
     prompt = attempt.prompt_revision
-    tests = get_kind(prompt.kind).test_files(prompt.files, public=run.kind is RunKind.PUBLIC)
+    kind = get_kind(prompt.kind)
+    tests = kind.test_files(prompt.files, public=run.kind is RunKind.PUBLIC)
+    code = (kind.subject_code(body, prompt.files) if kind.subject_code is not None
+            else code_from_answer(body))
     try:
-        result = run_tests(code_from_answer(body), tests, limits=limits, unsafe=unsafe)
+        result = run_tests(code, tests, limits=limits, unsafe=unsafe)
     except SandboxUnavailable as error:
         with transaction(session):
             run.status, run.verdict = RunStatus.FAILED, RunVerdict.REFUSED

@@ -99,6 +99,10 @@ def _no_score(body: str, files: Mapping[str, str]) -> AnswerScore | None:
     return None
 
 
+def _no_judge_files(files: Mapping[str, str]) -> dict[str, str]:
+    return {}
+
+
 def _empty_starter(files: Mapping[str, str]) -> str:
     return ""
 
@@ -136,6 +140,14 @@ class PromptKind:
     # answer_html does (its stored HTML, or its text).
     answer_view: Callable[[str, Mapping[str, str]], Any] = field(default=_no_answer_view,
                                                                  repr=False)
+    # For kinds whose tests run: the module the subject imports as ``solution``, made from
+    # the answer and the prompt's files (an SQL answer wrapped in its runner); None: the
+    # answer is that module's Python.
+    subject_code: Callable[[str, Mapping[str, str]], str] | None = field(default=None,
+                                                                         repr=False)
+    # Files the judge gets beside the tests (an SQL prompt's conftest.py with its fixture).
+    judge_files: Callable[[Mapping[str, str]], dict[str, str]] = field(
+        default=_no_judge_files, repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -190,9 +202,10 @@ class PromptKind:
 
     def test_files(self, files: Mapping[str, str], *, public: bool) -> dict[str, str]:
         """The files a run sends to the sandbox beside a candidate's code: the public or the
-        hidden tests, and nothing else (never the solution or a mutant)."""
-        return {path: text for path, text in files.items() if _is_test(path)
-                and path.rsplit("/", 1)[-1].startswith("test_public") == public}
+        hidden tests, and the kind's own judge files (never the solution or a mutant)."""
+        return {**{path: text for path, text in files.items() if _is_test(path)
+                   and path.rsplit("/", 1)[-1].startswith("test_public") == public},
+                **self.judge_files(files)}
 
     def stored_html(self, body: str, render: Callable[[str], str]) -> str:
         """The HTML to store with a saved answer: rendered markdown, or nothing for code."""

@@ -1,10 +1,11 @@
-// Archboard's code editor: CodeMirror 6 with Python, mounted over a textarea.
+// Archboard's code editor: CodeMirror 6 with Python or SQL, mounted over a textarea.
 // The textarea stays the source of truth for forms and autosave: every change
 // in the editor is copied into it and announced with an "input" event.
 import { EditorView, basicSetup } from "codemirror";
 import { keymap } from "@codemirror/view";
 import { indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
+import { sql, SQLite } from "@codemirror/lang-sql";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
 
@@ -19,6 +20,13 @@ const archboardHighlight = HighlightStyle.define([
   { tag: [tags.operator, tags.punctuation, tags.variableName, tags.propertyName, tags.self], color: "var(--text)" },
 ]);
 
+// The textarea's data-language (the prompt kind's) picks the highlighting; Python by default.
+// SQL answers carry their plan as comments, so long lines wrap rather than scroll sideways.
+const LANGUAGES = {
+  python: () => python(),
+  sql: () => [sql({ dialect: SQLite }), EditorView.lineWrapping],
+};
+
 function mount(textarea) {
   const wrapper = document.createElement("div");
   wrapper.className = "code-editor";
@@ -29,7 +37,7 @@ function mount(textarea) {
     parent: wrapper,
     extensions: [
       basicSetup,
-      python(),
+      (LANGUAGES[textarea.dataset.language] || LANGUAGES.python)(),
       syntaxHighlighting(archboardHighlight),
       keymap.of([indentWithTab]),
       EditorView.contentAttributes.of({

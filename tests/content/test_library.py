@@ -13,6 +13,7 @@ from app.content.validate import load_content
 from app.grading.runner.sandbox import Limits, sandbox_problem
 from app.grading.runner.sandbox import run_tests as sandbox_run_tests
 from app.grading.scoring import auto_level
+from app.kinds import get_kind
 from app.kinds.code_review import (
     DIFF,
     MODEL_REVIEW,
@@ -22,6 +23,8 @@ from app.kinds.code_review import (
     sample_reviews,
 )
 from app.kinds.coding import mutant_kind
+from app.kinds.sql import mutant_kind as sql_mutant_kind
+from app.kinds.sql import mutants_of as sql_mutants_of
 from app.kinds.unified_diff import parse_diff
 from tests.support.tools import missing_tool
 
@@ -209,3 +212,58 @@ def test_the_model_review_earns_the_top_level(slug):
 def test_every_mutant_review_scores_at_most_level_2(slug, mutant):
     level, _, reasons = suggested_level(slug, mutant)
     assert level <= 2, reasons
+
+
+# SQL prompts: the reference answer passes, the starter and every mutant fail a hidden test.
+
+SQL = sorted(slug for slug, p in CONTENT.prompts.items() if p.kind == "sql")
+SQL_MUTANTS = [(slug, path) for slug in SQL
+               for path in sorted(sql_mutants_of(CONTENT.prompts[slug].files))]
+
+
+def run_sql(prompt: Prompt, answer: str, test_files: dict[str, str]) -> dict[str, Counter]:
+    """Run ``test_files`` against an SQL ``answer`` exactly as a worker runs one."""
+    kind = get_kind("sql")
+    return run_tests(prompt, kind.subject_code(answer, prompt.files),
+                     {**test_files, **kind.judge_files(prompt.files)})
+
+
+def test_there_are_two_sql_prompts_with_a_tests_criterion():
+    assert len(SQL) >= 2
+    for slug in SQL:
+        rubric = CONTENT.rubrics[CONTENT.prompts[slug].rubric]
+        assert [c.auto for c in rubric.criteria].count("tests") == 1, slug
+
+
+@pytest.mark.parametrize("slug", SQL)
+def test_the_sql_solution_passes_every_test(slug):
+    prompt = CONTENT.prompts[slug]
+    results = run_sql(prompt, prompt.files["solution.sql"],
+                      {**prompt.public_tests, **prompt.hidden_tests})
+    total = sum(results.values(), Counter())
+    assert total["failed"] == total["error"] == total["skipped"] == 0, results
+    hidden = results["test_hidden"]["passed"]
+    assert hidden >= 8 and total["passed"] > hidden, results
+
+
+@pytest.mark.parametrize("slug", SQL)
+def test_the_sql_starter_fails_at_least_one_hidden_test(slug):
+    prompt = CONTENT.prompts[slug]
+    total = sum(run_sql(prompt, prompt.files["starter.sql"], prompt.hidden_tests).values(),
+                Counter())
+    assert total["failed"] + total["error"] >= 1, total
+
+
+@pytest.mark.parametrize("slug", SQL)
+def test_every_sql_prompt_has_four_mutants_of_three_kinds(slug):
+    mutants = sql_mutants_of(CONTENT.prompts[slug].files)
+    kinds = {path: sql_mutant_kind(text) for path, text in mutants.items()}
+    assert len(kinds) >= 4 and len(set(kinds.values())) >= 3, kinds
+
+
+@pytest.mark.parametrize(("slug", "mutant"), SQL_MUTANTS, ids=[f"{s}/{m}" for s, m in SQL_MUTANTS])
+def test_every_sql_mutant_fails_at_least_one_hidden_test(slug, mutant):
+    prompt = CONTENT.prompts[slug]
+    results = run_sql(prompt, prompt.files[mutant], prompt.hidden_tests)
+    total = sum(results.values(), Counter())
+    assert total["failed"] + total["error"] >= 1, f"{mutant} passes every hidden test: {results}"

@@ -184,3 +184,17 @@ def add_review_prompt(root: Path) -> Path:
     replace_in(folder / "prompt.md", "competencies: [concurrency, caching, code-quality]",
                "competencies: [scalability]")
     return folder
+
+
+SQL_SLUG = "revenue-report-query"
+
+
+def add_sql_prompt(root: Path) -> Path:
+    """Copy the library's revenue-report SQL prompt and rubric into the tree at ``root``,
+    under the test library's competencies; return its folder."""
+    folder = root / "prompts" / SQL_SLUG
+    shutil.copytree(LIBRARY_ROOT / "prompts" / SQL_SLUG, folder)
+    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{SQL_SLUG}.md", root / "rubrics" / f"{SQL_SLUG}.md")
+    replace_in(folder / "prompt.md", "competencies: [performance, data-modeling]",
+               "competencies: [scalability]")
+    return folder

@@ -141,11 +141,12 @@ BROKEN = [
                  id="title-too-long"),
     pytest.param("prompts/url-shortener.md", "kind: system-design", "kind: system-desgin",
                  "prompts/url-shortener.md:3: kind must be \"system-design\" or \"coding\" or "
-                 "\"code-review\", got 'system-desgin' (did you mean \"system-design\"?)",
+                 "\"code-review\" or \"sql\", got 'system-desgin' (did you mean "
+                 "\"system-design\"?)",
                  id="bad-kind"),
     pytest.param("prompts/url-shortener.md", "kind: system-design\n", "",
                  'prompts/url-shortener.md:1: front matter has no "kind" (one of system-design, '
-                 'coding, code-review)',
+                 'coding, code-review, sql)',
                  id="no-kind"),
     pytest.param("prompts/url-shortener.md", "level: mid", "level: junior",
                  "prompts/url-shortener.md:4: level must be \"mid\" or \"senior\" or \"staff\", "
@@ -236,8 +237,8 @@ BROKEN = [
                  id="auto-signals-is-refused"),
     pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: tests",
                  'rubrics/url-shortener.md:21: criterion "Storage" is auto: tests, but '
-                 'system-design prompt "url-shortener" uses this rubric; only coding prompts '
-                 'have tests',
+                 'system-design prompt "url-shortener" uses this rubric; only coding and sql '
+                 'prompts have tests',
                  id="auto-tests-on-a-design-prompt"),
     pytest.param("rubrics/url-shortener.md", "## Storage", "## requirements",
                  'rubrics/url-shortener.md:18: criterion "requirements" appears twice (first '
