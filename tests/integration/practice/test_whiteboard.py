@@ -1,0 +1,175 @@
+"""The whiteboard scene saved with a design answer: storage, saves, conflicts, restore, refusals."""
+
+from __future__ import annotations
+
+import json
+import random
+from http import HTTPStatus
+
+from sqlalchemy import func, select
+
+from app.attempts import lifecycle
+from app.models import AnswerRevision, AnswerScene, Attempt
+from tests.integration.practice.test_attempts import start
+from tests.support.web import WebClient
+
+
+def scene(*labels: str, boxes: int = 1) -> str:
+    """A small Excalidraw scene: ``boxes`` rectangles and a text element per label."""
+    elements = [{"id": f"box-{n}", "type": "rectangle", "x": 10 * n, "y": 20, "width": 100,
+                 "height": 60, "strokeColor": "#1e1e1e", "seed": n + 1, "version": 1}
+                for n in range(boxes)]
+    elements += [{"id": f"text-{n}", "type": "text", "x": 0, "y": 200 + 30 * n, "width": 80,
+                  "height": 20, "text": label, "originalText": label, "fontSize": 20}
+                 for n, label in enumerate(labels)]
+    return json.dumps({"type": "excalidraw", "version": 2, "source": "https://example.com",
+                       "elements": elements, "appState": {"viewBackgroundColor": "#ffffff"}})
+
+
+def save(client: WebClient, attempt_id: int, body: str, based_on: int, *,
+         client_id: str = "tab-a", **extra):
+    token = client.csrf_token()
+    return client.raw.post(f"/practice/attempts/{attempt_id}/draft",
+                           json={"body": body, "based_on": based_on, "client_id": client_id,
+                                 **extra},
+                           headers={"X-CSRFToken": token})
+
+
+def stored(db, attempt_id: int) -> list[tuple[int, str, int | None]]:
+    db.expire_all()
+    return [(r.number, r.body, r.scene_id) for r in db.scalars(
+        select(AnswerRevision).where(AnswerRevision.attempt_id == attempt_id)
+        .order_by(AnswerRevision.number))]
+
+
+def scene_rows(db, attempt_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(AnswerScene)
+                     .where(AnswerScene.attempt_id == attempt_id))
+
+
+def newest_scene(db, attempt_id: int) -> str | None:
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    return lifecycle.scene_of(db, lifecycle.latest_revision(db, attempt, scene=True))
+
+
+def test_a_scene_is_saved_checked_and_kept_by_text_only_saves(client, db, library, candidate):
+    attempt_id = start(client)
+    response = save(client, attempt_id, "text", 0, scene=scene("API"))
+    assert response.status_code == HTTPStatus.OK
+    kept = newest_scene(db, attempt_id)
+    # Stored as check_scene rebuilt it: what it drops ("source") is gone.
+    assert json.loads(kept)["elements"][1]["text"] == "API"
+    assert "source" not in json.loads(kept)
+    # A save without a scene (the keyboard, a text-only client) keeps it.
+    assert save(client, attempt_id, "text, longer", 1).json["revision"] == 2
+    assert newest_scene(db, attempt_id) == kept
+    (_, _, first), (_, _, second) = stored(db, attempt_id)
+    assert first == second is not None
+    assert scene_rows(db, attempt_id) == 1
+
+
+def test_only_a_changed_scene_makes_a_revision_and_a_scene_is_stored_once(
+        client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "text", 0, scene=scene("one"))
+    # The same text and scene: nothing new.
+    assert save(client, attempt_id, "text", 1, scene=scene("one")).json["revision"] == 1
+    # Only the scene changed: a new revision.
+    assert save(client, attempt_id, "text", 1, scene=scene("one", "two")).json["revision"] == 2
+    # Back to the first scene: a new revision pointing at the row already stored.
+    assert save(client, attempt_id, "text", 2, scene=scene("one")).json["revision"] == 3
+    rows = stored(db, attempt_id)
+    assert [body for _, body, _ in rows] == ["text"] * 3
+    assert rows[0][2] == rows[2][2] != rows[1][2]
+    assert scene_rows(db, attempt_id) == 2
+    # Clearing it: "" is no scene.
+    assert save(client, attempt_id, "text", 3, scene="").json["revision"] == 4
+    assert newest_scene(db, attempt_id) is None
+    assert stored(db, attempt_id)[-1][2] is None
+
+
+def test_autosaving_text_does_not_store_the_scene_again(client, db, library, candidate):
+    attempt_id = start(client)
+    rng = random.Random(7)
+    # Labels that do not compress away, so the scene weighs what a real one does.
+    board = scene(*(f"{rng.getrandbits(128):032x}" for _ in range(300)), boxes=50)
+    save(client, attempt_id, "t", 0, scene=board)
+    attempt = db.get(Attempt, attempt_id)
+    after_first = lifecycle.stored_answer_bytes(db, attempt)
+    # Forty text saves, each sending the unchanged scene as the whiteboard does.
+    for number in range(1, 41):
+        assert save(client, attempt_id, "t" * (number + 1), number,
+                    scene=board).json["revision"] == number + 1
+    db.expire_all()
+    grown = lifecycle.stored_answer_bytes(db, db.get(Attempt, attempt_id)) - after_first
+    assert scene_rows(db, attempt_id) == 1
+    # What forty short texts take, not forty scenes (one scene is several KB).
+    one_scene = db.scalar(select(func.length(AnswerScene.data))
+                          .where(AnswerScene.attempt_id == attempt_id))
+    assert one_scene > 8_000
+    assert grown < one_scene
+
+
+def test_a_conflict_carries_the_servers_scene(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "base", 0, client_id="tab-a", scene=scene("A"))
+    save(client, attempt_id, "base", 1, client_id="tab-a", scene=scene("A", "B"))
+    conflict = save(client, attempt_id, "mine", 1, client_id="tab-b", scene=scene("C"))
+    assert conflict.status_code == HTTPStatus.CONFLICT
+    current = conflict.json["current"]
+    assert current["revision"] == 2 and current["body"] == "base"
+    labels = [e["text"] for e in json.loads(current["scene"])["elements"] if e["type"] == "text"]
+    assert labels == ["A", "B"]
+    assert len(stored(db, attempt_id)) == 2
+    # The draft endpoint (a reload's fetch) has it too.
+    draft = client.get(f"/practice/attempts/{attempt_id}/draft").json
+    assert json.loads(draft["scene"]) == json.loads(current["scene"])
+
+
+def test_restoring_a_revision_restores_its_scene(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "one", 0, scene=scene("first"))
+    save(client, attempt_id, "two", 1, scene=scene("second"))
+    first = newest_scene  # for clarity below
+    response = client.post(f"/practice/attempts/{attempt_id}/revisions/1/restore")
+    assert response.status_code == HTTPStatus.FOUND
+    rows = stored(db, attempt_id)
+    assert rows[-1][:2] == (3, "one") and rows[-1][2] == rows[0][2]
+    assert "first" in first(db, attempt_id)
+    assert scene_rows(db, attempt_id) == 2
+
+
+def test_submitting_keeps_the_scene(client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "answer", 0, scene=scene("kept"))
+    response = client.post(f"/practice/attempts/{attempt_id}/submit",
+                           {"body": "answer, final", "based_on": "1", "client_id": "tab-a"})
+    assert response.status_code == HTTPStatus.FOUND
+    rows = stored(db, attempt_id)
+    assert rows[-1][1] == "answer, final" and rows[-1][2] == rows[0][2] is not None
+
+
+def test_the_workspace_and_draft_carry_the_scene_only_as_json_data(client, db, library,
+                                                                    candidate):
+    attempt_id = start(client)
+    page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "data-whiteboard" in page
+    # No scene yet: the page does not load the whiteboard's bundle.
+    assert '<script type="module"' not in page and "data-has-scene" not in page
+    save(client, attempt_id, "x", 0, scene=scene("<b>bold</b>"))
+    page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert '<script type="application/json" id="whiteboard-scene">' in page
+    assert "<b>bold</b>" not in page
+    assert r"\\u003cb\\u003ebold" in page  # escaped once when stored, once by tojson
+
+
+def test_code_kinds_have_no_whiteboard(client, db, library, candidate):
+    attempt_id = start(client, "sum-two")
+    page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
+    assert "data-whiteboard" not in page
+    response = save(client, attempt_id, "def f(): pass\n", 0, scene=scene("x"))
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert stored(db, attempt_id) == []
+    # Without a scene code saves as before.
+    assert save(client, attempt_id, "def f(): pass\n", 0).status_code == HTTPStatus.OK
