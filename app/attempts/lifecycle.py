@@ -183,6 +183,19 @@ def scene_of(session: Session, revision: AnswerRevision | None) -> str | None:
     return revision._scene  # type: ignore[return-value]
 
 
+def newest_scene(session: Session, attempt: Attempt) -> str | None:
+    """The scene of the attempt's newest revision, as its canonical JSON (None: no drawing),
+    in one query that reads neither the text nor any other scene."""
+    if attempt.revision_number == 0:
+        return None
+    data = session.scalar(
+        select(AnswerScene.data)
+        .join(AnswerRevision, AnswerRevision.scene_id == AnswerScene.id)
+        .where(AnswerRevision.attempt_id == attempt.id,
+               AnswerRevision.number == attempt.revision_number))
+    return AnswerScene.decode(data) if data is not None else None
+
+
 def latest_revision(session: Session, attempt: Attempt, *, html: bool = False,
                     text: bool = True, scene: bool = False) -> AnswerRevision | None:
     """The attempt's newest revision, with its text (unless not ``text``), with ``html`` its

@@ -6,6 +6,7 @@ import json
 import random
 from http import HTTPStatus
 
+import pytest
 from sqlalchemy import func, select
 
 from app.attempts import lifecycle
@@ -173,3 +174,72 @@ def test_code_kinds_have_no_whiteboard(client, db, library, candidate):
     assert stored(db, attempt_id) == []
     # Without a scene code saves as before.
     assert save(client, attempt_id, "def f(): pass\n", 0).status_code == HTTPStatus.OK
+
+
+# --- hostile scenes: refused with nothing saved, or stored with the active parts dropped -----
+
+
+def refused_and_nothing_saved(client, db, attempt_id: int, board: str) -> str:
+    response = save(client, attempt_id, "text", 0, scene=board)
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert stored(db, attempt_id) == [] and scene_rows(db, attempt_id) == 0
+    return response.json["detail"]
+
+
+def test_a_huge_scene_is_refused(client, db, library, candidate):
+    attempt_id = start(client)
+    # Just over the 1 MB limit, in a request the server still reads.
+    label = "x" * 5_000  # written twice: as text and as originalText
+    board = scene(*[label] * 101)
+    assert 1_000_000 < len(board) < 1_040_000
+    message = refused_and_nothing_saved(client, db, attempt_id, board)
+    assert "too large" in message
+
+
+def test_a_too_deep_scene_is_refused(client, db, library, candidate):
+    attempt_id = start(client)
+    board = ('{"type":"excalidraw","version":2,"elements":[{"id":"a","type":"rectangle",'
+             '"groupIds":' + "[" * 5_000 + "]" * 5_000 + "}]}")
+    assert "nested too deeply" in refused_and_nothing_saved(client, db, attempt_id, board)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("x", "12"), ("width", -5), ("strokeColor", "red; background:url(x)"), ("seed", True),
+    ("id", "<script>"), ("type", "foreignObject"),
+])
+def test_a_scene_with_wrong_types_is_refused(client, db, library, candidate, field, value):
+    attempt_id = start(client)
+    data = json.loads(scene())
+    data["elements"][0][field] = value
+    message = refused_and_nothing_saved(client, db, attempt_id, json.dumps(data))
+    assert "Whiteboard element 1" in message
+
+
+def test_a_scene_that_is_not_json_or_not_a_scene_is_refused(client, db, library, candidate):
+    attempt_id = start(client)
+    refused_and_nothing_saved(client, db, attempt_id, "<svg onload=alert(1)>")
+    refused_and_nothing_saved(client, db, attempt_id, '{"type":"excalidraw","version":2}')
+    # Not text at all: the endpoint's own check.
+    response = save(client, attempt_id, "text", 0, scene={"type": "excalidraw"})
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert stored(db, attempt_id) == []
+
+
+def test_active_parts_are_dropped_and_markup_in_labels_is_kept_as_escaped_text(
+        client, db, library, candidate):
+    attempt_id = start(client)
+    data = json.loads(scene("<script>alert(1)</script>", '<img src=x onerror="alert(2)">'))
+    data["elements"][0]["link"] = "javascript:alert(3)"
+    data["elements"][0]["customData"] = {"html": "<iframe src=//evil>"}
+    data["elements"].append({"id": "pic", "type": "image", "fileId": "f1", "x": 0, "y": 0})
+    data["elements"].append({"id": "web", "type": "embeddable", "link": "https://evil.example"})
+    data["files"] = {"f1": {"dataURL": "data:text/html,<script>alert(4)</script>"}}
+    assert save(client, attempt_id, "text", 0,
+                scene=json.dumps(data)).status_code == HTTPStatus.OK
+    kept = newest_scene(db, attempt_id)
+    assert "javascript:" not in kept and "customData" not in kept and '"files"' not in kept
+    assert "evil" not in kept and '"image"' not in kept
+    # The stored JSON holds no markup characters at all: they are \\u escapes.
+    assert "<" not in kept and ">" not in kept
+    labels = [e["text"] for e in json.loads(kept)["elements"] if e["type"] == "text"]
+    assert labels == ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
