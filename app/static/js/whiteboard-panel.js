@@ -85,6 +85,8 @@
   function say(text) { status.textContent = text; }
 
   function announce(json) {
+    // The count of what was last handed to the autosave, for tests and tools to read.
+    canvas.setAttribute("data-whiteboard-elements", String(elementCount(json)));
     panel.dispatchEvent(new CustomEvent("archboard:scene", { bubbles: true, detail: json }));
   }
 
@@ -102,7 +104,8 @@
         onChange: function (next) { announce(JSON.stringify(next)); },
       });
       return handle.ready.then(function () {
-        canvas.setAttribute("data-whiteboard-ready", "");
+        // How many elements are on the board once it is up (tests and tools read it).
+        canvas.setAttribute("data-whiteboard-ready", String(handle.getScene().elements.length));
         say("");
         return handle;
       });
