@@ -161,3 +161,45 @@ def test_a_hostile_scene_is_drawn_as_text(browser: Browser, server_url: str, db,
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/result.png", full_page=True)
     page.context.close()
+
+
+def test_a_mermaid_diagram_is_imported_and_the_keyboard_is_never_trapped(
+        browser: Browser, server_url: str, db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user)  # the phase template, with its ```mermaid flowchart
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, server_url, user.email, PASSWORD)
+    page.goto(f"{server_url}/practice/attempts/{attempt.id}")
+    page.get_by_role("button", name="Open the whiteboard").click()
+    canvas = page.locator("[data-whiteboard-canvas]")
+    expect(canvas).to_have_attribute("data-whiteboard-ready", "0", timeout=20_000)
+    page.get_by_role("button", name="Import diagram from mermaid").click()
+    expect(page.locator("[data-whiteboard-status]")).to_contain_text(
+        "from the mermaid diagram", timeout=30_000)
+    expect(status(page)).to_contain_text("All changes saved at", timeout=20_000)
+    imported = server_elements(db, attempt.id)
+    assert imported >= 3  # the template's client, API and database, and arrows
+    assert canvas.get_attribute("data-whiteboard-elements") == str(imported)
+
+    # Without a mermaid block the button says so and changes nothing.
+    page.get_by_label("Your answer, in markdown").fill("No diagram here.")
+    page.get_by_role("button", name="Import diagram from mermaid").click()
+    expect(page.locator("[data-whiteboard-status]")).to_contain_text(
+        "There is no ```mermaid block")
+
+    # Tab from the answer goes through the whiteboard and out the other side.
+    page.get_by_label("Your answer, in markdown").focus()
+    seen_board = False
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        where = page.evaluate("""() => {
+            const el = document.activeElement;
+            if (el.closest("[data-whiteboard-canvas]")) return "board";
+            return el.closest("footer") ? "footer" : "page"; }""")
+        seen_board = seen_board or where == "board"
+        if where == "footer":
+            break
+    assert seen_board and where == "footer"
+    page.context.close()
