@@ -188,9 +188,12 @@ def revisions(attempt_id: int):
 def revision(attempt_id: int, number: int):
     attempt = _own_attempt(attempt_id)
     kind = get_kind(attempt.prompt_revision.kind)
-    answer = lifecycle.get_revision(get_session(), attempt, number, html=kind.renders_html)
+    session = get_session()
+    answer = lifecycle.get_revision(session, attempt, number, html=kind.renders_html,
+                                    scene=kind.whiteboard)
     return render_template("practice/revision.html", attempt=attempt, answer=answer,
-                           answer_html=kind.answer_html(answer))
+                           answer_html=kind.answer_html(answer),
+                           scene=lifecycle.scene_of(session, answer) if kind.whiteboard else None)
 
 
 @bp.post("/attempts/<int:attempt_id>/revisions/<int:number>/restore")

@@ -132,13 +132,16 @@ def test_restoring_a_revision_restores_its_scene(client, db, library, candidate)
     attempt_id = start(client)
     save(client, attempt_id, "one", 0, scene=scene("first"))
     save(client, attempt_id, "two", 1, scene=scene("second"))
-    first = newest_scene  # for clarity below
     response = client.post(f"/practice/attempts/{attempt_id}/revisions/1/restore")
     assert response.status_code == HTTPStatus.FOUND
     rows = stored(db, attempt_id)
     assert rows[-1][:2] == (3, "one") and rows[-1][2] == rows[0][2]
-    assert "first" in first(db, attempt_id)
+    assert "first" in newest_scene(db, attempt_id)
     assert scene_rows(db, attempt_id) == 2
+    # The history shows each version's drawing, read-only, as data and a summary.
+    page = client.get(f"/practice/attempts/{attempt_id}/revisions/2").get_data(as_text=True)
+    assert "The whiteboard at this version" in page and "<li>second</li>" in page
+    assert "js/whiteboard-panel.js" in page
 
 
 def test_submitting_keeps_the_scene(client, db, library, candidate):
