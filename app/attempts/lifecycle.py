@@ -9,6 +9,7 @@ status. No answer text is ever overwritten: each save is a new
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -228,9 +229,12 @@ def check_answer_scene(attempt: Attempt, scene: str | None) -> str | None:
     if scene == "":
         return ""
     try:
-        return check_scene(scene)
+        checked = check_scene(scene)
     except SceneRefused as refused:
         raise Invalid(f"Not saved: {refused.message}") from None
+    # An empty board is no drawing: opening the whiteboard and drawing nothing (or
+    # erasing everything) stores nothing and shows reviewers nothing.
+    return checked if json.loads(checked)["elements"] else ""
 
 
 def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,

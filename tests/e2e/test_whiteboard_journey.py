@@ -203,3 +203,54 @@ def test_a_mermaid_diagram_is_imported_and_the_keyboard_is_never_trapped(
             break
     assert seen_board and where == "footer"
     page.context.close()
+
+
+def server_types(db, attempt_id: int) -> list[str]:
+    db.expire_all()
+    scene = lifecycle.newest_scene(db, db.get(Attempt, attempt_id))
+    return sorted(e["type"] for e in json.loads(scene)["elements"]) if scene else []
+
+
+def test_two_tabs_drawing_resolve_the_conflict_for_text_and_drawing_together(
+        browser: Browser, server_url: str, db, tmp_path):
+    load_library(db, tmp_path)
+    user = make_user(db)
+    attempt = make_attempt(db, user, body="Shared start.")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first, second = context.new_page(), context.new_page()
+    for page in (first, second):
+        page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(first, server_url, user.email, PASSWORD)
+    url = f"{server_url}/practice/attempts/{attempt.id}"
+    for page in (first, second):
+        page.goto(url)
+        page.get_by_role("button", name="Open the whiteboard").click()
+        expect(page.locator("[data-whiteboard-canvas]")).to_have_attribute(
+            "data-whiteboard-ready", "0", timeout=20_000)
+
+    drag(first, "Rectangle", (60, 80), (220, 180))
+    wait_saved(first, 1)
+    assert server_types(db, attempt.id) == ["rectangle"]
+
+    # The second tab draws on the older version: the dialog offers both, and keeping
+    # mine keeps my drawing with my text.
+    drag(second, "Ellipse", (300, 80), (460, 180))
+    dialog = second.get_by_role("dialog", name="This answer changed somewhere else")
+    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog.locator("[data-conflict-scene]")).to_contain_text(
+        "1 element here, 1 element in the saved version")
+    dialog.get_by_role("button", name="Keep mine").click()
+    expect(status(second)).to_contain_text("All changes saved at", timeout=20_000)
+    assert server_types(db, attempt.id) == ["ellipse"]
+
+    # The first tab is now behind: taking the saved version puts that drawing on its board.
+    drag(first, "Rectangle", (60, 300), (220, 400))
+    dialog = first.get_by_role("dialog", name="This answer changed somewhere else")
+    expect(dialog).to_be_visible(timeout=15_000)
+    dialog.get_by_role("button", name="Use the saved version").click()
+    expect(status(first)).to_contain_text("All changes saved")
+    assert server_types(db, attempt.id) == ["ellipse"]
+    first.reload()
+    expect(first.locator("[data-whiteboard-canvas]")).to_have_attribute(
+        "data-whiteboard-ready", "1", timeout=20_000)
+    context.close()

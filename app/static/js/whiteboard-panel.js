@@ -84,7 +84,20 @@
 
   function say(text) { status.textContent = text; }
 
+  // Which elements, at which versions, the board holds: Excalidraw bumps an
+  // element's version on every edit, so an unchanged fingerprint is no edit
+  // (the board settling after it loads is not one, and is not saved).
+  function fingerprint(data) {
+    const parsed = typeof data === "string" ? (data ? JSON.parse(data) : null) : data;
+    const elements = parsed && Array.isArray(parsed.elements) ? parsed.elements : [];
+    return elements.map(function (el) { return el.id + "@" + el.version; }).join(",");
+  }
+  let baseline = fingerprint(scene);
+
   function announce(json) {
+    const next = fingerprint(json);
+    if (next === baseline) return;
+    baseline = next;
     // The count of what was last handed to the autosave, for tests and tools to read.
     canvas.setAttribute("data-whiteboard-elements", String(elementCount(json)));
     panel.dispatchEvent(new CustomEvent("archboard:scene", { bubbles: true, detail: json }));
@@ -122,6 +135,7 @@
 
   panel.addEventListener("archboard:set-scene", function (event) {
     scene = event.detail || "";
+    baseline = fingerprint(scene);
     if (handle) handle.setScene(scene);
     else if (scene) open().catch(function () {});
   });
@@ -145,7 +159,7 @@
         imported.elements.forEach(function (el) { el.x += shift; });
         const merged = Object.assign({}, now, { elements: now.elements.concat(imported.elements) });
         loaded[0].setScene(merged);
-        announce(JSON.stringify(loaded[0].getScene()));
+        announce(JSON.stringify(merged));
         say("Imported " + imported.elements.length + " elements from the mermaid diagram.");
       });
     }).catch(function (error) {

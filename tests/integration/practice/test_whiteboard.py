@@ -246,3 +246,17 @@ def test_active_parts_are_dropped_and_markup_in_labels_is_kept_as_escaped_text(
     assert "<" not in kept and ">" not in kept
     labels = [e["text"] for e in json.loads(kept)["elements"] if e["type"] == "text"]
     assert labels == ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
+
+
+def test_an_empty_board_is_no_drawing(client, db, library, candidate):
+    attempt_id = start(client)
+    assert save(client, attempt_id, "text", 0).json["revision"] == 1
+    # Opening the whiteboard and drawing nothing changes nothing.
+    empty = json.dumps({"type": "excalidraw", "version": 2, "elements": [],
+                        "appState": {"viewBackgroundColor": "#ffffff", "gridSize": None}})
+    assert save(client, attempt_id, "text", 1, scene=empty).json["revision"] == 1
+    assert scene_rows(db, attempt_id) == 0
+    # Erasing every element clears the drawing.
+    save(client, attempt_id, "text", 1, scene=scene("x"))
+    assert save(client, attempt_id, "text", 2, scene=empty).json["revision"] == 3
+    assert newest_scene(db, attempt_id) is None
