@@ -81,10 +81,12 @@ def _init_extensions(app: Flask) -> None:
     # Templates ask a prompt's kind for its label and its page pieces
     # (templates/kinds/<name>/) rather than naming a kind.
     from app.kinds import all_kinds, get_kind
+    from app.kinds.scene import scene_summary
     from app.vocabulary import AuditAction, AutoScorer, RunVerdict
 
     app.jinja_env.globals["prompt_kind"] = get_kind
     app.jinja_env.globals["prompt_kinds"] = all_kinds
+    app.jinja_env.globals["scene_summary"] = scene_summary
     app.jinja_env.globals.update(AuditAction=AuditAction, AutoScorer=AutoScorer,
                                  RunVerdict=RunVerdict)
 

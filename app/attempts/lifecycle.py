@@ -9,6 +9,7 @@ status. No answer text is ever overwritten: each save is a new
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -25,8 +26,10 @@ from app.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.grading.runs import request_run
 from app.grading.signals import mark_answer
 from app.kinds import AnswerRefused, get_kind
+from app.kinds.scene import SceneRefused, check_scene
 from app.models import (
     AnswerRevision,
+    AnswerScene,
     Attempt,
     AttemptStatus,
     HintReveal,
@@ -37,7 +40,13 @@ from app.models import (
     User,
     answer_store,
 )
-from app.models.attempts import answer_digest, stored_text, text_window
+from app.models.attempts import (
+    NOT_LOADED,
+    answer_digest,
+    scene_digest,
+    stored_text,
+    text_window,
+)
 from app.pagination import Page, paginate
 from app.vocabulary import PromptStatus
 
@@ -110,38 +119,46 @@ def _load_own(session: Session, user: User, attempt_id: int, *options: Any) -> A
     return attempt
 
 
-def _window_query(html: bool):
+def _window_query(html: bool, scene: bool):
     """Revision ``:number`` of attempt ``:attempt`` with the rows its text is stored in.
 
     The window's rows as plain values; the revision itself, as an object, only
     on its own row (an outer join on itself): building an object per row would
     cost more than reading it. Only the row that is the attempt's newest
-    carries the HTML (a case, not a repeat). Built once: the statement is the
-    same for every revision.
+    carries the HTML (a case, not a repeat), and only the revision's own row
+    its scene's stored bytes (an outer join through the revision). Built once:
+    the statement is the same for every revision.
     """
     target = aliased(AnswerRevision)
     number = bindparam("number")
     columns = [case((AnswerRevision.number == Attempt.revision_number, Attempt.answer_html))
                ] if html else []
-    return (select(AnswerRevision.chain, AnswerRevision.data, target, *columns)
+    if scene:
+        columns.append(AnswerScene.data)
+    stmt = (select(AnswerRevision.chain, AnswerRevision.data, target, *columns)
             .join(Attempt, Attempt.id == AnswerRevision.attempt_id)
-            .outerjoin(target, and_(target.id == AnswerRevision.id, target.number == number))
-            .where(*text_window(bindparam("attempt"), number))
+            .outerjoin(target, and_(target.id == AnswerRevision.id, target.number == number)))
+    if scene:
+        stmt = stmt.outerjoin(AnswerScene, AnswerScene.id == target.scene_id)
+    return (stmt.where(*text_window(bindparam("attempt"), number))
             .order_by(AnswerRevision.number))
 
 
-_WINDOW = {html: _window_query(html) for html in (False, True)}
+_WINDOW = {(html, scene): _window_query(html, scene)
+           for html in (False, True) for scene in (False, True)}
 
 
 def _load_revision(session: Session, attempt: Attempt, number: int, *,
-                   html: bool) -> AnswerRevision | None:
+                   html: bool, scene: bool = False) -> AnswerRevision | None:
     """Revision ``number`` with its text, read in one query with the rows it is stored as.
 
     The query reads the revision's snapshot and the deltas after it (at most
-    ``SNAPSHOT_EVERY`` rows up to ``number``) and, with ``html``, the stored
-    HTML of the attempt's newest revision, which only the newest one has.
+    ``SNAPSHOT_EVERY`` rows up to ``number``), with ``html`` the stored HTML of
+    the attempt's newest revision, which only the newest one has, and with
+    ``scene`` the revision's whiteboard scene (``scene_of`` then reads nothing).
     """
-    rows = session.execute(_WINDOW[html], {"attempt": attempt.id, "number": number}).all()
+    rows = session.execute(_WINDOW[html, scene],
+                           {"attempt": attempt.id, "number": number}).all()
     if not rows or rows[-1][2] is None:
         return None
     revision = rows[-1][2]
@@ -149,20 +166,49 @@ def _load_revision(session: Session, attempt: Attempt, number: int, *,
         revision.body = answer_store.decode((chain, data) for chain, data, *_ in rows)
     if html:
         revision.html = rows[-1][3]
+    if scene:
+        data = rows[-1][-1]
+        revision._scene = AnswerScene.decode(data) if data is not None else None
     return revision
 
 
+def scene_of(session: Session, revision: AnswerRevision | None) -> str | None:
+    """The whiteboard scene a revision had, as its canonical JSON; None if it had none.
+
+    Free when the revision was loaded with ``scene=True``; otherwise one query.
+    """
+    if revision is None or revision.scene_id is None:
+        return None
+    if revision._scene is NOT_LOADED:
+        data = session.scalar(select(AnswerScene.data).where(AnswerScene.id == revision.scene_id))
+        revision._scene = AnswerScene.decode(data) if data is not None else None
+    return revision._scene  # type: ignore[return-value]
+
+
+def newest_scene(session: Session, attempt: Attempt) -> str | None:
+    """The scene of the attempt's newest revision, as its canonical JSON (None: no drawing),
+    in one query that reads neither the text nor any other scene."""
+    if attempt.revision_number == 0:
+        return None
+    data = session.scalar(
+        select(AnswerScene.data)
+        .join(AnswerRevision, AnswerRevision.scene_id == AnswerScene.id)
+        .where(AnswerRevision.attempt_id == attempt.id,
+               AnswerRevision.number == attempt.revision_number))
+    return AnswerScene.decode(data) if data is not None else None
+
+
 def latest_revision(session: Session, attempt: Attempt, *, html: bool = False,
-                    text: bool = True) -> AnswerRevision | None:
-    """The attempt's newest revision, with its text (unless not ``text``) and, with ``html``,
-    its stored HTML, in one query."""
+                    text: bool = True, scene: bool = False) -> AnswerRevision | None:
+    """The attempt's newest revision, with its text (unless not ``text``), with ``html`` its
+    stored HTML and with ``scene`` its whiteboard scene, in one query."""
     if attempt.revision_number == 0:
         return None
     if not text and not html:  # its number and time only: no stored text is read
         return session.scalar(select(AnswerRevision).where(
             AnswerRevision.attempt_id == attempt.id,
             AnswerRevision.number == attempt.revision_number))
-    return _load_revision(session, attempt, attempt.revision_number, html=html)
+    return _load_revision(session, attempt, attempt.revision_number, html=html, scene=scene)
 
 
 def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
@@ -171,14 +217,38 @@ def _check_open(attempt: Attempt, now: datetime | None = None) -> None:
     attempt_policy().check_open(attempt, now or utcnow())
 
 
+def check_answer_scene(attempt: Attempt, scene: str | None) -> str | None:
+    """A scene sent with a save, checked: its canonical JSON, "" to clear it, None if absent.
+
+    Only kinds with a whiteboard take one; a refused scene is an ``Invalid``
+    (a 422 with ``check_scene``'s message) and nothing is saved.
+    """
+    if scene is None:
+        return None
+    if not get_kind(attempt.prompt_revision.kind).whiteboard:
+        raise Invalid("This kind of prompt has no whiteboard: send no scene.")
+    if scene == "":
+        return ""
+    try:
+        checked = check_scene(scene)
+    except SceneRefused as refused:
+        raise Invalid(f"Not saved: {refused.message}") from None
+    # An empty board is no drawing: opening the whiteboard and drawing nothing (or
+    # erasing everything) stores nothing and shows reviewers nothing.
+    return checked if json.loads(checked)["elements"] else ""
+
+
 def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
-               client_id: str = "", now: datetime | None = None) -> AnswerRevision:
-    """Save ``body`` as the next revision, if it was based on the newest one.
+               client_id: str = "", now: datetime | None = None,
+               scene: str | None = None) -> AnswerRevision:
+    """Save ``body`` (and ``scene``) as the next revision, if it was based on the newest one.
 
     A save based on an older revision raises StaleRevision with the newest
-    text, unless every revision since was saved by the same editor
+    text and scene, unless every revision since was saved by the same editor
     (``client_id``): then it was this editor's own save whose reply was lost.
-    Saving the text the newest revision already holds writes nothing.
+    ``scene`` is the whiteboard as JSON: None keeps the newest revision's
+    scene, "" clears it. Saving the text and scene the newest revision already
+    holds writes nothing.
     """
     _check_open(attempt, now)
     if not 0 <= based_on <= INT_MAX:
@@ -195,6 +265,7 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
             kind.check_body(body, attempt.prompt_revision.files)
         except AnswerRefused as refused:
             raise Invalid(f"Not saved: {refused}.") from None
+    scene = check_answer_scene(attempt, scene)
     digest = answer_digest(body)
     # Markdown is rendered by a worker once the save commits (render_pending),
     # not here: rendering is most of a save's cost, and the newest text is all
@@ -211,14 +282,20 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
         if based_on != current and not _own_lost_reply(session, attempt, based_on, current,
                                                         client_id):
             raise _stale(session, attempt, current)
-        if newest is not None and newest.size == size and newest.body_digest == digest:
-            return newest  # the text it already holds: nothing to write
+        kept_scene = newest.scene_id if newest is not None else None
+        # A scene sent is looked up by its digest: stored already (this or an
+        # earlier revision had it), it is pointed at, never written twice.
+        scene_id, new_scene = _scene_row(session, attempt, scene, kept_scene)
+        if (newest is not None and newest.size == size and newest.body_digest == digest
+                and new_scene is None and scene_id == kept_scene):
+            return newest  # the text and scene it already holds: nothing to write
         previous = _text(session, attempt, current)
         data, chain = answer_store.encode(previous, newest.chain if newest else 0, body)
         try:
             revision = _write(session, attempt, current, AnswerRevision(
                 attempt_id=attempt.id, number=current + 1, based_on=based_on, data=data,
-                chain=chain, size=size, body_digest=digest, client_id=client_id[:64]), html)
+                chain=chain, size=size, body_digest=digest, client_id=client_id[:64],
+                scene_id=scene_id), html, new_scene)
         except IntegrityError:
             # transaction() has rolled the save back (only its savepoint, when a
             # caller's transaction holds this one): re-read and try again.
@@ -226,10 +303,29 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
             continue
         if revision is not None:
             revision.body, revision.html = body, html
+            if scene is not None:  # a scene kept from the newest revision is read when asked
+                revision._scene = scene or None
             if renders:
                 queue_render(session, attempt.id)
             return revision
     raise _stale(session, attempt, attempt.revision_number)
+
+
+def _scene_row(session: Session, attempt: Attempt, scene: str | None,
+               kept: int | None) -> tuple[int | None, AnswerScene | None]:
+    """The scene id a save points at, and the row to add when the scene is new to the attempt.
+
+    ``scene`` None keeps ``kept``; "" is no scene; a scene is found by its digest.
+    """
+    if scene is None:
+        return kept, None
+    if scene == "":
+        return None, None
+    found = session.scalar(select(AnswerScene.id).where(
+        AnswerScene.attempt_id == attempt.id, AnswerScene.digest == scene_digest(scene)))
+    if found is not None:
+        return found, None
+    return None, AnswerScene.of(attempt.id, scene)
 
 
 def _newest(session: Session, attempt: Attempt) -> AnswerRevision | None:
@@ -239,7 +335,7 @@ def _newest(session: Session, attempt: Attempt) -> AnswerRevision | None:
         .order_by(AnswerRevision.number.desc()).limit(1)
         .options(load_only(AnswerRevision.number, AnswerRevision.size, AnswerRevision.chain,
                            AnswerRevision.body_digest, AnswerRevision.created_at,
-                           AnswerRevision.client_id)))
+                           AnswerRevision.client_id, AnswerRevision.scene_id)))
 
 
 def _text(session: Session, attempt: Attempt, number: int) -> str | None:
@@ -252,7 +348,7 @@ def _text(session: Session, attempt: Attempt, number: int) -> str | None:
 def _stale(session: Session, attempt: Attempt, current: int) -> StaleRevision:
     """The conflict of a save not based on revision ``current``, carrying its text."""
     # Only a conflict reads the newest text back: the page shows it.
-    newest = _load_revision(session, attempt, current, html=False) if current else None
+    newest = _load_revision(session, attempt, current, html=False, scene=True) if current else None
     if newest is not None:
         # Out of the session, so a rollback that follows does not expire the
         # revision the reply carries (its text is read already).
@@ -282,7 +378,7 @@ def _claim(session: Session, attempt: Attempt) -> int:
 
 
 def _write(session: Session, attempt: Attempt, current: int, revision: AnswerRevision,
-           html: str | None) -> AnswerRevision | None:
+           html: str | None, scene: AnswerScene | None = None) -> AnswerRevision | None:
     """Add ``revision`` as the one after ``current``; None if the newest is no longer ``current``.
 
     One update advances the attempt's number from ``current`` and replaces the
@@ -290,7 +386,10 @@ def _write(session: Session, attempt: Attempt, current: int, revision: AnswerRev
     holds the attempt (row lock on PostgreSQL, writer lock on SQLite) until
     the insert commits, and it matches no row if
     another save got in since the number was read, or the attempt was
-    submitted meanwhile (AttemptClosed).
+    submitted meanwhile (AttemptClosed). ``scene``, a scene new to the
+    attempt, is added first and the revision points at it; the same scene
+    added by a save in between breaks the unique digest, and the caller reads
+    again.
     """
     with transaction(session):
         advanced = session.scalar(
@@ -303,6 +402,10 @@ def _write(session: Session, attempt: Attempt, current: int, revision: AnswerRev
         if advanced is None:
             _claim(session, attempt)  # raises AttemptClosed if that is why
             return None
+        if scene is not None:
+            session.add(scene)
+            session.flush()
+            revision.scene_id = scene.id
         session.add(revision)
         session.flush()
     set_committed_value(attempt, "revision_number", current + 1)
@@ -362,11 +465,14 @@ def _own_lost_reply(session: Session, attempt: Attempt, based_on: int, current: 
 
 
 def stored_answer_bytes(session: Session, attempt: Attempt) -> int:
-    """Bytes the attempt's answer takes: every revision's stored text plus the newest's HTML."""
+    """Bytes the attempt's answer takes: every revision's stored text, every scene it stored
+    and the newest revision's HTML."""
     data = session.scalar(select(func.coalesce(func.sum(func.length(AnswerRevision.data)), 0))
                           .where(AnswerRevision.attempt_id == attempt.id))
+    scenes = session.scalar(select(func.coalesce(func.sum(func.length(AnswerScene.data)), 0))
+                            .where(AnswerScene.attempt_id == attempt.id))
     html = session.scalar(select(Attempt.answer_html).where(Attempt.id == attempt.id))
-    return int(data) + len((html or "").encode("utf-8"))
+    return int(data) + int(scenes) + len((html or "").encode("utf-8"))
 
 
 def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page[AnswerRevision]:
@@ -376,13 +482,14 @@ def list_revisions(session: Session, attempt: Attempt, *, page: int = 1) -> Page
 
 
 def get_revision(session: Session, attempt: Attempt, number: int, *,
-                 html: bool = False) -> AnswerRevision:
+                 html: bool = False, scene: bool = False) -> AnswerRevision:
     """One revision of the attempt with its text, in one query.
 
     ``html`` also loads the stored HTML, which only the attempt's newest
     revision has: an older one's ``html`` stays None and pages show its text.
+    ``scene`` also loads its whiteboard scene (``scene_of``).
     """
-    revision = (_load_revision(session, attempt, number, html=html)
+    revision = (_load_revision(session, attempt, number, html=html, scene=scene)
                 if 0 < number <= INT_MAX else None)
     if revision is None:
         raise NotFound("There is no such revision.")
@@ -390,7 +497,7 @@ def get_revision(session: Session, attempt: Attempt, number: int, *,
 
 
 def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerRevision:
-    """Make an earlier revision's text the newest, as a new revision (history is kept)."""
+    """Make an earlier revision's text and scene the newest, as a new revision (history is kept)."""
     _check_open(attempt)
     old = get_revision(session, attempt, number)
     # An older revision keeps no HTML: render its text again, here (a POST,
@@ -402,7 +509,8 @@ def restore_revision(session: Session, attempt: Attempt, number: int) -> AnswerR
         revision = AnswerRevision(attempt_id=attempt.id, number=current + 1, based_on=current,
                                   data=answer_store.snapshot(old.body), chain=0,
                                   size=old.size, body_digest=old.body_digest,
-                                  client_id="restore", restored_from=old.number)
+                                  client_id="restore", restored_from=old.number,
+                                  scene_id=old.scene_id)
         session.add(revision)
         attempt.revision_number = current + 1
         attempt.answer_html = html
@@ -462,8 +570,10 @@ def _store_result(session: Session, attempt: Attempt) -> None:
 
 def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = None,
                    based_on: int | None = None, client_id: str = "",
-                   now: datetime | None = None, by_server: bool = False) -> Attempt:
-    """Save the final text (if given), stop the timer and freeze the answer, in one transaction.
+                   now: datetime | None = None, by_server: bool = False,
+                   scene: str | None = None) -> Attempt:
+    """Save the final text (if given, with ``scene`` as ``save_draft`` takes it), stop the timer
+    and freeze the answer, in one transaction.
 
     ``by_server`` is the interview clock closing the attempt: no deadline check
     and an empty answer is allowed (the candidate wrote nothing). A submission
@@ -482,7 +592,7 @@ def submit_attempt(session: Session, attempt: Attempt, *, body: str | None = Non
         if body is not None:
             save_draft(session, attempt, body=body,
                        based_on=attempt.revision_number if based_on is None else based_on,
-                       client_id=client_id)
+                       client_id=client_id, scene=scene)
         if attempt.revision_number == 0 and not by_server:
             raise Invalid("Write an answer before submitting.")
         # Write first, then read: the update waits for a save holding the row

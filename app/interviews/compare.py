@@ -71,7 +71,7 @@ def comparison(session: Session, interview: Interview, user: User, *,
     cards = [c for c in interview.scorecards if c.submitted_at is not None]
     pending = [c for c in interview.scorecards if c.submitted_at is None]
     scores = scores_by_card(session, cards)
-    items = item_views(session, interview, answers=answers, suggest=False)
+    items = item_views(session, interview, answers=answers, suggest=False, scenes=answers)
     rows, totals = [], {}
     for view in items:
         if view.attempt is None:

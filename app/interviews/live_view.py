@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attempts import shown
-from app.attempts.lifecycle import latest_revision
+from app.attempts.lifecycle import latest_revision, scene_of
 from app.db import transaction, utcnow
 from app.errors import Invalid
 from app.kinds import get_kind
@@ -33,6 +33,10 @@ class LiveAnswer:
     # Shown as text because a worker has not rendered its HTML yet: the page
     # asks again until it has.
     pending: bool = False
+    # The newest revision's whiteboard scene (JSON), read only when it changed.
+    scene: str | None = None
+    # Whether the page shows a drawing for it (the scene, or the page's, unchanged).
+    drawn: bool = False
 
 
 def answer_html(prompt_revision: PromptRevision, revision: AnswerRevision | None) -> str:
@@ -48,12 +52,20 @@ def shows_html(kind: str) -> bool:
     return get_kind(kind).renders_html
 
 
+def shows_scene(kind: str) -> bool:
+    """Whether answers to prompts of ``kind`` may carry a whiteboard scene to show."""
+    return get_kind(kind).whiteboard
+
+
 def live_answers(session: Session, interview: Interview, seen: dict[int, int] | None = None,
-                 pending: frozenset[int] = frozenset()) -> list[LiveAnswer]:
-    """The newest saved revision of each attempt; HTML only for those changed since ``seen``.
+                 pending: frozenset[int] = frozenset(),
+                 drawn: frozenset[int] = frozenset()) -> list[LiveAnswer]:
+    """The newest saved revision of each attempt; HTML and scene only for those changed since
+    ``seen``.
 
     ``pending``: the attempts the page shows without their HTML; each counts
-    as changed once its HTML is there.
+    as changed once its HTML is there. ``drawn``: the attempts the page shows
+    a drawing for (kept as they are while unchanged).
     """
     seen = seen or {}
     out = []
@@ -65,13 +77,18 @@ def live_answers(session: Session, interview: Interview, seen: dict[int, int] | 
         html = shows_html(kind)
         changed = (seen.get(attempt.id) != attempt.revision_number
                    or (attempt.id in pending and attempt.answer_rendered))
-        revision = latest_revision(session, attempt, html=changed and html, text=changed)
+        scene = changed and shows_scene(kind)
+        revision = latest_revision(session, attempt, html=changed and html, text=changed,
+                                   scene=scene)
+        drawing = scene_of(session, revision) if scene else None
         if changed:
             waiting = html and revision is not None and revision.html is None
         else:
             waiting = html and attempt.revision_number > 0 and not attempt.answer_rendered
         shown_html = answer_html(item.prompt_revision, revision) if changed else None
-        out.append(LiveAnswer(attempt, revision, shown_html, pending=waiting))
+        out.append(LiveAnswer(attempt, revision, shown_html,
+                              pending=waiting, scene=drawing,
+                              drawn=drawing is not None if changed else attempt.id in drawn))
     return out
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.attempts.lifecycle import latest_revision
+from app.attempts.lifecycle import latest_revision, scene_of
 from app.attempts.suggestions import auto_suggestions, hints_revealed, rubric_scale
 from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.content.render import render_markdown
@@ -23,7 +23,7 @@ from app.grading.hints import RevealedHint, capping_hints, hint_cap, score_after
 from app.grading.quotes import quote_in_answer, squash
 from app.grading.scoring import CriterionLevel, Score, bar_for, gate_for
 from app.interviews.audit import audit
-from app.interviews.live_view import answer_html, shows_html
+from app.interviews.live_view import answer_html, shows_html, shows_scene
 from app.interviews.permissions import own_scorecard
 from app.models import (
     AnswerRevision,
@@ -74,6 +74,7 @@ class ItemView:
     rubric_now: int | None = None
     changes: list[Change] = field(default_factory=list)
     target_level: str = ""  # the interview's: it picks the bar and the gates
+    scene: str | None = None  # the newest whiteboard scene's JSON, when asked for and drawn
 
     @property
     def attempt(self):
@@ -98,12 +99,13 @@ class ItemView:
                               for r in self.criteria})
 
 
-def item_views(session: Session, interview: Interview, *,
-               answers: bool = True, suggest: bool = True) -> list[ItemView]:
+def item_views(session: Session, interview: Interview, *, answers: bool = True,
+               suggest: bool = True, scenes: bool = False) -> list[ItemView]:
     """Each item with its newest answer, shown as stored (``answers``) or not loaded at all.
 
     ``suggest`` False leaves out the suggested levels and the hidden tests' run,
-    for pages that show only the levels reviewers gave.
+    for pages that show only the levels reviewers gave. ``scenes`` also reads
+    the whiteboard of kinds that have one, in the query that reads the answer.
     """
     views = []
     current = dict(session.execute(
@@ -114,7 +116,9 @@ def item_views(session: Session, interview: Interview, *,
         scale = rubric_scale(rubric)
         attempt = item.attempt
         kind = item.prompt_revision.kind
-        answer = (latest_revision(session, attempt, html=answers and shows_html(kind))
+        drawn = scenes and answers and shows_scene(kind)
+        answer = (latest_revision(session, attempt, html=answers and shows_html(kind),
+                                  scene=drawn)
                   if attempt and (answers or suggest) else None)
         body = answer.body if answer else ""
         suggestions = auto_suggestions(session, attempt, body) if attempt and suggest else None
@@ -130,7 +134,8 @@ def item_views(session: Session, interview: Interview, *,
                       for c in rubric.criteria],
             scale=scale, bar=bar_for(rubric.bar, interview.target_level, list(scale)),
             hidden_run=suggestions.hidden_run if suggestions else None,
-            hints=hints, hint_cap=hint_cap(scale), target_level=interview.target_level)
+            hints=hints, hint_cap=hint_cap(scale), target_level=interview.target_level,
+            scene=scene_of(session, answer) if drawn else None)
         now_id = current.get(rubric.rubric_id)
         if now_id is not None and now_id != rubric.id:
             newer = session.get(RubricRevision, now_id)
@@ -182,7 +187,7 @@ def scorecard_page(session: Session, interview: Interview, user: User) -> Scorec
     if card is None:
         raise NotAllowed("You are not a reviewer on this interview's panel.")
     load_rubrics(session, interview)
-    items = item_views(session, interview)
+    items = item_views(session, interview, scenes=True)
     scores = scores_by_card(session, [card])[card.id]
     for view in items:
         if view.attempt is not None:

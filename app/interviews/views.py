@@ -193,19 +193,21 @@ _LIVE_STAGES = (InterviewStage.INVITED, InterviewStage.JOINED, InterviewStage.IN
 
 def _live_stamp(answers) -> str:
     """What the live view has of each answer, comma-separated:
-    ``attempt:revision:closed:pending`` (pending: shown as text, its HTML not rendered yet)."""
+    ``attempt:revision:closed:pending:drawn`` (pending: shown as text, its HTML not rendered
+    yet; drawn: a whiteboard drawing is shown)."""
     return ",".join(f"{a.attempt.id}:{a.attempt.revision_number}:{int(not a.attempt.is_open)}"
-                    f":{int(a.pending)}" for a in answers)
+                    f":{int(a.pending)}:{int(a.drawn)}" for a in answers)
 
 
-def _live_seen(stamp: str) -> dict[int, tuple[int, int, int]]:
+def _live_seen(stamp: str) -> dict[int, tuple[int, int, int, int]]:
     """Parse a stamp from the page; parts that are not plain numbers count as unseen."""
     seen = {}
     for part in stamp.split(","):
-        attempt_id, number, closed, pending, *_ = [*part.split(":"), "", "", "", ""]
+        attempt_id, number, closed, pending, drawn, *_ = [*part.split(":"), "", "", "", "", ""]
         attempt, revision = whole_number(attempt_id), whole_number(number)
         if attempt is not None and revision is not None:
-            seen[attempt] = (revision, whole_number(closed) or 0, whole_number(pending) or 0)
+            seen[attempt] = (revision, whole_number(closed) or 0, whole_number(pending) or 0,
+                             whole_number(drawn) or 0)
     return seen
 
 
@@ -235,9 +237,12 @@ def live_updates(interview_id: int):
     seen = _live_seen(request.args.get("seen", ""))
     answers = live_view.live_answers(
         get_session(), interview, {attempt: revision for attempt, (revision, *_) in seen.items()},
-        frozenset(attempt for attempt, (*_, pending) in seen.items() if pending))
-    if any(a.attempt.id not in seen for a in answers):
-        # The candidate just started: the page has no place for the answer yet.
+        frozenset(attempt for attempt, (_, _, pending, _) in seen.items() if pending),
+        frozenset(attempt for attempt, (*_, drawn) in seen.items() if drawn))
+    if any(a.attempt.id not in seen or (a.scene is not None and not seen[a.attempt.id][3])
+           for a in answers):
+        # The candidate just started, or drew a first drawing: the page has no place
+        # for it yet (and a page without drawings loads no whiteboard script).
         return "", HTTPStatus.OK, {"HX-Refresh": "true"}
     now = utcnow()
     context = _live_context(interview, answers, now)

@@ -118,6 +118,9 @@ class PromptKind:
     auto_scorers: frozenset[AutoScorer]
     # A folder prompt is prompts/<slug>/prompt.md with its files beside it.
     folder: bool = False
+    # Whether the workspace offers a whiteboard (an Excalidraw scene saved with the
+    # answer, ``app.kinds.scene``) and reviewers' pages show it.
+    whiteboard: bool = False
     # Paths inside the folder that must exist; "tests/" means a folder holding files.
     required_files: tuple[str, ...] = ()
     # Further rules on the files (and the rubric, when it exists) beyond the above.

@@ -1,4 +1,5 @@
-"""System design: a markdown answer with diagrams, judged by the panel (signals mark evidence)."""
+"""System design: markdown with diagrams and a whiteboard, judged by the panel (signals mark
+evidence)."""
 
 from __future__ import annotations
 
@@ -24,4 +25,5 @@ SYSTEM_DESIGN = register(PromptKind(
     answer_format=AnswerFormat.MARKDOWN,
     auto_scorers=frozenset(),
     starter=starter,
+    whiteboard=True,
 ))

@@ -4,6 +4,7 @@ from sqlalchemy.orm import configure_mappers
 
 from app.models.attempts import (
     AnswerRevision,
+    AnswerScene,
     Attempt,
     AttemptStatus,
     HintReveal,
@@ -57,6 +58,7 @@ __all__ = [
     "RegradeStatus",
     "Scorecard",
     "AnswerRevision",
+    "AnswerScene",
     "Attempt",
     "AttemptStatus",
     "HintReveal",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,8 @@ from app.db import Base, enum_by_value, utcnow
 from app.models import answer_store
 from app.models.content import Criterion, Prompt, PromptRevision, RubricRevision
 from app.models.users import User
+
+NOT_LOADED = object()  # a revision whose scene was not read yet
 
 
 class AttemptStatus(enum.StrEnum):
@@ -166,12 +169,19 @@ class AnswerRevision(Base):
     # never conflict with each other, even if a response was lost.
     client_id: Mapped[str] = mapped_column(String(64), default="")
     restored_from: Mapped[int | None]
+    # The whiteboard scene the answer had at this revision (None: no drawing).
+    # Scenes are stored once per attempt by their digest, so revisions that only
+    # change the text point at the same row.
+    scene_id: Mapped[int | None] = mapped_column(ForeignKey("answer_scenes.id"))
 
     attempt: Mapped[Attempt] = relationship(back_populates="revisions")
 
     # Not columns: filled by whoever read them (revisions never change).
     _text = None
     html = None  # str when loaded with it
+    # The scene's canonical JSON once read (``app.attempts.lifecycle.scene_of``);
+    # NOT_LOADED until then, since None means "no scene".
+    _scene: str | None | object = NOT_LOADED
 
     @property
     def body(self) -> str:
@@ -203,6 +213,43 @@ def stored_text(session: Session, attempt_id: int, number: int) -> str:
     return answer_store.decode(session.execute(
         select(AnswerRevision.chain, AnswerRevision.data)
         .where(*text_window(attempt_id, number)).order_by(AnswerRevision.number)).all())
+
+
+class AnswerScene(Base):
+    """A whiteboard scene saved with an answer: its canonical JSON (``check_scene``), compressed.
+
+    Content-addressed within the attempt: ``digest`` is the SHA-256 of the
+    JSON, unique per attempt, so a scene that does not change between saves
+    (or comes back on a restore) is stored once however many revisions point
+    at it.
+    """
+
+    __tablename__ = "answer_scenes"
+    __table_args__ = (UniqueConstraint("attempt_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]  # bytes of the JSON's UTF-8
+    # Deferred: saves compare digests; only pages that draw the scene read it.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    @classmethod
+    def of(cls, attempt_id: int, scene_json: str) -> AnswerScene:
+        """A row holding ``scene_json`` (a checked scene) for the attempt."""
+        raw = scene_json.encode("utf-8")
+        return cls(attempt_id=attempt_id, digest=scene_digest(scene_json), size=len(raw),
+                   data=zlib.compress(raw, 6))
+
+    @staticmethod
+    def decode(data: bytes) -> str:
+        """The scene's JSON from its stored bytes."""
+        return zlib.decompress(data).decode("utf-8")
+
+
+def scene_digest(scene_json: str) -> str:
+    """The SHA-256 of a scene's canonical JSON, in hex: how a save finds a scene already stored."""
+    return hashlib.sha256(scene_json.encode("utf-8")).hexdigest()
 
 
 class HintReveal(Base):

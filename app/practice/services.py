@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
-from app.attempts.lifecycle import latest_revision, published
+from app.attempts.lifecycle import latest_revision, newest_scene, published
 from app.attempts.policy import attempt_policy
 from app.attempts.suggestions import auto_suggestions, hints_revealed, rubric_scale
 from app.db import transaction, utcnow
@@ -213,6 +213,7 @@ class AttemptResult:
     hidden_run: TestRun | None = None
     hints: list[RevealedHint] = field(default_factory=list)  # the revealed ones, in order
     hint_cap: int | None = None  # the most a criterion a revealed hint gives away counts
+    scene: str | None = None  # the submitted whiteboard's JSON (kinds with one), None: no drawing
 
 
 def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
@@ -245,13 +246,15 @@ def attempt_result(session: Session, attempt: Attempt) -> AttemptResult:
     hints = hints_revealed(attempt, attempt.prompt_revision.hints)
     capped = cap_levels([CriterionLevel(r.criterion.name, r.criterion.weight, r.self_level,
                                         r.gate) for r in results], hints, list(scale))
+    # The drawing is read only for kinds that have a whiteboard.
+    drawing = newest_scene(session, attempt) if kind.whiteboard else None
     results = [replace(r, counted_level=c.counted.level, capped_by=c.hint)
                for r, c in zip(results, capped, strict=True)]
     return AttemptResult(
         attempt=attempt, answer_html=answer_html,
         criteria=results, scale=scale, bar=bar, score=score(counted(capped), bar),
         hints_used=len(attempt.hint_reveals), hidden_run=auto.hidden_run,
-        hints=hints, hint_cap=hint_cap(scale),
+        hints=hints, hint_cap=hint_cap(scale), scene=drawing,
     )
 
 

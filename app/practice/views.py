@@ -40,9 +40,11 @@ def _close_interview_if_overdue(attempt) -> None:
 
 
 def _draft_json(revision, number: int) -> dict:
+    """A revision for the workspace's script; its scene (JSON text, "" for none) if loaded."""
     return {
         "revision": number,
         "body": revision.body if revision else "",
+        "scene": (lifecycle.scene_of(get_session(), revision) or "") if revision else "",
         "saved_at": revision.created_at.isoformat() if revision else None,
     }
 
@@ -96,9 +98,11 @@ def workspace(attempt_id: int):
     if not attempt.is_open:
         return redirect(url_for("practice.result", attempt_id=attempt.id))
     # The preview starts from the draft's stored HTML (an answer that has HTML has a preview).
-    draft = lifecycle.latest_revision(session, attempt,
-                                      html=get_kind(attempt.prompt_revision.kind).renders_html)
+    kind = get_kind(attempt.prompt_revision.kind)
+    draft = lifecycle.latest_revision(session, attempt, html=kind.renders_html,
+                                      scene=kind.whiteboard)
     return render_template("practice/workspace.html", attempt=attempt, draft=draft,
+                           scene=lifecycle.scene_of(session, draft) if kind.whiteboard else None,
                            interview=attempt.interview, now=utcnow(),
                            revision=attempt.prompt_revision,
                            elapsed=attempt.elapsed_seconds(utcnow()),
@@ -109,7 +113,9 @@ def workspace(attempt_id: int):
 @access(CANDIDATE)
 def draft(attempt_id: int):
     attempt = _own_attempt(attempt_id)
-    return jsonify(_draft_json(lifecycle.latest_revision(get_session(), attempt),
+    kind = get_kind(attempt.prompt_revision.kind)
+    return jsonify(_draft_json(lifecycle.latest_revision(get_session(), attempt,
+                                                         scene=kind.whiteboard),
                                attempt.revision_number))
 
 
@@ -122,15 +128,16 @@ def save_draft(attempt_id: int):
     if not isinstance(data, dict):
         data = {}
     body, based_on, client_id = data.get("body"), data.get("based_on"), data.get("client_id", "")
+    scene = data.get("scene")  # absent: the newest revision's scene is kept
     # bool is an int to Python, but `true` is no revision number.
     if (not isinstance(body, str) or not isinstance(client_id, str)
             or not isinstance(based_on, int) or isinstance(based_on, bool)
-            or not 0 <= based_on <= DB_INT_MAX):
+            or not 0 <= based_on <= DB_INT_MAX or not isinstance(scene, str | None)):
         raise Invalid("Send JSON with body (text), based_on (a revision number) and "
-                      "optionally client_id (text).")
+                      "optionally client_id (text) and scene (the whiteboard as JSON text).")
     try:
         revision = lifecycle.save_draft(get_session(), attempt, body=body, based_on=based_on,
-                                        client_id=client_id[:64])
+                                        client_id=client_id[:64], scene=scene)
     except StaleRevision as conflict:
         return jsonify(error="conflict", message=conflict.message,
                        current=_draft_json(conflict.current, conflict.number)), HTTPStatus.CONFLICT
@@ -181,9 +188,12 @@ def revisions(attempt_id: int):
 def revision(attempt_id: int, number: int):
     attempt = _own_attempt(attempt_id)
     kind = get_kind(attempt.prompt_revision.kind)
-    answer = lifecycle.get_revision(get_session(), attempt, number, html=kind.renders_html)
+    session = get_session()
+    answer = lifecycle.get_revision(session, attempt, number, html=kind.renders_html,
+                                    scene=kind.whiteboard)
     return render_template("practice/revision.html", attempt=attempt, answer=answer,
-                           answer_html=shown.answer_html(attempt.prompt_revision, answer))
+                           answer_html=shown.answer_html(attempt.prompt_revision, answer),
+                           scene=lifecycle.scene_of(session, answer) if kind.whiteboard else None)
 
 
 @bp.get("/attempts/<int:attempt_id>/playback")
@@ -219,11 +229,14 @@ def restore(attempt_id: int, number: int):
 def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     body = request.form.get("body")
+    # The whiteboard's scene as the form carries it; absent (no whiteboard, no script): kept.
+    scene = request.form.get("scene")
     based_on = form_number(request.form.get("based_on"),
                            "The form's revision number is garbled. Reload the page and submit.")
     try:
         lifecycle.submit_attempt(get_session(), attempt, body=body, based_on=based_on,
-                                 client_id=request.form.get("client_id", "")[:64])
+                                 client_id=request.form.get("client_id", "")[:64],
+                                 scene=scene if body is not None else None)
     except StaleRevision:
         raise Invalid("Your answer changed in another tab. Reload to see the newest text, "
                       "then submit.") from None

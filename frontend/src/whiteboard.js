@@ -96,7 +96,9 @@ function mount(element, { scene = null, readOnly = false, onChange = null } = {}
   const root = createRoot(element);
   root.render(
     createElement(Excalidraw, {
-      initialData: { elements: current.elements, appState: current.appState },
+      // A saved drawing opens scrolled to show it, wherever on the canvas it was drawn.
+      initialData: { elements: current.elements, appState: current.appState,
+        scrollToContent: current.elements.length > 0 },
       viewModeEnabled: readOnly,
       UIOptions: UI_OPTIONS,
       validateEmbeddable: false,

@@ -1,7 +1,7 @@
 """hint_revealed_at: the clock time of each hint reveal, for the playback timeline
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03 17:45:00.000000
 
 Playback places hint reveals among an answer's saves, which carry clock
@@ -19,7 +19,7 @@ from alembic import op
 import app.db
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,6 +26,9 @@
   const dialog = root.querySelector("[data-conflict]");
   const storageKey = "archboard:attempt:" + root.dataset.attempt;
   const maxBytes = Number(root.dataset.maxBytes);
+  // The whiteboard (whiteboard-panel.js), on kinds that have one.
+  const board = root.querySelector("[data-whiteboard]");
+  const sceneInput = root.querySelector("[data-scene-input]");
 
   // A code editor (the prompt kind's, data-editor) is CodeMirror, which mirrors
   // every change into the textarea.
@@ -48,6 +51,16 @@
     timer: null,
     retryTimer: null,
     conflict: null,
+    // The whiteboard's scene as JSON text once it changed on this page (null:
+    // unchanged since the page loaded, so saves leave the server's scene as it
+    // is), and the one the server acknowledged last.
+    scene: null,
+    sceneSaved: null,
+    // The scene on the board when nothing was drawn here: the page's, or one taken from a conflict.
+    sceneShown: (function () {
+      const served = document.getElementById("whiteboard-scene");
+      return served ? JSON.parse(served.textContent) : "";
+    })(),
     clientId: (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
       : String(Date.now()) + Math.random().toString(16).slice(2),
   };
@@ -58,13 +71,19 @@
     status.setAttribute("data-state", kind);
   }
 
+  function sceneDirty() {
+    return state.scene !== null && state.scene !== state.sceneSaved;
+  }
+
   function dirty() {
-    return textarea.value !== state.saved;
+    return textarea.value !== state.saved || sceneDirty();
   }
 
   function keepLocally() {
     try {
-      localStorage.setItem(storageKey, JSON.stringify({ base: state.base, body: textarea.value, at: Date.now() }));
+      const copy = { base: state.base, body: textarea.value, at: Date.now() };
+      if (sceneDirty()) copy.scene = state.scene;
+      localStorage.setItem(storageKey, JSON.stringify(copy));
     } catch (e) { /* storage full or disabled: the server copy still applies */ }
   }
 
@@ -99,6 +118,7 @@
       return;
     }
     const body = textarea.value;
+    const scene = sceneDirty() ? state.scene : null;
     if (bytes(body) > maxBytes) {
       keepLocally();
       setStatus("Too long to save (over " + Math.round(maxBytes / 1000) + " KB): shorten it. Your text is kept on this device.", "error");
@@ -107,11 +127,13 @@
     state.saving = true;
     setStatus("Saving…", "saving");
     let response;
+    const payload = { body: body, based_on: state.base, client_id: state.clientId };
+    if (scene !== null) payload.scene = scene;
     try {
       response = await window.archboard.fetch(root.dataset.draftUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify({ body: body, based_on: state.base, client_id: state.clientId }),
+        body: JSON.stringify(payload),
       });
     } catch (e) {
       state.saving = false;
@@ -125,6 +147,7 @@
       state.base = data.revision;
       basedOnInput.value = String(state.base);
       state.saved = body;
+      if (scene !== null) state.sceneSaved = scene;
       state.retryMs = 2000;
       if (dirty()) {
         keepLocally();
@@ -166,12 +189,31 @@
     setStatus(reason + " Your text is kept in the editor and on this device.", "error");
   }
 
+  function drawingSize(json) {
+    let count = 0;
+    try { count = json ? JSON.parse(json).elements.length : 0; } catch (e) { count = 0; }
+    return count ? count + (count === 1 ? " element" : " elements") : "no drawing";
+  }
+
   function showConflict(current) {
     state.conflict = current;
     setStatus("Changed elsewhere: choose which text to keep", "conflict");
     dialog.querySelector("[data-conflict-mine]").textContent = textarea.value;
     dialog.querySelector("[data-conflict-theirs]").textContent = current.body;
+    const sceneLine = dialog.querySelector("[data-conflict-scene]");
+    if (board && sceneLine) {
+      // Only when the drawings differ is there a choice to explain.
+      const differs = sceneDirty() || (current.scene || "") !== (state.sceneSaved || "");
+      sceneLine.hidden = !(sceneDirty() || current.scene) || !differs;
+      dialog.querySelector("[data-conflict-scene-mine]").textContent =
+        sceneDirty() ? drawingSize(state.scene) : "the drawing you loaded";
+      dialog.querySelector("[data-conflict-scene-theirs]").textContent = drawingSize(current.scene);
+    }
     if (!dialog.open) dialog.showModal();
+  }
+
+  function setScene(json) {
+    if (board) board.dispatchEvent(new CustomEvent("archboard:set-scene", { detail: json }));
   }
 
   function resolve(choice) {
@@ -182,9 +224,15 @@
     state.base = current.revision;
     basedOnInput.value = String(state.base);
     state.saved = current.body;
+    // The server's scene is the saved one now; keeping mine sends mine again.
+    state.sceneSaved = current.scene || "";
     if (choice === "theirs") {
       setText(current.body);
-    } else if (choice === "merge") {
+      if (board) { state.scene = null; state.sceneShown = current.scene || ""; setScene(state.sceneShown); }
+    } else if (board && state.scene === null) {
+      state.scene = state.sceneShown;  // keeping mine keeps the drawing on this board too
+    }
+    if (choice === "merge") {
       setText("<<<<<<< this tab\n" + mine + "\n=======\n" + current.body + "\n>>>>>>> saved version\n");
     }
     dialog.close();
@@ -204,6 +252,13 @@
       delete event.detail.parameters.body;
     });
   }
+
+  if (board) board.addEventListener("archboard:scene", function (event) {
+    state.scene = event.detail;
+    keepLocally();
+    setStatus("Unsaved changes", "dirty");
+    scheduleSave(SAVE_DELAY_MS);
+  });
 
   textarea.addEventListener("input", function () {
     keepLocally();
@@ -247,7 +302,12 @@
   root.querySelector("[data-submit-form]").addEventListener("submit", function () {
     basedOnInput.value = String(state.base);
     clearTimeout(state.timer);
+    if (sceneInput && sceneDirty()) {  // the drawing goes with the text
+      sceneInput.name = "scene";
+      sceneInput.value = state.scene;
+    }
     state.saved = textarea.value;  // leaving through submit is not "unsaved"
+    state.scene = null;
   });
 
   // An interview counts down to the server's deadline. At zero the editor
@@ -364,14 +424,20 @@
     let local = null;
     try { local = JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { local = null; }
     if (!local || typeof local.body !== "string") return;
-    if (local.base === state.base && local.body !== state.saved) {
+    // A drawing kept here comes back with the text, exactly as the text does.
+    const localScene = board && typeof local.scene === "string" ? local.scene : null;
+    const changed = local.body !== state.saved || localScene !== null;
+    if (local.base === state.base && changed) {
       setText(local.body);
-      setStatus("Restored unsaved text from this device", "dirty");
+      if (localScene !== null) { state.scene = localScene; setScene(localScene); }
+      setStatus("Restored unsaved " + (localScene !== null ? "work" : "text") + " from this device", "dirty");
       scheduleSave(0);
-    } else if (local.base < state.base && local.body !== state.saved && local.body !== textarea.value) {
+    } else if (local.base < state.base && changed && (local.body !== textarea.value || localScene !== null)) {
       // Typed here against an older version that was since replaced elsewhere.
       setText(local.body);
-      showConflict({ revision: state.base, body: state.saved });
+      const serverScene = state.sceneShown;
+      if (localScene !== null) { state.scene = localScene; setScene(localScene); }
+      showConflict({ revision: state.base, body: state.saved, scene: serverScene });
     }
   })();
   // Text typed before this script ran is unsaved work like any other.

@@ -1,6 +1,6 @@
 """The live view's poll (htmx): only what changed since the revisions the page has.
 
-The page carries ``seen`` (``attempt:revision:closed:pending`` for each answer
+The page carries ``seen`` (``attempt:revision:closed:pending:drawn`` for each answer
 it shows, pending when it shows a revision as text because its HTML is not
 rendered yet) and the stage it shows; the poll answers 204 when nothing
 changed, the changed answers as out-of-band swaps otherwise (an answer whose
@@ -43,9 +43,9 @@ def save(db, attempt, body):
                         client_id="test")
 
 
-def stamp(interview, closed=0, pending=()):
+def stamp(interview, closed=0, pending=(), drawn=()):
     return ",".join(f"{item.attempt.id}:{item.attempt.revision_number}:{closed}"
-                    f":{int(item in pending)}" for item in interview.items)
+                    f":{int(item in pending)}:{int(item in drawn)}" for item in interview.items)
 
 
 def poller(body):

@@ -77,7 +77,7 @@ def test_a_stale_save_from_another_tab_is_409_and_keeps_both_texts(client, db, l
     assert save(client, attempt_id, "base + from tab A", 1, client_id="tab-a").status_code == 200
     conflict = save(client, attempt_id, "base + from tab B", 1, client_id="tab-b")
     assert conflict.status_code == HTTPStatus.CONFLICT
-    assert conflict.json["current"] == {"revision": 2, "body": "base + from tab A",
+    assert conflict.json["current"] == {"revision": 2, "body": "base + from tab A", "scene": "",
                                         "saved_at": conflict.json["current"]["saved_at"]}
     assert revisions(db, attempt_id)[-1] == (2, "base + from tab A")
     merged = save(client, attempt_id, "base + from tab A + from tab B", 2, client_id="tab-b")
