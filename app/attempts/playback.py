@@ -1,8 +1,8 @@
 """Playback of an answer: the timeline of its revisions and hint reveals, and one frame at a time.
 
 The timeline is small whatever the answer's size (numbers, times and sizes,
-read in one query); a frame is one revision's text, read on demand with the
-lifecycle's text loader in one query. Both journeys' pages use it: the
+read in one query); a frame is one revision's text and whiteboard scene, read
+on demand with the lifecycle's loader in one query. Both journeys' pages use it: the
 candidate's own attempt and a panel's view of an interview attempt, each
 after its own access rule.
 """
@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.attempts.lifecycle import get_revision
+from app.attempts.lifecycle import get_revision, scene_of
+from app.kinds.scene import scene_summary
 from app.models import AnswerRevision, Attempt, HintReveal
 
 
@@ -128,12 +129,24 @@ def _reveal(attempt: Attempt, reveal: HintReveal, points: list[Point]) -> Reveal
 
 
 def frame(session: Session, attempt: Attempt, number: int) -> dict[str, Any]:
-    """Revision ``number`` as one playback frame, its text read in one query; NotFound if none.
+    """Revision ``number`` as one playback frame, its text and scene read in one query;
+    NotFound if none.
 
     The text is sent as text: pages put it in the document as text, never as HTML.
+    ``scene`` is the revision's whiteboard scene as checked JSON text (None: no
+    drawing), which the page hands to a read-only whiteboard, and ``drawing`` its
+    summary in words' parts (counts by type, labels) for readers without the canvas.
     """
-    revision = get_revision(session, attempt, number)
+    revision = get_revision(session, attempt, number, scene=True)
+    scene = scene_of(session, revision)
     return {"number": revision.number, "saved_at": revision.created_at.isoformat(),
             "seconds_in": _seconds_in(attempt, revision.created_at),
             "body": revision.body, "size": revision.size,
-            "restored_from": revision.restored_from}
+            "restored_from": revision.restored_from,
+            "scene": scene, "drawing": _drawing(scene) if scene else None}
+
+
+def _drawing(scene: str) -> dict[str, Any]:
+    # Counts as [type, count] pairs: a JSON reply's keys are sorted, the types' order is not.
+    summary = scene_summary(scene)
+    return {**summary, "by_type": list(summary["by_type"].items())}

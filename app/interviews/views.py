@@ -26,6 +26,7 @@ from app.auth.access import ANYONE, SIGNED_IN, access
 from app.db import get_session, utcnow
 from app.errors import DomainError, Invalid
 from app.inputs import form_number, whole_number
+from app.kinds import get_kind
 from app.interviews import (
     audit,
     clock,
@@ -288,6 +289,7 @@ def playback_page(interview_id: int, attempt_id: int):
     return render_template(
         "attempts/playback.html", timeline=playback.timeline(get_session(), attempt),
         title=item.prompt_revision.title,
+        whiteboard=get_kind(item.prompt_revision.kind).whiteboard,
         candidate=permissions.candidate_label(interview, current_user),
         frame_url=url_for("interviews.playback_frame", interview_id=interview.id,
                           attempt_id=attempt.id, number=0),

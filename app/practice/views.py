@@ -203,6 +203,7 @@ def playback_page(attempt_id: int):
     return render_template(
         "attempts/playback.html", timeline=playback.timeline(get_session(), attempt),
         title=attempt.prompt_revision.title,
+        whiteboard=get_kind(attempt.prompt_revision.kind).whiteboard,
         frame_url=url_for("practice.playback_frame", attempt_id=attempt.id, number=0),
         back_url=url_for("practice.revisions", attempt_id=attempt.id), back_label="History")
 

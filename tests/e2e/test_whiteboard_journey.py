@@ -1,5 +1,5 @@
 """The whiteboard in Chromium: a drawing survives going offline and a reload, reviewers see it
-read-only, and a hostile scene is drawn as inert text."""
+read-only and play it back, and a hostile scene is drawn as inert text."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def wait_saved(page: Page, elements: int) -> None:
     expect(status(page)).to_contain_text("All changes saved at", timeout=20_000)
 
 
-def test_a_drawing_survives_going_offline_and_a_reload_and_reviewers_see_it(
+def test_a_drawing_survives_going_offline_and_a_reload_and_reviewers_see_and_replay_it(
         browser: Browser, server_url: str, db, tmp_path):
     load_library(db, tmp_path)
     owner, _ = make_panel(db, reviewers=0)
@@ -112,6 +112,27 @@ def test_a_drawing_survives_going_offline_and_a_reload_and_reviewers_see_it(
     expect(view.locator("[data-testid=toolbar-rectangle]")).to_have_count(0)  # view mode
     if SHOTS:
         reviewer.screenshot(path=f"{SHOTS}/live.png", full_page=True)
+
+    # ...and plays the drawing back, version by version, from the first save to the last.
+    db.expire_all()
+    attempt = db.get(Attempt, attempt_id)
+    first = lifecycle.scene_of(db, lifecycle.get_revision(db, attempt, 1, scene=True))
+    first_count = len(json.loads(first)["elements"]) if first else 0
+    assert first_count < 5
+    reviewer.get_by_role("link", name="Play back the revisions").click()
+    player = reviewer.locator("[data-whiteboard-player]")
+    expect(player).to_have_attribute("data-whiteboard-ready", "5", timeout=20_000)
+    expect(reviewer.locator("[data-frame-drawing]")).to_contain_text(
+        "5 elements: 3 rectangles, 1 ellipse, 1 arrow")
+    reviewer.locator("[data-scrub]").focus()
+    reviewer.keyboard.press("Home")
+    expect(reviewer.locator("[data-playback]")).to_have_attribute("data-loaded", "1")
+    expect(player).to_have_attribute("data-whiteboard-ready", str(first_count), timeout=20_000)
+    reviewer.keyboard.press("Space")  # plays to the newest version
+    expect(player).to_have_attribute("data-whiteboard-ready", "5", timeout=30_000)
+    expect(player.locator("[data-testid=toolbar-rectangle]")).to_have_count(0)  # view mode
+    if SHOTS:
+        reviewer.screenshot(path=f"{SHOTS}/playback.png", full_page=True)
     reviewer.context.close()
     context.close()
 

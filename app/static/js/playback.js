@@ -19,6 +19,8 @@
   const meta = root.querySelector("[data-frame-meta]");
   const textNode = root.querySelector("[data-frame-text]");
   const changeNode = root.querySelector("[data-frame-change]");
+  const drawingNode = root.querySelector("[data-frame-drawing]");
+  const boardNode = root.querySelector("[data-whiteboard-player]");
 
   const PREFETCH = 3;          // versions fetched ahead while playing
   const CACHE_LIMIT = 40;      // frames kept (each can be 200 KB of text)
@@ -113,9 +115,27 @@
     return node;
   }
 
+  // The version's drawing, when the prompt has a whiteboard: a summary in words here,
+  // and the scene handed to the read-only board (whiteboard-panel.js draws it).
+  function renderScene(frame) {
+    if (!drawingNode) return;
+    const drawing = frame.drawing;
+    if (!drawing || !drawing.elements) {
+      drawingNode.textContent = "No drawing in this version.";
+    } else {
+      const parts = drawing.by_type.map(function (pair) {
+        return pair[1] + " " + pair[0] + (pair[1] === 1 ? "" : "s");
+      });
+      drawingNode.textContent = drawing.elements + " element" + (drawing.elements === 1 ? "" : "s") +
+        ": " + parts.join(", ") + (drawing.labels.length ? "; labels: " + drawing.labels.join(", ") : "") + ".";
+    }
+    if (boardNode) boardNode.dispatchEvent(new CustomEvent("archboard:show-scene", { detail: frame.scene || "" }));
+  }
+
   // One frame on screen: every part of it is drawn from here.
   function renderFrame(frame, previous) {
     renderText(frame, previous);
+    renderScene(frame);
   }
 
   function show(index) {

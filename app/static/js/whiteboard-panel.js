@@ -70,6 +70,27 @@
   // The live view swaps new drawings in as the candidate works.
   document.addEventListener("htmx:afterSettle", mountViews);
 
+  // Playback: one read-only board whose drawing the player replaces version by
+  // version ("archboard:show-scene", detail: JSON text, "" or null for none).
+  // Only the newest request is drawn, however fast the player steps.
+  document.querySelectorAll("[data-whiteboard-player]").forEach(function (el) {
+    let handle = null;
+    let wanted = null;
+    el.addEventListener("archboard:show-scene", function (event) {
+      const text = event.detail || "";
+      wanted = text;
+      load().then(function (whiteboard) {
+        if (!handle) handle = whiteboard.mount(el, { scene: text || null, readOnly: true });
+        else handle.setScene(text || null);
+        return handle.ready;
+      }).then(function () {
+        if (wanted === text) el.setAttribute("data-whiteboard-ready", String(elementCount(text)));
+      }).catch(function () {
+        el.hidden = true;  // the summary beside it stays
+      });
+    });
+  });
+
   // The workspace's panel.
   const panel = document.querySelector("[data-whiteboard]");
   if (!panel) return;

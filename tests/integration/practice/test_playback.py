@@ -106,6 +106,37 @@ def test_a_frame_is_one_revision_as_text_and_a_restore_names_its_source(client, 
                           ).status_code == HTTPStatus.NOT_FOUND
 
 
+def test_a_frame_carries_its_revisions_drawing_as_data(client, db, library, candidate):
+    from tests.integration.practice.test_whiteboard import scene
+    attempt = make_attempt(db, candidate, body="Boxes first.")  # 1: no drawing yet
+    lifecycle.save_draft(db, attempt, body="Boxes first.", based_on=1, client_id="tab",
+                         scene=scene(boxes=2))
+    lifecycle.save_draft(db, attempt, body="Then labels.", based_on=2, client_id="tab",
+                         scene=scene("<script>alert(1)</script>", "cache", boxes=3))
+    frames = [client.get(f"/practice/attempts/{attempt.id}/playback/{n}").json
+              for n in (1, 2, 3)]
+    assert [f["scene"] is None for f in frames] == [True, False, False]
+    assert [f["drawing"] and f["drawing"]["elements"] for f in frames] == [None, 2, 5]
+    assert frames[2]["drawing"]["by_type"] == [["rectangle", 3], ["text", 2]]
+    assert frames[2]["drawing"]["labels"] == ["<script>alert(1)</script>", "cache"]
+    # The scene is the checked JSON the save stored, with markup characters escaped.
+    assert "<script>" not in frames[2]["scene"]
+    assert [e["text"] for e in json.loads(frames[2]["scene"])["elements"]
+            if e["type"] == "text"] == ["<script>alert(1)</script>", "cache"]
+
+
+def test_the_page_has_a_board_only_for_prompts_with_a_whiteboard(client, db, library,
+                                                                   candidate):
+    design = make_attempt(db, candidate, body="A design.")
+    code = make_attempt(db, candidate, "sum-two", body="def add(a, b):\n    return a + b\n")
+    pages = {a.id: client.get(f"/practice/attempts/{a.id}/playback").text
+             for a in (design, code)}
+    assert "data-whiteboard-player" in pages[design.id]
+    assert "whiteboard-panel.js" in pages[design.id]
+    assert "data-whiteboard-player" not in pages[code.id]
+    assert "whiteboard" not in pages[code.id]
+
+
 def test_a_reveal_recorded_without_its_clock_time_shows_its_timer_minutes(client, db, library,
                                                                            candidate):
     attempt = make_attempt(db, candidate, body="An answer.")
