@@ -26,7 +26,6 @@ from app.auth.access import ANYONE, SIGNED_IN, access
 from app.db import get_session, utcnow
 from app.errors import DomainError, Invalid
 from app.inputs import form_number, whole_number
-from app.kinds import get_kind
 from app.interviews import (
     audit,
     clock,
@@ -40,6 +39,7 @@ from app.interviews import (
     scorecards,
 )
 from app.interviews.forms import InterviewForm
+from app.kinds import get_kind
 from app.models import Decision, InterviewMode, InterviewStage, Recommendation, Role
 
 bp = Blueprint("interviews", __name__)
