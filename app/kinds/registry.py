@@ -127,6 +127,10 @@ class PromptKind:
     # (a review's planted findings hit); None when there is nothing to score yet.
     score_answer: Callable[[str, Mapping[str, str]], AnswerScore | None] = field(
         default=_no_score, repr=False)
+    # Instead of ``score_answer``, for kinds whose scorer also reads which evidence the
+    # candidate asked for (an incident): called with the answer, the files and those keys.
+    score_with_reveals: Callable[[str, Mapping[str, str], Iterable[str]],
+                                 AnswerScore | None] | None = field(default=None, repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -155,10 +159,14 @@ class PromptKind:
     @property
     def scores_answers(self) -> bool:
         """Whether a suggested level is read from the answer's own text (not a test run)."""
-        return self.score_answer is not _no_score
+        return self.score_answer is not _no_score or self.score_with_reveals is not None
 
-    def answer_score(self, body: str, files: Mapping[str, str]) -> AnswerScore | None:
-        """The share ``body`` earns by the kind's answer scorer, with its reasons."""
+    def answer_score(self, body: str, files: Mapping[str, str], *,
+                     revealed: Iterable[str] = ()) -> AnswerScore | None:
+        """The share ``body`` earns by the kind's answer scorer, with its reasons;
+        ``revealed``: the evidence keys the candidate asked for, for kinds that read them."""
+        if self.score_with_reveals is not None:
+            return self.score_with_reveals(body, files, revealed)
         return self.score_answer(body, files)
 
     def check_body(self, body: str, files: Mapping[str, str]) -> None:

@@ -53,9 +53,10 @@ class FakePrompt:
 
 
 def test_the_built_in_kinds_in_the_order_lists_show_them():
-    assert kind_names() == ("system-design", "coding", "code-review")
-    assert [k.label for k in all_kinds()] == ["System design", "Coding", "Code review"]
-    assert kind_order() == {"system-design": 0, "coding": 1, "code-review": 2}
+    assert kind_names() == ("system-design", "coding", "code-review", "incident")
+    assert [k.label for k in all_kinds()] == ["System design", "Coding", "Code review",
+                                              "Incident"]
+    assert kind_order() == {"system-design": 0, "coding": 1, "code-review": 2, "incident": 3}
     assert get_kind("coding").name == "coding"
 
 
