@@ -13,6 +13,7 @@ from app.content.validate import load_content
 from app.grading.runner.sandbox import Limits, sandbox_problem
 from app.grading.runner.sandbox import run_tests as sandbox_run_tests
 from app.grading.scoring import auto_level
+from app.kinds import get_kind
 from app.kinds.code_review import (
     DIFF,
     MODEL_REVIEW,
@@ -22,6 +23,7 @@ from app.kinds.code_review import (
     sample_reviews,
 )
 from app.kinds.coding import mutant_kind
+from app.kinds.incident import diagnosis_of, evidence_of
 from app.kinds.unified_diff import parse_diff
 from tests.support.tools import missing_tool
 
@@ -204,3 +206,43 @@ def test_the_model_review_earns_the_top_level(slug):
 def test_every_mutant_review_scores_at_most_level_2(slug, mutant):
     level, _, reasons = suggested_level(slug, mutant)
     assert level <= 2, reasons
+
+
+# Incidents: the diagnosis names real evidence, and the scorer separates a sound
+# investigation from one that follows the red herrings.
+
+INCIDENTS = sorted(slug for slug, p in CONTENT.prompts.items() if p.kind == "incident")
+
+
+def test_the_library_has_the_two_incident_prompts():
+    assert INCIDENTS == ["checkout-latency-incident", "reservation-retry-storm"]
+
+
+@pytest.mark.parametrize("slug", INCIDENTS)
+def test_every_diagnosis_key_is_an_evidence_file_and_every_rubric_scores_evidence(slug):
+    prompt = CONTENT.prompts[slug]
+    items = evidence_of(prompt.files)
+    assert 5 <= len(items) <= 8
+    diagnosis = diagnosis_of(prompt.files)
+    named = [clue.key for clue in (*diagnosis.key, *diagnosis.herrings)]
+    assert {f"evidence/{key}.md" for key in named} <= set(prompt.files)
+    assert diagnosis.herrings, "an incident without a red herring tests nothing"
+    assert [c.auto for c in CONTENT.rubrics[prompt.rubric].criteria].count("evidence") == 1
+    # Every type of item a reviewer expects in an incident is there.
+    assert {"metrics", "deploys"} <= {item.type for item in items}
+
+
+@pytest.mark.parametrize("slug", INCIDENTS)
+def test_citing_the_key_evidence_earns_the_top_level_and_the_herrings_the_bottom(slug):
+    prompt = CONTENT.prompts[slug]
+    rubric = CONTENT.rubrics[prompt.rubric]
+    lo, hi = min(rubric.scale), max(rubric.scale)
+    diagnosis = diagnosis_of(prompt.files)
+    every = [item.key for item in evidence_of(prompt.files)]
+    sound = " ".join([*(f"[evidence: {c.key}]" for c in diagnosis.key),
+                      *(f"[ruled out: {c.key}]" for c in diagnosis.herrings)])
+    found = get_kind("incident").answer_score(sound, prompt.files, revealed=every)
+    assert auto_level(found.share, lo, hi) == hi, found.reasons
+    misled = " ".join(f"[evidence: {c.key}]" for c in diagnosis.herrings)
+    found = get_kind("incident").answer_score(misled, prompt.files, revealed=every)
+    assert auto_level(found.share, lo, hi) == lo, found.reasons
