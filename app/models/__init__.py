@@ -6,6 +6,7 @@ from app.models.attempts import (
     AnswerRevision,
     Attempt,
     AttemptStatus,
+    EvidenceReveal,
     HintReveal,
     SelfAssessment,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "AnswerRevision",
     "Attempt",
     "AttemptStatus",
+    "EvidenceReveal",
     "HintReveal",
     "SelfAssessment",
     "TestRun",

@@ -169,8 +169,8 @@ def test_the_kind_declares_a_markdown_answer_scored_on_evidence_only():
     assert AutoScorer.EVIDENCE not in get_kind("system-design").auto_scorers
     assert AutoScorer.EVIDENCE not in get_kind("code-review").auto_scorers
     starter = kind.starter_body(FILES)
-    assert ["## Timeline", "## Hypotheses", "## Actions"] == [
-        line for line in starter.splitlines() if line.startswith("## ")]
+    headings = [line for line in starter.splitlines() if line.startswith("## ")]
+    assert headings == ["## Timeline", "## Hypotheses", "## Actions"]
 
 
 def test_a_chart_is_laid_out_by_the_clock_from_zero_to_a_round_top():
