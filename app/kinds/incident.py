@@ -94,6 +94,13 @@ class Evidence:
         return f"{EVIDENCE_DIR}{self.key}.md"
 
     @property
+    def paragraphs(self) -> list[str]:
+        """A note's or a chart caption's text as paragraphs: lines joined, split at blank
+        lines (logs, traces and deploys keep their lines and are shown as written)."""
+        return [" ".join(line.strip() for line in block.splitlines())
+                for block in re.split(r"\n\s*\n", self.text) if block.strip()]
+
+    @property
     def chart(self) -> Chart | None:
         """A metrics item's chart, laid out for the page to draw; None for other items."""
         return None if self.series is None else chart(self.series)
@@ -506,7 +513,7 @@ class Chart:
 def chart(series: Series, width: int = 480, height: int = 180) -> Chart:
     """Lay ``series`` out in a ``width`` x ``height`` box, the y axis from 0 to the largest
     value (rounded up), so charts of one incident compare at a glance."""
-    left, right, top_pad, bottom = 48, 12, 10, 24
+    left, right, top_pad, bottom = 48, 24, 10, 24
     peak = max((v for column in series.values for v in column), default=0.0)
     top = _nice(peak)
     span_x = width - left - right
@@ -525,9 +532,19 @@ def chart(series: Series, width: int = 480, height: int = 180) -> Chart:
     lines = tuple(Line(name, " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(column)),
                        column[-1])
                   for name, column in zip(series.names, series.values, strict=True))
-    step = max(1, (count - 1) // 4)
-    ticks = tuple((x(i), series.times[i]) for i in range(0, count, step))
-    return Chart(width, height, lines, top, ticks, left, height - bottom)
+    # A label at the first and last time, and between them wherever one fits.
+    ticks: list[tuple[float, str]] = [(x(0), series.times[0])]
+    for i in range(1, count):
+        if x(i) - ticks[-1][0] >= _LABEL_GAP and (i == count - 1
+                                                  or x(count - 1) - x(i) >= _LABEL_GAP):
+            ticks.append((x(i), series.times[i]))
+    if count > 1 and ticks[-1][1] != series.times[-1]:
+        ticks.append((x(count - 1), series.times[-1]))
+    return Chart(width, height, lines, top, tuple(ticks), left, height - bottom)
+
+
+# The least distance between two time labels along the x axis, in the SVG's units.
+_LABEL_GAP = 60
 
 
 def _minutes(time: str) -> int:

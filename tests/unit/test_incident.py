@@ -12,6 +12,7 @@ from app.kinds import get_kind
 from app.kinds.incident import (
     DIAGNOSIS,
     EvidenceType,
+    Series,
     chart,
     citations,
     diagnosis_of,
@@ -178,11 +179,15 @@ def test_a_chart_is_laid_out_by_the_clock_from_zero_to_a_round_top():
     drawn = chart(latency.series, width=480, height=180)
     assert drawn.top == 3000  # 2,700 rounded up
     small, large = drawn.lines
-    # x from 48 to 468 over 20 minutes; y from 156 (0) up to 10 (3,000): 700 is at
+    # x from 48 to 456 over 20 minutes; y from 156 (0) up to 10 (3,000): 700 is at
     # 10 + 146 * (1 - 700/3000) = 121.9.
-    assert large.points == "48.0,121.9 258.0,121.9 468.0,24.6"
+    assert large.points == "48.0,121.9 252.0,121.9 456.0,24.6"
     assert small.name == "small" and large.last == 2700
     assert [t for _, t in drawn.ticks] == ["09:00", "09:10", "09:20"]
+    # Rows two minutes apart sit two minutes apart, and a label that would overlap is left out.
+    uneven = chart(Series(("q",), ("09:00", "09:20", "09:22", "09:30"), ((1, 2, 3, 4),)))
+    assert uneven.lines[0].points.split()[1:3] == ["320.0,83.0", "347.2,46.5"]  # top 4: 2 halfway
+    assert [t for _, t in uneven.ticks] == ["09:00", "09:20", "09:30"]
 
 
 # --- the scorer ----------------------------------------------------------------------------
