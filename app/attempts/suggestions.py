@@ -76,8 +76,10 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
     tests_level = None
     if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
         tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
-    answer = (kind.answer_score(body, attempt.prompt_revision.files,
-                                revealed=[r.evidence_key for r in attempt.evidence_reveals])
+    # Only an evidence scorer reads what was asked for: other kinds load no reveals.
+    revealed = ([r.evidence_key for r in attempt.evidence_reveals]
+                if AutoScorer.EVIDENCE in kind.auto_scorers else [])
+    answer = (kind.answer_score(body, attempt.prompt_revision.files, revealed=revealed)
               if kind.scores_answers and any(c.auto in _FROM_ANSWER for c in rubric.criteria)
               else None)
     levels: dict[int, int | None] = {}

@@ -8,10 +8,11 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.attempts import lifecycle
 from app.content.sync import sync_content
+from app.db import utcnow
 from app.interviews import clock
 from app.models import Attempt, EvidenceReveal
 from tests.factories.content import INCIDENT_SLUG, add_incident_prompt, replace_in, write_content
@@ -175,3 +176,39 @@ def test_the_panel_sees_the_evidence_asked_for_in_order_and_the_suggestion(
     assert "Cited in support, but it misleads: checkout-api pods (red herring), minus 1." \
         in page
     assert page.count("(suggested)") == 1
+
+
+def test_a_second_request_for_the_same_item_returns_the_first_record(
+        client, db, incident_prompt, candidate):
+    attempt_id = start(client, SLUG)
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt.evidence_reveals == []  # this copy has not seen the other request
+    # Another request (a second tab) records it between this one's read and its write.
+    db.execute(insert(EvidenceReveal).values(attempt_id=attempt_id, evidence_key="pod-health",
+                                             revealed_at=utcnow(), elapsed_seconds=7))
+    db.commit()
+    reveal_row = lifecycle.reveal_evidence(db, attempt, "pod-health")
+    assert (reveal_row.evidence_key, reveal_row.elapsed_seconds) == ("pod-health", 7)
+    assert asked(db, attempt_id) == ["pod-health"]
+
+
+def test_the_live_poll_brings_the_evidence_asked_for_with_each_new_revision(
+        client, db, incident_prompt):
+    owner, _ = make_panel(db, reviewers=0)
+    interview, _ = make_interview(db, owner, prompts=(SLUG,))
+    join_and_start(db, interview)
+    (attempt,) = clock.attempts(interview)
+    lifecycle.save_draft(db, attempt, body="## Timeline", based_on=0, client_id="t")
+    client.login(owner.email, PASSWORD)
+    page = client.get(f"/interviews/{interview.id}/live").get_data(as_text=True)
+    assert "No evidence asked for yet." in page
+    lifecycle.reveal_evidence(db, attempt, "deploy-history")
+    lifecycle.save_draft(db, attempt, body="## Timeline\n- 09:20 v412", based_on=1,
+                         client_id="t")
+    update = client.get(f"/interviews/{interview.id}/live/updates",
+                        query_string={"seen": f"{attempt.id}:1:0:0", "stage": "in_progress"})
+    body = update.get_data(as_text=True)
+    item = interview.items[0]
+    assert f'id="live-asked-{item.id}" hx-swap-oob="true"' in body
+    assert 'data-evidence-asked="deploy-history"' in body
+    assert shown(body) == set()
