@@ -68,6 +68,11 @@ def test_practice_ask_for_evidence_cite_it_and_read_the_suggestion(
     expect(page.locator("[data-save-status]")).to_contain_text("All changes saved",
                                                                timeout=15_000)
     assert serious_violations(page, axe_source) == []
+    page.emulate_media(color_scheme="dark")
+    assert serious_violations(page, axe_source) == []
+    page.get_by_role("img", name=re.compile("Chart: Database queries")).screenshot(
+        path=str(tmp_path / "incident-chart-dark.png"))
+    page.emulate_media(color_scheme="light")
     page.screenshot(path=str(tmp_path / "incident-workspace.png"), full_page=True)
     evidence.screenshot(path=str(tmp_path / "incident-evidence.png"))
 
@@ -147,3 +152,5 @@ def test_interview_the_reviewer_reads_the_evidence_asked_for_and_scores(
         path=str(tmp_path / "incident-scorecard.png"))
     owner.get_by_role("button", name="Submit scorecard").click()
     expect(owner.get_by_role("heading", name=re.compile("^Comparison"))).to_be_visible()
+    expect(owner.locator(".incident-asked li").first).to_contain_text(
+        "Deploy history for checkout-api")
