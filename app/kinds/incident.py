@@ -49,6 +49,7 @@ MAX_ITEMS = 20
 MAX_SERIES = 4
 MAX_POINTS = 200
 MAX_KEY_WEIGHT = 5
+MAX_KEY_CHARS = 80  # as stored in evidence_reveals.evidence_key
 
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _FRONT_KEY = re.compile(r"([A-Za-z_][\w-]*):\s*(.*)")
@@ -234,9 +235,11 @@ def parse_evidence(files: Mapping[str, str]) -> tuple[list[Evidence], list[FileP
     for path in paths:
         name = path[len(EVIDENCE_DIR):]
         key = name[:-3] if name.endswith(".md") else ""
-        if not name.endswith(".md") or "/" in name or _KEY.fullmatch(key) is None:
-            problems.append(FileProblem(1, "an evidence file is evidence/<key>.md, its key in "
-                                           "lower case letters, digits and dashes", path=path))
+        if (not name.endswith(".md") or "/" in name or _KEY.fullmatch(key) is None
+                or len(key) > MAX_KEY_CHARS):
+            problems.append(FileProblem(1, f"an evidence file is evidence/<key>.md, its key in "
+                                           f"lower case letters, digits and dashes, at most "
+                                           f"{MAX_KEY_CHARS} characters", path=path))
             continue
         front = _front(files[path], path, problems)
         if front is None:

@@ -145,6 +145,14 @@ def test_each_diagnosis_problem_is_reported_at_its_line(text, expected):
     assert expected in problems({**FILES, DIAGNOSIS: text})
 
 
+def test_an_evidence_key_is_a_short_slug():
+    for name in ("Deploys.md", "deploys.txt", "deploy_history.md", "d" * 81 + ".md"):
+        found = problems({**FILES, f"evidence/{name}": DEPLOYS})
+        assert any(line.startswith(f"evidence/{name}:1: an evidence file is evidence/<key>.md")
+                   for line in found), name
+    assert problems({**FILES, f"evidence/{'d' * 80}.md": DEPLOYS}) == []
+
+
 def test_the_folder_needs_evidence_and_a_diagnosis_and_nothing_else():
     assert "prompt.md:1: incident prompt has no diagnosis.md" in problems(
         {k: v for k, v in FILES.items() if k != DIAGNOSIS})
