@@ -54,7 +54,8 @@ MAX_KEY_CHARS = 80  # as stored in evidence_reveals.evidence_key
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _FRONT_KEY = re.compile(r"([A-Za-z_][\w-]*):\s*(.*)")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# Charts start at 0: a metric is a count, a rate, a duration or a share, never below it.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A citation in an answer: [evidence: deploy-history] or [ruled out: bot-risk-flag].
 CITATION = re.compile(r"\[(evidence|ruled out):\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\]")
 
@@ -204,8 +205,8 @@ def _series(body: list[str], start: int, path: str, problems: list[FileProblem]
             continue
         bad = next((c for c in cells[1:] if _NUMBER.fullmatch(c) is None), None)
         if bad is not None:
-            problems.append(FileProblem(number, f'bad series row: "{bad[:20]}" is not a number',
-                                        path=path))
+            problems.append(FileProblem(number, f'bad series row: "{bad[:20]}" is not a number '
+                                                f'at or above 0', path=path))
             ok = False
             continue
         times.append(cells[0])
@@ -497,7 +498,6 @@ class Line:
 
     name: str
     points: str  # "x,y x,y ...", for a <polyline>
-    last: float
 
 
 @dataclass(frozen=True)
@@ -532,8 +532,7 @@ def chart(series: Series, width: int = 480, height: int = 180) -> Chart:
     def y(v: float) -> float:
         return round(top_pad + span_y * (1 - (v / top if top else 0)), 1)
 
-    lines = tuple(Line(name, " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(column)),
-                       column[-1])
+    lines = tuple(Line(name, " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(column)))
                   for name, column in zip(series.names, series.values, strict=True))
     # A label at the first and last time, and between them wherever one fits.
     ticks: list[tuple[float, str]] = [(x(0), series.times[0])]
@@ -556,7 +555,8 @@ def _minutes(time: str) -> int:
 
 
 def _nice(value: float) -> float:
-    """The smallest of 1, 2, 2.5 or 5 times a power of ten at or above ``value``."""
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) at
+    or above ``value``."""
     if value <= 0:
         return 1.0
     power = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1

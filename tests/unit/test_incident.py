@@ -102,7 +102,9 @@ def test_a_well_formed_prompt_has_no_problems_and_reads_in_file_order():
     ("evidence/latency.md", LATENCY.replace("09:10, 640, 700", "9h10, 640, 700"),
      'evidence/latency.md:8: bad series row: the time must be HH:MM, got "9h10"'),
     ("evidence/latency.md", LATENCY.replace("09:10, 640, 700", "09:10, 640, slow"),
-     'evidence/latency.md:8: bad series row: "slow" is not a number'),
+     'evidence/latency.md:8: bad series row: "slow" is not a number at or above 0'),
+    ("evidence/latency.md", LATENCY.replace("09:10, 640, 700", "09:10, -640, 700"),
+     'evidence/latency.md:8: bad series row: "-640" is not a number at or above 0'),
     ("evidence/latency.md", LATENCY.replace("09:20, 645", "09:05, 645"),
      "evidence/latency.md:9: bad series row: 09:05 does not come after 09:10"),
     ("evidence/latency.md", LATENCY.replace("time, small, large", "small, large"),
@@ -119,7 +121,7 @@ def test_a_well_formed_prompt_has_no_problems_and_reads_in_file_order():
      'evidence/trace.md:4: after: "latency-by-size" is not an evidence item'),
     ("evidence/flag.md", FLAG.replace("The same with the flag on and off.\n", ""),
      "evidence/flag.md:5: the note item shows nothing: write its body under the front matter"),
-], ids=["unknown-type", "short-row", "bad-time", "not-a-number", "time-goes-back",
+], ids=["unknown-type", "short-row", "bad-time", "not-a-number", "negative", "time-goes-back",
         "no-table", "no-title", "unknown-key", "no-front-matter", "unknown-after", "empty"])
 def test_each_evidence_problem_is_reported_at_its_file_and_line(path, text, expected):
     assert expected in problems({**FILES, path: text})
@@ -190,7 +192,7 @@ def test_a_chart_is_laid_out_by_the_clock_from_zero_to_a_round_top():
     # x from 48 to 456 over 20 minutes; y from 156 (0) up to 10 (3,000): 700 is at
     # 10 + 146 * (1 - 700/3000) = 121.9.
     assert large.points == "48.0,121.9 252.0,121.9 456.0,24.6"
-    assert small.name == "small" and large.last == 2700
+    assert (small.name, large.name) == ("small", "large")
     assert [t for _, t in drawn.ticks] == ["09:00", "09:10", "09:20"]
     # Rows two minutes apart sit two minutes apart, and a label that would overlap is left out.
     uneven = chart(Series(("q",), ("09:00", "09:20", "09:22", "09:30"), ((1, 2, 3, 4),)))
