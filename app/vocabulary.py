@@ -30,6 +30,7 @@ class AutoScorer(enum.StrEnum):
 
     TESTS = "tests"      # the share of a coding answer's hidden tests that pass
     FINDINGS = "findings"  # the severity-weighted share of a review's planted findings hit
+    EVIDENCE = "evidence"  # the weighted share of an incident's key evidence asked for and cited
     # Kept so rubric revisions stored before the rule still load; the content check
     # refuses it and nothing suggests a level from it (signals are evidence only).
     SIGNALS = "signals"

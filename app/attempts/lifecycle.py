@@ -32,6 +32,7 @@ from app.models import (
     AnswerScene,
     Attempt,
     AttemptStatus,
+    EvidenceReveal,
     HintReveal,
     Prompt,
     PromptRevision,
@@ -48,7 +49,7 @@ from app.models.attempts import (
     text_window,
 )
 from app.pagination import Page, paginate
-from app.vocabulary import PromptStatus
+from app.vocabulary import AutoScorer, PromptStatus
 
 ANSWER_MAX_BYTES = 200_000
 REVISIONS_PER_PAGE = 25
@@ -534,6 +535,37 @@ def reveal_hint(session: Session, attempt: Attempt, *, now: datetime | None = No
         reveal = HintReveal(attempt_id=attempt.id, hint_index=shown,
                             elapsed_seconds=attempt.elapsed_seconds(now), revealed_at=now)
         attempt.hint_reveals.append(reveal)
+    return reveal
+
+
+def reveal_evidence(session: Session, attempt: Attempt, key: str, *,
+                    now: datetime | None = None) -> EvidenceReveal:
+    """Show an incident's evidence item to its candidate and record which and when; asking
+    again for one already shown returns the first record."""
+    _check_open(attempt)
+    attempt_policy().check_access(session, attempt)
+    kind = get_kind(attempt.prompt_revision.kind)
+    # Only kinds scored on evidence have any; their page view is the list of items.
+    items = ({item.key: item for item in kind.page_view(attempt.prompt_revision.files)}
+             if AutoScorer.EVIDENCE in kind.auto_scorers else {})
+    item = items.get(key)
+    if item is None:
+        raise NotFound("This prompt has no such evidence.")
+    shown = {r.evidence_key: r for r in attempt.evidence_reveals}
+    if key in shown:
+        return shown[key]
+    if item.after is not None and item.after not in shown:
+        raise NotAllowed(f"Ask for “{items[item.after].title}” first.")
+    now = now or utcnow()
+    reveal = EvidenceReveal(attempt_id=attempt.id, evidence_key=key, revealed_at=now,
+                            elapsed_seconds=attempt.elapsed_seconds(now))
+    try:
+        with transaction(session):
+            attempt.evidence_reveals.append(reveal)
+    except IntegrityError:
+        # Another request (a double click, a second tab) recorded it a moment ago.
+        session.expire(attempt, ["evidence_reveals"])
+        return next(r for r in attempt.evidence_reveals if r.evidence_key == key)
     return reveal
 
 

@@ -21,6 +21,9 @@ from app.kinds import get_kind
 from app.models import Attempt, RubricRevision, RunKind, RunStatus, TestRun
 from app.vocabulary import AutoScorer
 
+# Scorers that read the answer itself (and, for evidence, what the candidate asked for).
+_FROM_ANSWER = frozenset({AutoScorer.FINDINGS, AutoScorer.EVIDENCE})
+
 
 def rubric_scale(rubric: RubricRevision) -> dict[int, str]:
     """The rubric's levels and their labels, lowest first."""
@@ -49,15 +52,17 @@ class AutoSuggestions:
     hidden_run: TestRun | None
     # criterion id -> the criterion's signals found in the answer (criteria with signals)
     found: dict[int, list[str]]
-    # criterion id -> what an auto: findings level rests on (findings hit and missed, noise,
-    # the verdict), for the reviewer who confirms it
+    # criterion id -> what an auto: findings or evidence level rests on (findings hit and
+    # missed, noise, the verdict; evidence asked for and cited), for the reviewer who
+    # confirms it
     reasons: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
                      found: Mapping[int, Sequence[str]] | None = None) -> AutoSuggestions:
     """Levels for the attempt's ``auto: tests`` criteria from its hidden run and for its
-    ``auto: findings`` criteria from the review in ``body``, and the signals of every
+    ``auto: findings`` (``evidence``) criteria from the review (incident answer) in
+    ``body``, and the signals of every
     criterion found in ``body``.
 
     ``found`` (criterion id -> signals found, as stored at submit) spares
@@ -71,9 +76,12 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
     tests_level = None
     if hidden_run is not None and hidden_run.status is RunStatus.DONE and hidden_run.total:
         tests_level = auto_level_from_counts(hidden_run.passed, hidden_run.total, lo, hi)
-    answer = (kind.answer_score(body, attempt.prompt_revision.files)
-              if kind.scores_answers and any(c.auto == AutoScorer.FINDINGS
-                                             for c in rubric.criteria) else None)
+    # Only an evidence scorer reads what was asked for: other kinds load no reveals.
+    revealed = ([r.evidence_key for r in attempt.evidence_reveals]
+                if AutoScorer.EVIDENCE in kind.auto_scorers else [])
+    answer = (kind.answer_score(body, attempt.prompt_revision.files, revealed=revealed)
+              if kind.scores_answers and any(c.auto in _FROM_ANSWER for c in rubric.criteria)
+              else None)
     levels: dict[int, int | None] = {}
     evidence: dict[int, list[str]] = {}
     reasons: dict[int, tuple[str, ...]] = {}
@@ -85,7 +93,7 @@ def auto_suggestions(session: Session, attempt: Attempt, body: str, *,
         # on a revision stored with auto: signals) stay evidence for the reviewer.
         if criterion.auto == AutoScorer.TESTS:
             levels[criterion.id] = tests_level
-        elif criterion.auto == AutoScorer.FINDINGS:
+        elif criterion.auto in _FROM_ANSWER:
             levels[criterion.id] = (auto_level(answer.share, lo, hi) if answer is not None
                                     else None)
             reasons[criterion.id] = answer.reasons if answer is not None else ()

@@ -351,6 +351,7 @@ def _match(old: tuple[CriterionSnapshot, ...],
 
 
 _SUGGESTION = {AutoScorer.TESTS: "hidden tests", AutoScorer.FINDINGS: "planted findings hit",
+               AutoScorer.EVIDENCE: "key evidence asked for and cited",
                AutoScorer.SIGNALS: "signals found"}
 
 

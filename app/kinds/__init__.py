@@ -25,7 +25,7 @@ from app.kinds.registry import (
 )
 
 # Each module registers its kind when imported; lists show the kinds in this order.
-BUILT_IN = ("system_design", "coding", "code_review", "sql")
+BUILT_IN = ("system_design", "coding", "code_review", "incident", "sql")
 for _module in BUILT_IN:
     importlib.import_module(f"app.kinds.{_module}")
 

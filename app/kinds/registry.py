@@ -151,6 +151,10 @@ class PromptKind:
     # Files the judge gets beside the tests (an SQL prompt's conftest.py with its fixture).
     judge_files: Callable[[Mapping[str, str]], dict[str, str]] = field(
         default=_no_judge_files, repr=False)
+    # Instead of ``score_answer``, for kinds whose scorer also reads which evidence the
+    # candidate asked for (an incident): called with the answer, the files and those keys.
+    score_with_reveals: Callable[[str, Mapping[str, str], Iterable[str]],
+                                 AnswerScore | None] | None = field(default=None, repr=False)
 
     def template(self, part: str) -> str:
         """The template of this kind's ``part`` (``editor``, ``scripts``, ...)."""
@@ -179,7 +183,7 @@ class PromptKind:
     @property
     def scores_answers(self) -> bool:
         """Whether a suggested level is read from the answer's own text (not a test run)."""
-        return self.score_answer is not _no_score
+        return self.score_answer is not _no_score or self.score_with_reveals is not None
 
     @property
     def has_answer_view(self) -> bool:
@@ -191,8 +195,12 @@ class PromptKind:
         """``body`` as data for the kind's ``answer`` macro; None to show it as text."""
         return self.answer_view(body, files)
 
-    def answer_score(self, body: str, files: Mapping[str, str]) -> AnswerScore | None:
-        """The share ``body`` earns by the kind's answer scorer, with its reasons."""
+    def answer_score(self, body: str, files: Mapping[str, str], *,
+                     revealed: Iterable[str] = ()) -> AnswerScore | None:
+        """The share ``body`` earns by the kind's answer scorer, with its reasons;
+        ``revealed``: the evidence keys the candidate asked for, for kinds that read them."""
+        if self.score_with_reveals is not None:
+            return self.score_with_reveals(body, files, revealed)
         return self.score_answer(body, files)
 
     def check_body(self, body: str, files: Mapping[str, str]) -> None:

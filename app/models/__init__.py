@@ -7,6 +7,7 @@ from app.models.attempts import (
     AnswerScene,
     Attempt,
     AttemptStatus,
+    EvidenceReveal,
     HintReveal,
     SelfAssessment,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "AnswerScene",
     "Attempt",
     "AttemptStatus",
+    "EvidenceReveal",
     "HintReveal",
     "SelfAssessment",
     "TestRun",

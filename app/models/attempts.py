@@ -119,6 +119,11 @@ class Attempt(Base):
         back_populates="attempt", order_by="HintReveal.hint_index",
         cascade="all, delete-orphan", passive_deletes=True,
     )
+    # The incident evidence the candidate asked for, in the order asked.
+    evidence_reveals: Mapped[list[EvidenceReveal]] = relationship(
+        back_populates="attempt", order_by="EvidenceReveal.id",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
     self_assessments: Mapped[list[SelfAssessment]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", passive_deletes=True,
     )
@@ -267,6 +272,24 @@ class HintReveal(Base):
     revealed_at: Mapped[datetime | None]
 
     attempt: Mapped[Attempt] = relationship(back_populates="hint_reveals")
+
+
+class EvidenceReveal(Base):
+    """An incident evidence item the candidate asked for: which, and when (the order of
+    the rows is the order asked, which reviewers read)."""
+
+    __tablename__ = "evidence_reveals"
+    __table_args__ = (UniqueConstraint("attempt_id", "evidence_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    # The item's file name without .md in the prompt revision's evidence/ folder.
+    evidence_key: Mapped[str] = mapped_column(String(80))
+    revealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Timer seconds at the reveal: how far into the time box it was asked for.
+    elapsed_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="evidence_reveals")
 
 
 class SelfAssessment(Base):

@@ -164,6 +164,20 @@ def reveal_hint(attempt_id: int):
     return render_template("practice/_hint.html", attempt=attempt, reveal=reveal)
 
 
+@bp.post("/attempts/<int:attempt_id>/evidence/<key>")
+@access(CANDIDATE)
+def reveal_evidence(attempt_id: int, key: str):
+    attempt = _own_attempt(attempt_id)
+    reveal = lifecycle.reveal_evidence(get_session(), attempt, key[:80])
+    if not request.headers.get("HX-Request"):  # a plain form post, without scripts
+        return redirect(url_for("practice.workspace", attempt_id=attempt.id,
+                                _anchor=f"evidence-{reveal.evidence_key}"))
+    kind = get_kind(attempt.prompt_revision.kind)
+    return render_template("kinds/incident/_evidence.html", attempt=attempt,
+                           items=kind.page_view(attempt.prompt_revision.files),
+                           focus_key=reveal.evidence_key)
+
+
 @bp.post("/attempts/<int:attempt_id>/timer")
 @access(CANDIDATE)
 def timer(attempt_id: int):

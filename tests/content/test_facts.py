@@ -19,10 +19,15 @@ EVIDENCE_HEADING = re.compile(r"^###\s+Evidence\s*$", re.MULTILINE)
 def test_incident_prompts_show_their_evidence_in_the_statement():
     # Practice has no interviewer to ask, so evidence kept in the reference
     # could never be found by the candidate it is meant for.
+    # A design prompt about an incident shows it in the statement; an incident-kind
+    # prompt keeps each item in evidence/, shown when the candidate asks for it.
     incidents = sorted(slug for slug, p in PUBLISHED_DESIGNS.items() if "incident" in p.tags)
-    assert incidents, "the library has an incident prompt"
-    prompts = [CONTENT.prompts[slug] for slug in incidents]
-    missing = [p.slug for p in prompts if not EVIDENCE_HEADING.search(p.statement)]
+    kind = [p for p in CONTENT.prompts.values() if p.kind == "incident"]
+    assert incidents or kind, "the library has an incident prompt"
+    assert all(any(path.startswith("evidence/") for path in p.files) for p in kind)
+    prompts = [CONTENT.prompts[slug] for slug in incidents] + kind
+    missing = [p.slug for p in prompts if p.kind != "incident"
+               and not EVIDENCE_HEADING.search(p.statement)]
     assert missing == []
     hidden = [p.slug for p in prompts if "reveal only when asked" in p.reference.lower()]
     assert hidden == []

@@ -25,6 +25,7 @@ from app.kinds.code_review import (
 from app.kinds.coding import mutant_kind
 from app.kinds.sql import mutant_kind as sql_mutant_kind
 from app.kinds.sql import mutants_of as sql_mutants_of
+from app.kinds.incident import diagnosis_of, evidence_of
 from app.kinds.unified_diff import parse_diff
 from tests.support.tools import missing_tool
 
@@ -267,3 +268,43 @@ def test_every_sql_mutant_fails_at_least_one_hidden_test(slug, mutant):
     results = run_sql(prompt, prompt.files[mutant], prompt.hidden_tests)
     total = sum(results.values(), Counter())
     assert total["failed"] + total["error"] >= 1, f"{mutant} passes every hidden test: {results}"
+
+
+# Incidents: the diagnosis names real evidence, and the scorer separates a sound
+# investigation from one that follows the red herrings.
+
+INCIDENTS = sorted(slug for slug, p in CONTENT.prompts.items() if p.kind == "incident")
+
+
+def test_the_library_has_the_two_incident_prompts():
+    assert INCIDENTS == ["checkout-latency-incident", "reservation-retry-storm"]
+
+
+@pytest.mark.parametrize("slug", INCIDENTS)
+def test_every_diagnosis_key_is_an_evidence_file_and_every_rubric_scores_evidence(slug):
+    prompt = CONTENT.prompts[slug]
+    items = evidence_of(prompt.files)
+    assert 5 <= len(items) <= 8
+    diagnosis = diagnosis_of(prompt.files)
+    named = [clue.key for clue in (*diagnosis.key, *diagnosis.herrings)]
+    assert {f"evidence/{key}.md" for key in named} <= set(prompt.files)
+    assert diagnosis.herrings, "an incident without a red herring tests nothing"
+    assert [c.auto for c in CONTENT.rubrics[prompt.rubric].criteria].count("evidence") == 1
+    # Every type of item a reviewer expects in an incident is there.
+    assert {"metrics", "deploys"} <= {item.type for item in items}
+
+
+@pytest.mark.parametrize("slug", INCIDENTS)
+def test_citing_the_key_evidence_earns_the_top_level_and_the_herrings_the_bottom(slug):
+    prompt = CONTENT.prompts[slug]
+    rubric = CONTENT.rubrics[prompt.rubric]
+    lo, hi = min(rubric.scale), max(rubric.scale)
+    diagnosis = diagnosis_of(prompt.files)
+    every = [item.key for item in evidence_of(prompt.files)]
+    sound = " ".join([*(f"[evidence: {c.key}]" for c in diagnosis.key),
+                      *(f"[ruled out: {c.key}]" for c in diagnosis.herrings)])
+    found = get_kind("incident").answer_score(sound, prompt.files, revealed=every)
+    assert auto_level(found.share, lo, hi) == hi, found.reasons
+    misled = " ".join(f"[evidence: {c.key}]" for c in diagnosis.herrings)
+    found = get_kind("incident").answer_score(misled, prompt.files, revealed=every)
+    assert auto_level(found.share, lo, hi) == lo, found.reasons

@@ -198,3 +198,19 @@ def add_sql_prompt(root: Path) -> Path:
     replace_in(folder / "prompt.md", "competencies: [performance, data-modeling]",
                "competencies: [scalability]")
     return folder
+
+
+INCIDENT_SLUG = "checkout-latency-incident"
+
+
+def add_incident_prompt(root: Path) -> Path:
+    """Copy the library's checkout incident prompt and rubric into the tree at ``root``,
+    under the test library's competencies; return its folder."""
+    folder = root / "prompts" / INCIDENT_SLUG
+    shutil.copytree(LIBRARY_ROOT / "prompts" / INCIDENT_SLUG, folder)
+    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{INCIDENT_SLUG}.md",
+                root / "rubrics" / f"{INCIDENT_SLUG}.md")
+    replace_in(folder / "prompt.md",
+               "competencies: [incident-response, observability, performance, leadership]",
+               "competencies: [scalability]")
+    return folder

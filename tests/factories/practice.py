@@ -13,6 +13,7 @@ from tests.factories.content import (
     DESIGN_PROMPT,
     DESIGN_RUBRIC,
     RESPONSIBILITIES,
+    add_incident_prompt,
     add_review_prompt,
     write_content,
 )
@@ -21,12 +22,13 @@ from tests.support.library import sync_once
 
 def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
                  own_rubric: bool = False, responsibilities: bool = False,
-                 code_review: bool = False) -> Path:
+                 code_review: bool = False, incident: bool = False) -> Path:
     """Write the small valid content tree (plus copies of its design prompt) and sync it.
 
     The copies share the URL shortener's rubric, or with ``own_rubric`` one of
     their own (``services``), so that an interview on them closes no other prompt.
-    ``code_review`` adds the library's code-review prompt.
+    ``code_review`` adds the library's code-review prompt, ``incident`` its checkout
+    incident.
     """
     write_content(root)
     if responsibilities:
@@ -43,6 +45,8 @@ def load_library(db: Session, root: Path, *, extra_design_prompts: int = 0,
                          f"competencies: [api-design, scalability]\nrubric: {rubric}"))
     if code_review:
         add_review_prompt(root)
+    if incident:
+        add_incident_prompt(root)
     sync_once(db, root)  # the real sync the first time, its rows replayed after
     return root
 

@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-62 routes x 7 actors = 434 requests per database.
+63 routes x 7 actors = 441 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -132,6 +132,8 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    OK,        HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
     ("practice.reveal_hint", "POST"):
         (UNAUTH,    REDIRECT,  HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
+    ("practice.reveal_evidence", "POST"):
+        (UNAUTH,    REDIRECT,  HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
     ("practice.timer", "POST"):
         (UNAUTH,    OK,        HIDDEN,    DENIED,    DENIED,    DENIED,    DENIED),
     ("practice.revisions", "GET"):
@@ -236,6 +238,7 @@ class World:
     open_attempt: int      # url-shortener, two saved revisions
     code_attempt: int      # sum-two, open, with code saved
     done_attempt: int      # sum-two, submitted, its hidden tests queued
+    incident_attempt: int  # checkout-latency-incident, open
     hidden_run: int
     done_criterion: int    # a criterion of the submitted attempt's rubric
     interview: int         # A submitted; the owner's scorecard is in, the reviewer's is not
@@ -260,7 +263,7 @@ def _world_of_ids(db: Session, root: Path) -> World:
 
 
 def _build_world(db: Session, root: Path) -> World:
-    load_library(db, root, responsibilities=True)
+    load_library(db, root, responsibilities=True, incident=True)
     a = make_user(db, name="Casey Candidate", email="casey@example.com")
     people = {
         "candidate_a": a,
@@ -278,6 +281,7 @@ def _build_world(db: Session, root: Path) -> World:
     code = make_attempt(db, a, "sum-two", body=CODE)
     done = make_attempt(db, a, "sum-two", body=CODE)
     lifecycle.submit_attempt(db, done)  # asks for the hidden tests itself
+    incident = make_attempt(db, a, "checkout-latency-incident")
     hidden_run = runs.latest_run(db, done, RunKind.HIDDEN)
 
     interview, token = make_interview(db, owner, [reviewer])
@@ -302,6 +306,7 @@ def _build_world(db: Session, root: Path) -> World:
                                        reason="Please read the requirements again.")
     return World(
         people=people, open_attempt=opened.id, code_attempt=code.id, done_attempt=done.id,
+        incident_attempt=incident.id,
         hidden_run=hidden_run.id, done_criterion=done.rubric_revision.criteria[0].id,
         interview=interview.id, token=token, reviewer=reviewer.id, reviewer_seat=seat,
         released=released.id, released_attempt=item.attempt_id,
@@ -313,6 +318,7 @@ TARGETS: dict[str, dict[str, str]] = {
     "practice.request_run": {"attempt_id": "code_attempt"},
     "practice.run_status": {"attempt_id": "done_attempt"},
     "practice.result": {"attempt_id": "done_attempt"},
+    "practice.reveal_evidence": {"attempt_id": "incident_attempt"},
     "practice.self_assess": {"attempt_id": "done_attempt"},
     "interviews.playback_page": {"interview_id": "released", "attempt_id": "released_attempt"},
     "interviews.playback_frame": {"interview_id": "released", "attempt_id": "released_attempt"},
@@ -329,7 +335,7 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
         "interview_id": world.interview, "scorecard_id": world.reviewer_seat,
         "request_id": world.regrade, "token": world.token, "kind": "csv",
         "slug": "url-shortener", "user_id": world.people["candidate_a"].id,
-        "filename": "css/app.css",
+        "filename": "css/app.css", "key": "deploy-history",
     }
     for name, attribute in TARGETS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)

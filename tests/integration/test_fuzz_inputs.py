@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 36 routes (28 POST, 8 GET), 79 fields, 15 examples per route, so 540
+Counts: 37 routes (29 POST, 8 GET), 80 fields, 15 examples per route, so 555
 requests per database.
 """
 
@@ -53,6 +53,7 @@ from app.interviews import feedback, invitations, regrades
 from app.models import AnswerRevision, Attempt, Interview, Recommendation, RegradeRequest, Role
 from app.rate_limits import get_limiter
 from tests.conftest import make_test_app
+from tests.factories.content import INCIDENT_SLUG
 from tests.factories.interviews import answer_and_submit, join_and_start, make_interview, score_all
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
@@ -122,7 +123,7 @@ class World:
 
     def __init__(self, db: Session, tmp_path) -> None:
         self.db = db
-        load_library(db, tmp_path)
+        load_library(db, tmp_path, incident=True)
         self.clients: dict[str | None, tuple[WebClient, str]] = {}
         self.interviews: dict[str, tuple[Interview, str, RegradeRequest | None]] = {}
 
@@ -165,6 +166,10 @@ class World:
     @cached_property
     def attempt(self) -> Attempt:
         return make_attempt(self.db, self.candidate, body=ANSWER)
+
+    @cached_property
+    def incident_attempt(self) -> Attempt:
+        return make_attempt(self.db, self.candidate, INCIDENT_SLUG)
 
     def new_attempt(self) -> Attempt:
         return make_attempt(self.db, self.candidate, body=ANSWER)
@@ -391,6 +396,9 @@ TARGETS = [
     Target("practice.save_draft", "POST", "candidate", ("body", "based_on", "client_id"),
            autosave_case, json=True),
     Target("practice.reveal_hint", "POST", "candidate", (), on_attempt("attempt")),
+    Target("practice.reveal_evidence", "POST", "candidate", ("/key",),
+           lambda w: Case({"attempt_id": w.incident_attempt.id},
+                          {"/key": Pick(("deploy-history", "latency-by-flag"))})),
     Target("practice.timer", "POST", "candidate", ("running",),
            on_attempt("attempt", running=Pick(("true", "false")))),
     Target("practice.restore", "POST", "candidate", (),

@@ -53,9 +53,11 @@ class FakePrompt:
 
 
 def test_the_built_in_kinds_in_the_order_lists_show_them():
-    assert kind_names() == ("system-design", "coding", "code-review", "sql")
-    assert [k.label for k in all_kinds()] == ["System design", "Coding", "Code review", "SQL"]
-    assert kind_order() == {"system-design": 0, "coding": 1, "code-review": 2, "sql": 3}
+    assert kind_names() == ("system-design", "coding", "code-review", "incident", "sql")
+    assert [k.label for k in all_kinds()] == ["System design", "Coding", "Code review",
+                                              "Incident", "SQL"]
+    assert kind_order() == {"system-design": 0, "coding": 1, "code-review": 2, "incident": 3,
+                            "sql": 4}
     assert get_kind("coding").name == "coding"
 
 

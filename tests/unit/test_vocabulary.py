@@ -27,7 +27,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 def test_the_stored_values_stay_as_they_were():
     assert [str(level) for level in LEVELS] == ["mid", "senior", "staff"]
     assert DEFAULT_LEVEL == "senior"
-    assert {str(a) for a in AutoScorer} == {"tests", "findings", "signals"}
+    assert {str(a) for a in AutoScorer} == {"tests", "findings", "evidence", "signals"}
     assert {str(s) for s in PromptStatus} == {"published", "draft"}
     assert {str(v) for v in RunVerdict} == {
         "completed", "timeout", "memory_limit", "output_limit", "crashed", "denied",

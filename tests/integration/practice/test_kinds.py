@@ -155,7 +155,7 @@ def test_a_prompt_of_an_unregistered_kind_is_refused(tmp_path):
     write_sketch(root, canvas="[client] -> [api]\n")
     assert [str(p) for p in load_content(root).errors] == [
         "prompts/whiteboard/prompt.md:3: kind must be \"system-design\" or \"coding\" or "
-        "\"code-review\" or \"sql\", got 'sketch'"]
+        "\"code-review\" or \"incident\" or \"sql\", got 'sketch'"]
 
 
 def test_a_registered_kind_is_practised_through_the_unchanged_journey(

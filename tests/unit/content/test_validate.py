@@ -141,12 +141,12 @@ BROKEN = [
                  id="title-too-long"),
     pytest.param("prompts/url-shortener.md", "kind: system-design", "kind: system-desgin",
                  "prompts/url-shortener.md:3: kind must be \"system-design\" or \"coding\" or "
-                 "\"code-review\" or \"sql\", got 'system-desgin' (did you mean "
+                 "\"code-review\" or \"incident\" or \"sql\", got 'system-desgin' (did you mean "
                  "\"system-design\"?)",
                  id="bad-kind"),
     pytest.param("prompts/url-shortener.md", "kind: system-design\n", "",
                  'prompts/url-shortener.md:1: front matter has no "kind" (one of system-design, '
-                 'coding, code-review, sql)',
+                 'coding, code-review, incident, sql)',
                  id="no-kind"),
     pytest.param("prompts/url-shortener.md", "level: mid", "level: junior",
                  "prompts/url-shortener.md:4: level must be \"mid\" or \"senior\" or \"staff\", "
@@ -227,8 +227,8 @@ BROKEN = [
                  "rubrics/url-shortener.md:8: weight must be a positive number, got 'heavy'",
                  id="weight-not-a-number"),
     pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: test",
-                 "rubrics/url-shortener.md:21: auto must be \"tests\" or \"findings\", got "
-                 "'test' (did you mean \"tests\"?)",
+                 "rubrics/url-shortener.md:21: auto must be \"tests\" or \"findings\" or "
+                 "\"evidence\", got 'test' (did you mean \"tests\"?)",
                  id="bad-auto"),
     pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: signals",
                  'rubrics/url-shortener.md:21: criterion "Storage": auto: signals is not '
@@ -240,6 +240,11 @@ BROKEN = [
                  'system-design prompt "url-shortener" uses this rubric; only coding and sql '
                  'prompts have tests',
                  id="auto-tests-on-a-design-prompt"),
+    pytest.param("rubrics/url-shortener.md", "base62\n", "base62\nauto: evidence",
+                 'rubrics/url-shortener.md:21: criterion "Storage" is auto: evidence, but '
+                 'system-design prompt "url-shortener" uses this rubric; only incident prompts '
+                 'have evidence',
+                 id="auto-evidence-on-a-design-prompt"),
     pytest.param("rubrics/url-shortener.md", "## Storage", "## requirements",
                  'rubrics/url-shortener.md:18: criterion "requirements" appears twice (first '
                  'on line 7)',
