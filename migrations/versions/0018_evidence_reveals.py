@@ -1,7 +1,7 @@
 """evidence_reveals: the incident evidence a candidate asked for, in order
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-03 17:50:00.000000
 
 One row per evidence item an attempt asked for: the item's key in the prompt
@@ -17,7 +17,7 @@ from alembic import op
 import app.db
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

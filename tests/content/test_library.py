@@ -23,9 +23,9 @@ from app.kinds.code_review import (
     sample_reviews,
 )
 from app.kinds.coding import mutant_kind
+from app.kinds.incident import diagnosis_of, evidence_of
 from app.kinds.sql import mutant_kind as sql_mutant_kind
 from app.kinds.sql import mutants_of as sql_mutants_of
-from app.kinds.incident import diagnosis_of, evidence_of
 from app.kinds.unified_diff import parse_diff
 from tests.support.tools import missing_tool
 
