@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attempts.lifecycle import get_revision, scene_of
+from app.kinds import get_kind
 from app.kinds.scene import scene_summary
 from app.models import AnswerRevision, Attempt, HintReveal
 
@@ -58,6 +59,25 @@ class Reveal:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """An incident evidence item the candidate asked for, and when."""
+
+    key: str
+    title: str
+    type: str
+    revealed_at: datetime
+    seconds_in: int
+    # The newest revision saved before it was asked for (0: none yet).
+    after_revision: int
+
+    def as_json(self) -> dict[str, Any]:
+        """The request as the page's script reads it."""
+        return {"key": self.key, "title": self.title, "type": self.type,
+                "revealed_at": self.revealed_at.isoformat(), "seconds_in": self.seconds_in,
+                "after_revision": self.after_revision}
+
+
+@dataclass(frozen=True)
 class Timeline:
     """Everything the playback page shows before any frame is fetched."""
 
@@ -65,23 +85,27 @@ class Timeline:
     points: list[Point]
     reveals: list[Reveal]
     submitted_seconds_in: int | None
+    # Evidence asked for, in order (incident prompts; empty for other kinds).
+    asked: list[Asked]
 
     @property
-    def events(self) -> list[Point | Reveal]:
-        """Hint reveals and restores in the order they happened.
+    def events(self) -> list[Point | Reveal | Asked]:
+        """Hint reveals, evidence asked for and restores in the order they happened.
 
         A reveal recorded without its clock time is placed by its timer seconds,
         the nearest measure it has.
         """
         started = self.attempt.started_at
 
-        def when(event: Point | Reveal) -> datetime:
+        def when(event: Point | Reveal | Asked) -> datetime:
             if isinstance(event, Point):
                 return event.saved_at
+            if isinstance(event, Asked):
+                return event.revealed_at
             return event.revealed_at or started + timedelta(seconds=event.timer_seconds)
 
         restores = [p for p in self.points if p.restored_from is not None]
-        return sorted([*self.reveals, *restores], key=when)
+        return sorted([*self.reveals, *self.asked, *restores], key=when)
 
     def as_json(self) -> dict[str, Any]:
         """The timeline as the page embeds it for its script."""
@@ -91,7 +115,8 @@ class Timeline:
                                  if attempt.submitted_at else None),
                 "submitted_seconds_in": self.submitted_seconds_in,
                 "revisions": [p.as_json() for p in self.points],
-                "reveals": [r.as_json() for r in self.reveals]}
+                "reveals": [r.as_json() for r in self.reveals],
+                "asked": [a.as_json() for a in self.asked]}
 
 
 def _seconds_in(attempt: Attempt, when: datetime) -> int:
@@ -99,10 +124,11 @@ def _seconds_in(attempt: Attempt, when: datetime) -> int:
 
 
 def timeline(session: Session, attempt: Attempt) -> Timeline:
-    """The attempt's revisions (no text) and hint reveals in order, in one query.
+    """The attempt's revisions (no text), hint reveals and evidence asked for, in order.
 
-    The reveals are the attempt's loaded list (both journeys' loaders read it
-    with the attempt), so only the revisions' numbers, times and sizes are read.
+    The hint reveals are the attempt's loaded list (both journeys' loaders read
+    it with the attempt), so only the revisions' numbers, times and sizes are
+    read, in one query; an incident's evidence requests take one more.
     """
     rows = session.execute(
         select(AnswerRevision.number, AnswerRevision.created_at, AnswerRevision.size,
@@ -115,7 +141,23 @@ def timeline(session: Session, attempt: Attempt) -> Timeline:
                for reveal in sorted(attempt.hint_reveals, key=lambda r: r.hint_index)]
     submitted = (_seconds_in(attempt, attempt.submitted_at)
                  if attempt.submitted_at is not None else None)
-    return Timeline(attempt, points, reveals, submitted)
+    return Timeline(attempt, points, reveals, submitted, _asked(attempt, points))
+
+
+def _asked(attempt: Attempt, points: list[Point]) -> list[Asked]:
+    kind = get_kind(attempt.prompt_revision.kind)
+    if kind.score_with_reveals is None:
+        return []  # no evidence to ask for: nothing read
+    items = {item.key: item for item in kind.page_view(attempt.prompt_revision.files)}
+    asked = []
+    for reveal in attempt.evidence_reveals:
+        item = items.get(reveal.evidence_key)
+        before = [p.number for p in points if p.saved_at <= reveal.revealed_at]
+        asked.append(Asked(reveal.evidence_key, item.title if item else reveal.evidence_key,
+                           str(item.type) if item else "", reveal.revealed_at,
+                           _seconds_in(attempt, reveal.revealed_at),
+                           before[-1] if before else 0))
+    return asked
 
 
 def _reveal(attempt: Attempt, reveal: HintReveal, points: list[Point]) -> Reveal:

@@ -69,6 +69,9 @@
     if (point.restored_from) text += ", restored from version " + point.restored_from;
     const reveals = timeline.reveals.filter(function (r) { return r.after_revision === point.number; });
     reveals.forEach(function (r) { text += "; hint " + r.hint + " revealed after it"; });
+    (timeline.asked || []).forEach(function (a) {
+      if (a.after_revision === point.number) text += "; asked for " + a.title + " after it";
+    });
     return text;
   }
 

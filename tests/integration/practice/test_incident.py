@@ -212,3 +212,23 @@ def test_the_live_poll_brings_the_evidence_asked_for_with_each_new_revision(
     assert f'id="live-asked-{item.id}" hx-swap-oob="true"' in body
     assert 'data-evidence-asked="deploy-history"' in body
     assert shown(body) == set()
+
+
+def test_playback_places_the_evidence_asked_for_among_the_saves(client, db, incident_prompt,
+                                                                 candidate):
+    attempt_id = start(client, SLUG)
+    assert save(client, attempt_id, "Paged at 09:40.", 0).status_code == HTTPStatus.OK
+    reveal(client, attempt_id, "deploy-history")
+    assert save(client, attempt_id, "Paged at 09:40. A deploy at 09:20.", 1
+                ).status_code == HTTPStatus.OK
+    reveal(client, attempt_id, "queries-per-checkout")
+    page = client.get(f"/practice/attempts/{attempt_id}/playback").get_data(as_text=True)
+    assert "2 evidence items asked for" in page
+    first = page.index("Asked for evidence: Deploy history for checkout-api")
+    second = page.index("Asked for evidence: Database queries per checkout")
+    assert first < second
+    # Each comes after the newest version saved before it, where the slider shows it.
+    assert 'data-goto="1">Show version 1' in page[first:second]
+    assert 'data-goto="2">Show version 2' in page[second:]
+    # Titles only: playback shows no evidence body, as the result page shows none.
+    assert not shown(page)
