@@ -62,6 +62,15 @@ function mount(element, { scene = null, readOnly = false, onChange = null } = {}
       appState: current.appState,
       captureUpdate: CaptureUpdateAction.NEVER,
     });
+    fit();
+  }
+
+  // A read-only board is shown inert (nobody pans or zooms it), so the whole
+  // drawing is fitted into its frame.
+  function fit() {
+    if (readOnly && current.elements.length > 0) {
+      api.scrollToContent(current.elements, { fitToViewport: true, viewportZoomFactor: 0.85 });
+    }
   }
 
   // Excalidraw calls onChange for every pointer move and selection; only a
@@ -84,6 +93,7 @@ function mount(element, { scene = null, readOnly = false, onChange = null } = {}
       if (!api || appState.isLoading) return;
       loaded = true;
       if (pending) apply();
+      else fit();
       pending = false;
       resolveReady();
       return;

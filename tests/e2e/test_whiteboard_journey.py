@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.attempts import lifecycle
 from app.models import Attempt
 from tests.e2e.pages import sign_in
+from tests.e2e.test_accessibility import serious_violations
 from tests.factories.interviews import join_and_start, make_interview, make_panel
 from tests.factories.practice import load_library, make_attempt
 from tests.factories.users import PASSWORD, make_user
@@ -52,7 +53,7 @@ def wait_saved(page: Page, elements: int) -> None:
 
 
 def test_a_drawing_survives_going_offline_and_a_reload_and_reviewers_see_and_replay_it(
-        browser: Browser, server_url: str, db, tmp_path):
+        browser: Browser, server_url: str, db, tmp_path, axe_source):
     load_library(db, tmp_path)
     owner, _ = make_panel(db, reviewers=0)
     interview, _ = make_interview(db, owner, minutes=60)
@@ -110,6 +111,8 @@ def test_a_drawing_survives_going_offline_and_a_reload_and_reviewers_see_and_rep
     expect(reviewer.locator(".whiteboard-summary")).to_contain_text(
         "The drawing has 5 elements: 3 rectangles, 1 ellipse, 1 arrow.")
     expect(view.locator("[data-testid=toolbar-rectangle]")).to_have_count(0)  # view mode
+    # The board is a picture: nothing on it takes focus, and its summary is read instead.
+    assert serious_violations(reviewer, axe_source) == []
     if SHOTS:
         reviewer.screenshot(path=f"{SHOTS}/live.png", full_page=True)
 
@@ -131,6 +134,7 @@ def test_a_drawing_survives_going_offline_and_a_reload_and_reviewers_see_and_rep
     reviewer.keyboard.press("Space")  # plays to the newest version
     expect(player).to_have_attribute("data-whiteboard-ready", "5", timeout=30_000)
     expect(player.locator("[data-testid=toolbar-rectangle]")).to_have_count(0)  # view mode
+    assert serious_violations(reviewer, axe_source) == []
     if SHOTS:
         reviewer.screenshot(path=f"{SHOTS}/playback.png", full_page=True)
     reviewer.context.close()

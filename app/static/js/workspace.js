@@ -113,7 +113,9 @@
     if (state.saving) { state.again = true; return; }
     // force: save even unchanged text, e.g. a starter that was never saved.
     if (!dirty() && !(force === true && state.base === 0)) {
-      setStatus("All changes saved", "saved");
+      // Keep "All changes saved at <time>" when a retry or the return of the network
+      // finds that a save already went through.
+      if (status.getAttribute("data-state") !== "saved") setStatus("All changes saved", "saved");
       forgetLocally();
       return;
     }
@@ -149,6 +151,7 @@
       state.saved = body;
       if (scene !== null) state.sceneSaved = scene;
       state.retryMs = 2000;
+      clearTimeout(state.retryTimer);  // a retry still waiting has nothing left to send
       if (dirty()) {
         keepLocally();
         scheduleSave(SAVE_DELAY_MS);
