@@ -47,7 +47,7 @@ def test_a_reviewer_scores_a_code_review_from_the_formatted_review(
     owner.goto(f"{server_url}/interviews/new")
     owner.get_by_label("Candidate's name", exact=True).fill("Casey Candidate")
     owner.get_by_label("Candidate's email", exact=True).fill("casey@example.com")
-    owner.get_by_label(re.compile("Review a price cache with a race")).check()
+    owner.get_by_label(re.compile("Review an in-process cache in front of the price service")).check()
     owner.get_by_role("button", name="Create interview").click()
     expect(owner.get_by_text("Interview created.")).to_be_visible()
     invite = owner.get_by_role("textbox", name="Invite link").input_value()
