@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.content.sync import sync_content
 from app.models import Role
-from tests.e2e.pages import sign_in
+from tests.e2e.pages import accept_and_start, invite, sign_in
 from tests.factories.content import add_review_prompt, write_content
 from tests.factories.users import PASSWORD, make_user
 
@@ -44,19 +44,11 @@ def test_a_reviewer_scores_a_code_review_from_the_formatted_review(
 
     # The owner invites the candidate to the code-review prompt.
     sign_in(owner, server_url, "olive@example.com", PASSWORD)
-    owner.goto(f"{server_url}/interviews/new")
-    owner.get_by_label("Candidate's name", exact=True).fill("Casey Candidate")
-    owner.get_by_label("Candidate's email", exact=True).fill("casey@example.com")
-    owner.get_by_label(re.compile("Review an in-process cache in front of the price service")).check()
-    owner.get_by_role("button", name="Create interview").click()
-    expect(owner.get_by_text("Interview created.")).to_be_visible()
-    invite = owner.get_by_role("textbox", name="Invite link").input_value()
+    link = invite(owner, server_url, "Review an in-process cache in front of the price service",
+                  name="Casey Candidate", email="casey@example.com")
 
     # The candidate accepts, comments on two lines, requests changes and submits.
-    sign_in(candidate, server_url, "casey@example.com", PASSWORD)
-    candidate.goto(invite)
-    candidate.get_by_role("button", name="Accept the invitation").click()
-    candidate.get_by_role("button", name="Start").click()
+    accept_and_start(candidate, server_url, link, "casey@example.com", PASSWORD)
     comment_on(candidate, 24, "The fetch runs outside the lock, so an old price is stored "
                               "after on_price_changed. " + HOSTILE)
     comment_on(candidate, 13, "Unbounded: expired entries never leave the dict.")

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.content.sync import sync_content
 from app.models import Role
-from tests.e2e.pages import sign_in
+from tests.e2e.pages import accept_and_start, invite, sign_in
 from tests.e2e.test_accessibility import serious_violations
 from tests.factories.content import INCIDENT_SLUG, add_incident_prompt, write_content
 from tests.factories.users import PASSWORD, make_user
@@ -107,17 +107,10 @@ def test_interview_the_reviewer_reads_the_evidence_asked_for_and_scores(
         page.on("dialog", lambda dialog: dialog.accept())
 
     sign_in(owner, server_url, "olive@example.com", PASSWORD)
-    owner.goto(f"{server_url}/interviews/new")
-    owner.get_by_label("Candidate's name", exact=True).fill("Casey Candidate")
-    owner.get_by_label("Candidate's email", exact=True).fill("casey@example.com")
-    owner.get_by_label(re.compile("Checkout p99 latency tripled")).check()
-    owner.get_by_role("button", name="Create interview").click()
-    invite = owner.get_by_role("textbox", name="Invite link").input_value()
+    link = invite(owner, server_url, "Checkout p99 latency tripled", name="Casey Candidate",
+                  email="casey@example.com")
 
-    sign_in(candidate, server_url, "casey@example.com", PASSWORD)
-    candidate.goto(invite)
-    candidate.get_by_role("button", name="Accept the invitation").click()
-    candidate.get_by_role("button", name="Start").click()
+    accept_and_start(candidate, server_url, link, "casey@example.com", PASSWORD)
     show(candidate, "Deploy history for checkout-api")
     show(candidate, "The slowest kept checkout trace")
     editor = candidate.get_by_label(re.compile("Your answer, in markdown"))
