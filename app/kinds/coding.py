@@ -24,17 +24,26 @@ def check_tests(prompt: Any, rubric: Any) -> Iterator[FileProblem]:
     """Hidden tests to score by, public ones to run, and a rubric criterion they feed."""
     if not any(name.startswith("tests/") for name in prompt.files):
         return  # reported as a missing tests/ folder already
-    if not prompt.hidden_tests:
-        yield FileProblem(1, "coding prompt has no hidden tests: add tests/test_hidden.py")
-    if not prompt.public_tests:
-        yield FileProblem(1, "coding prompt has no public tests (tests/test_public*.py) for "
-                             "candidates to run", warning=True)
+    yield from check_test_files(prompt, rubric, "coding")
+    for path in sorted(p for p in prompt.files if p.startswith(MUTANTS)):
+        yield from check_mutant(path, prompt.files[path])
+
+
+def check_test_files(prompt: Any, rubric: Any, label: str) -> Iterator[FileProblem]:
+    """For a kind whose answers run tests (``label`` names it in messages): hidden tests to
+    score by and public ones to run, when it has a tests/ folder, and a rubric criterion
+    the hidden tests feed."""
+    if any(name.startswith("tests/") for name in prompt.files):
+        if not prompt.hidden_tests:
+            yield FileProblem(1, f"{label} prompt has no hidden tests: add "
+                                 f"tests/test_hidden.py")
+        if not prompt.public_tests:
+            yield FileProblem(1, f"{label} prompt has no public tests (tests/test_public*.py) "
+                                 f"for candidates to run", warning=True)
     if rubric is not None and not any(c.auto == AutoScorer.TESTS for c in rubric.criteria):
         yield FileProblem(prompt.lines.get("rubric", 1),
                           f'rubric "{rubric.slug}" has no auto: tests criterion, so the hidden '
                           f'tests will not feed a score', warning=True)
-    for path in sorted(p for p in prompt.files if p.startswith(MUTANTS)):
-        yield from check_mutant(path, prompt.files[path])
 
 
 def check_mutant(path: str, text: str) -> Iterator[FileProblem]:

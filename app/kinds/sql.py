@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from app.kinds.coding import check_test_files
 from app.kinds.registry import AnswerFormat, Editor, FileProblem, PromptKind, register
 from app.kinds.sql_run.subject_side import AnswerError, split_statements, split_steps
 from app.vocabulary import AutoScorer, MutantKind
@@ -157,16 +158,7 @@ def check_files(prompt: Any, rubric: Any) -> Iterator[FileProblem]:
             for path in (STARTER, SOLUTION):
                 if path in files:
                     yield from check_answer_file(files, path)
-    if any(name.startswith("tests/") for name in files):
-        if not prompt.hidden_tests:
-            yield FileProblem(1, "SQL prompt has no hidden tests: add tests/test_hidden.py")
-        if not prompt.public_tests:
-            yield FileProblem(1, "SQL prompt has no public tests (tests/test_public*.py) for "
-                                 "candidates to run", warning=True)
-    if rubric is not None and not any(c.auto == AutoScorer.TESTS for c in rubric.criteria):
-        yield FileProblem(prompt.lines.get("rubric", 1),
-                          f'rubric "{rubric.slug}" has no auto: tests criterion, so the hidden '
-                          f'tests will not feed a score', warning=True)
+    yield from check_test_files(prompt, rubric, "SQL")
     # A mutant's steps are only parsed: some fail when run, which is their mistake.
     for path in sorted(p for p in files if p.startswith(MUTANTS)):
         yield from check_mutant(path, files[path])
