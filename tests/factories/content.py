@@ -172,45 +172,32 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 LIBRARY_ROOT = Path(__file__).resolve().parents[2]
 REVIEW_SLUG = "cache-race-review"
-
-
-def add_review_prompt(root: Path) -> Path:
-    """Copy the library's code-review prompt and rubric into the tree at ``root``, under
-    the test library's competencies; return its folder."""
-    folder = root / "prompts" / REVIEW_SLUG
-    shutil.copytree(LIBRARY_ROOT / "prompts" / REVIEW_SLUG, folder)
-    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{REVIEW_SLUG}.md",
-                root / "rubrics" / f"{REVIEW_SLUG}.md")
-    replace_in(folder / "prompt.md", "competencies: [concurrency, caching, code-quality]",
-               "competencies: [scalability]")
-    return folder
-
-
 SQL_SLUG = "revenue-report-query"
-
-
-def add_sql_prompt(root: Path) -> Path:
-    """Copy the library's revenue-report SQL prompt and rubric into the tree at ``root``,
-    under the test library's competencies; return its folder."""
-    folder = root / "prompts" / SQL_SLUG
-    shutil.copytree(LIBRARY_ROOT / "prompts" / SQL_SLUG, folder)
-    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{SQL_SLUG}.md", root / "rubrics" / f"{SQL_SLUG}.md")
-    replace_in(folder / "prompt.md", "competencies: [performance, data-modeling]",
-               "competencies: [scalability]")
-    return folder
-
-
 INCIDENT_SLUG = "checkout-latency-incident"
 
 
-def add_incident_prompt(root: Path) -> Path:
-    """Copy the library's checkout incident prompt and rubric into the tree at ``root``,
-    under the test library's competencies; return its folder."""
-    folder = root / "prompts" / INCIDENT_SLUG
-    shutil.copytree(LIBRARY_ROOT / "prompts" / INCIDENT_SLUG, folder)
-    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{INCIDENT_SLUG}.md",
-                root / "rubrics" / f"{INCIDENT_SLUG}.md")
-    replace_in(folder / "prompt.md",
-               "competencies: [incident-response, observability, performance, leadership]",
+def copy_library_prompt(root: Path, slug: str, competencies: str) -> Path:
+    """Copy the library's folder prompt ``slug`` and its rubric into the tree at ``root``,
+    its front matter's ``competencies`` line moved under the test library's; its folder."""
+    folder = root / "prompts" / slug
+    shutil.copytree(LIBRARY_ROOT / "prompts" / slug, folder)
+    shutil.copy(LIBRARY_ROOT / "rubrics" / f"{slug}.md", root / "rubrics" / f"{slug}.md")
+    replace_in(folder / "prompt.md", f"competencies: [{competencies}]",
                "competencies: [scalability]")
     return folder
+
+
+def add_review_prompt(root: Path) -> Path:
+    """The library's code-review prompt and rubric, in the tree at ``root``; its folder."""
+    return copy_library_prompt(root, REVIEW_SLUG, "concurrency, caching, code-quality")
+
+
+def add_sql_prompt(root: Path) -> Path:
+    """The library's revenue-report SQL prompt and rubric, in the tree at ``root``; its folder."""
+    return copy_library_prompt(root, SQL_SLUG, "performance, data-modeling")
+
+
+def add_incident_prompt(root: Path) -> Path:
+    """The library's checkout incident prompt and rubric, in the tree at ``root``; its folder."""
+    return copy_library_prompt(root, INCIDENT_SLUG,
+                               "incident-response, observability, performance, leadership")
