@@ -59,6 +59,16 @@ Separation (discrimination)
     reviewer gave one and the same level, over ``MIN_ANSWERS`` answers or more,
     never separates, whatever the decisions.
 
+Flags
+    Disagreement: a criterion scored by two reviewers or more in
+    ``MIN_PANELS`` answers or more, disagreed on in ``DISAGREEMENT_SHARE`` of
+    them or more; the rubric's prompt is then worth rewording
+    (``RubricInsight.reword``). Never separates, hardly separates, backwards:
+    as above. Not enough scorecards: the rubric has fewer than ``MIN_PANELS``
+    answers scored by two reviewers or more (or a criterion has, when the
+    rubric has enough), or fewer than ``MIN_PER_OUTCOME`` decided answers on
+    either side.
+
 Arithmetic is exact (fractions) except where the agreement module returns
 floats (ICC, kappa).
 """
@@ -257,6 +267,10 @@ def _mean(values: Sequence[Fraction]) -> Fraction | None:
     return sum(values, Fraction(0)) / len(values) if values else None
 
 
+def _interviews(n: int) -> str:
+    return f"{n} interview" if n == 1 else f"{n} interviews"
+
+
 def _show(value: Fraction) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
@@ -430,22 +444,22 @@ def _flags(criteria: Sequence[CriterionInsight]) -> tuple[Flag, ...]:
     panels = max((c.panels for c in criteria), default=0)
     if panels < MIN_PANELS:
         flags.append(Flag(NOT_ENOUGH, None, (
-            f"Not enough scorecards to judge agreement: {panels} of the answers were scored "
-            f"by two reviewers or more, and it takes {MIN_PANELS}.")))
+            f"Not enough scorecards to judge agreement: {_interviews(panels)} scored by two "
+            f"reviewers or more, where it takes {MIN_PANELS}.")))
     decided = [(c.advanced, c.declined) for c in criteria]
     advanced = max((a for a, _ in decided), default=0)
     declined = max((d for _, d in decided), default=0)
     if advanced < MIN_PER_OUTCOME or declined < MIN_PER_OUTCOME:
         flags.append(Flag(NOT_ENOUGH, None, (
             f"Not enough decided interviews to tell which criteria separate strong answers "
-            f"from weak ones: {advanced} advanced and {declined} not, and it takes "
+            f"from weak ones: {advanced} advanced and {declined} not, where it takes "
             f"{MIN_PER_OUTCOME} of each.")))
     for c in criteria:
         if panels >= MIN_PANELS and c.panels < MIN_PANELS:
             # The rubric has enough, this criterion not: one added or renamed lately.
             flags.append(Flag(NOT_ENOUGH, c.name, (
-                f"Not enough scorecards to judge agreement on {c.name}: {c.panels} of its "
-                f"answers were scored by two reviewers or more, and it takes {MIN_PANELS}.")))
+                f"Not enough scorecards to judge agreement on {c.name}: {_interviews(c.panels)} "
+                f"scored by two reviewers or more, where it takes {MIN_PANELS}.")))
         elif c.panels >= MIN_PANELS and c.disagreement_share >= DISAGREEMENT_SHARE:
             flags.append(Flag(DISAGREEMENT, c.name, (
                 f"Reviewers disagree on {c.name} in {c.disagreements} of {c.panels} "

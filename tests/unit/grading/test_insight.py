@@ -236,9 +236,8 @@ def test_no_scorecards():
         assert (c.agreement.statistic, c.agreement.label) == (None, NOT_ENOUGH_SCORES)
         assert c.pairs == ()
     assert [f.kind for f in found.flags] == [NOT_ENOUGH, NOT_ENOUGH]
-    assert found.flags[0].reason == ("Not enough scorecards to judge agreement: 0 of the "
-                                     "answers were scored by two reviewers or more, and it "
-                                     "takes 3.")
+    assert found.flags[0].reason == ("Not enough scorecards to judge agreement: 0 interviews "
+                                     "scored by two reviewers or more, where it takes 3.")
     assert not found.reword
 
 
@@ -256,7 +255,7 @@ def test_one_reviewer_gives_a_distribution_but_no_agreement():
     assert scope.separation is None
     assert found.flags[1] == Flag(NOT_ENOUGH, None, (
         "Not enough decided interviews to tell which criteria separate strong answers from "
-        "weak ones: 3 advanced and 0 not, and it takes 3 of each."))
+        "weak ones: 3 advanced and 0 not, where it takes 3 of each."))
 
 
 def test_constant_levels_need_five_answers_to_be_flagged():
@@ -345,8 +344,8 @@ def test_a_criterion_with_too_few_panels_of_its_own_says_so():
     assert [c.panels for c in found.criteria] == [4, 4, 1, 3]
     assert [f for f in found.flags if f.kind == NOT_ENOUGH and f.criterion] == [
         Flag(NOT_ENOUGH, "Capacity", "Not enough scorecards to judge agreement on Capacity: "
-                                     "1 of its answers were scored by two reviewers or more, "
-                                     "and it takes 3.")]
+                                     "1 interview scored by two reviewers or more, where it "
+                                     "takes 3.")]
 
 
 def test_disagreement_uses_the_comparisons_threshold():
