@@ -52,7 +52,9 @@ Separation (discrimination)
     reviewers' levels as given (no hint cap), so every answer weighs the same
     whatever its panel's size. A difference is in levels, which an author can
     read against the descriptors; a correlation would hide how far apart the
-    two groups sit. It needs ``MIN_PER_OUTCOME`` decided answers on each side,
+    two groups sit. The decision is the interview's, over all its prompts, so it
+    labels one answer only roughly; hence it needs ``MIN_PER_OUTCOME`` decided
+    answers on each side,
     else it is None ("not enough scorecards"). Below ``SEPARATES_BY`` (half a
     level) the criterion hardly separates strong answers from weak ones; below
     0 it scores the answers that did not advance higher. A criterion every
