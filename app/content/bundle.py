@@ -13,8 +13,8 @@ An import is three steps, each of which can refuse:
 2. ``stage(files, into_dir)`` writes them into a fresh temporary tree and
    runs the content loader over it (the checks of ``flask content check``).
 3. ``apply(staged, root)`` swaps the staged tree in for ``root``'s content,
-   only if it had no error, such that a crash at any moment leaves either the
-   old content or the new one, never a mix (see ``apply``).
+   only if it had no error; after a crash at any moment, ``recover`` leaves
+   the old content, or the new one if the swap had committed, never a mix.
 
 Markdown is stored as the author wrote it, ``<script>`` and all: it is text
 here. It becomes HTML only through ``app.content.render.render_markdown``,
@@ -265,9 +265,10 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> list[zipfile
                                 f"{limits.entry_bytes:,}", name)
         files.append(info)
     # A path that is a file in one entry and a folder in another cannot be written.
+    files_seen = set(seen)
     for folded, name in seen.items():
         parents = {"/".join(folded.split("/")[:i]) for i in range(1, folded.count("/") + 1)}
-        clash = sorted(parents & set(seen))
+        clash = sorted(parents & files_seen)
         if clash or folded in folders:
             shown = seen[clash[0]] if clash else name
             raise BundleRefused(f'"{shown}" is both a file and a folder', name)
@@ -429,19 +430,28 @@ def _copy_tree(source: Path, target: Path) -> None:
 
 
 class _Lock:
-    """An exclusive lock on the content directory for one apply or recovery; the
-    system drops it when the process dies, so a crash never leaves it held."""
+    """A lock on the content directory: exclusive for one apply or recovery, shared
+    for readers. The system drops it when the process dies, so a crash never
+    leaves it held."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, shared: bool = False) -> None:
         self.fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        self.mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
 
     def __enter__(self) -> _Lock:
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        fcntl.flock(self.fd, self.mode)
         return self
 
     def __exit__(self, *exc: object) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
         os.close(self.fd)
+
+
+def reading(root: str | Path) -> _Lock:
+    """A shared lock on the content under ``root``: no import is applied while it is
+    held. Whoever loads the content across an import (the sync after it) holds it,
+    so never sees prompts/ from before a swap and rubrics/ from after."""
+    return _Lock(Path(root), shared=True)
 
 
 def _writable(root: Path) -> bool:
@@ -488,10 +498,10 @@ def apply(staged: Staged, root: str | Path) -> None:
     live folder into ``SWAP_DIR/old``; move each new one in; then rename
     ``SWAP_DIR`` to ``DONE_DIR``, the single atomic commit point, and delete
     it. While folders move, one of ``prompts/`` or ``rubrics/`` is missing, so
-    the content does not load and a sync refuses it: no mix of old and new is
-    ever valid. A failure before the commit point puts the old content back
-    at once; a crash leaves that to ``recover``, which the next ``apply`` runs
-    first.
+    content loaded at that moment has an error and a sync refuses it (a reader
+    that spans the swap holds ``reading``). A failure before the commit point
+    puts the old content back at once; a crash leaves that to ``recover``,
+    which the next ``apply`` runs first.
     """
     if not staged.ok:
         raise BundleRefused(f"the import has {len(staged.errors)} error(s); nothing was "

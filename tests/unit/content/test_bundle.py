@@ -3,6 +3,7 @@ that is all or nothing, even when the process dies half-way through applying it.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import stat
@@ -21,6 +22,7 @@ from app.content.bundle import (
     apply,
     export_zip,
     read_zip,
+    reading,
     recover,
     stage,
 )
@@ -388,3 +390,14 @@ def test_a_read_only_content_directory_is_refused_and_unchanged(live, other, tmp
     finally:
         live.chmod(0o755)
     assert snapshot(live) == before
+
+
+def test_no_import_is_applied_while_the_content_is_being_read(live):
+    fd = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with reading(live), pytest.raises(BlockingIOError):
+            # The lock apply takes, asked for without waiting.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once the reader is done
+    finally:
+        os.close(fd)
