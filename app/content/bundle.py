@@ -290,7 +290,7 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
                 chunks.append(chunk)
                 size += len(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-            RuntimeError) as error:
+            RuntimeError, ValueError) as error:
         raise BundleRefused(f"is corrupt ({error})", info.filename) from None
     if size > limits.entry_bytes:
         raise BundleRefused(f"inflates to more than {limits.entry_bytes:,} bytes, the most "
@@ -329,7 +329,8 @@ def read_zip(data: bytes, limits: Limits | None = None) -> dict[str, str]:
                             f"{limits.archive_bytes:,} are allowed")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError):
         raise BundleRefused("not a zip archive") from None
     with archive:
         files = _check_entries(archive.infolist(), limits)
