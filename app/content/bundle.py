@@ -90,9 +90,16 @@ class BundleRefused(ValueError):
     """An archive, or one of its entries, is refused; nothing was extracted."""
 
     def __init__(self, message: str, entry: str | None = None) -> None:
-        super().__init__(f"{entry}: {message}" if entry else message)
-        self.entry = entry
+        message = _shown(message)
+        super().__init__(f"{_shown(entry)}: {message}" if entry else message)
+        self.entry = entry  # as the archive names it
         self.message = message
+
+
+def _shown(text: str, most: int = 300) -> str:
+    """Text from an archive made fit to print: control characters escaped, length capped."""
+    printable = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return printable if len(printable) <= most else f"{printable[:most]}…"
 
 
 class ContentReadOnly(OSError):

@@ -425,3 +425,13 @@ def test_no_import_is_applied_while_the_content_is_being_read(live):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once the reader is done
     finally:
         os.close(fd)
+
+
+def test_a_name_is_shown_with_its_control_characters_escaped_and_cut_short():
+    name = "prompts/a\nprompts/b.md:1: fine\x1b[2J" + "x" * 1_000
+    with pytest.raises(BundleRefused) as refused:
+        read_zip(zip_of((name, b"x")))
+    assert refused.value.entry == name
+    shown = str(refused.value)
+    assert shown.startswith("prompts/a\\nprompts/b.md:1: fine\\x1b[2Jxxx")
+    assert "\n" not in shown and "\x1b" not in shown and len(shown) < 700
