@@ -152,6 +152,16 @@ def test_an_import_into_an_empty_directory_creates_the_content(tmp_path, other):
 GOOD = ("prompts/competencies.md", b"# Competencies\n")
 
 
+def encrypted() -> bytes:
+    """An entry flagged as encrypted (zipfile clears the flag when writing, so it is set
+    in the bytes, in the local header and the central directory alike)."""
+    data = bytearray(zip_of(("prompts/a.md", b"x")))
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature) + offset
+        data[at] |= 0x1
+    return bytes(data)
+
+
 def huge_header_understated() -> bytes:
     """A deflated entry of 2 MB whose central directory claims 10 bytes."""
     data = bytearray(zip_of(("prompts/a.md", b"a" * 2_000_000)))
@@ -177,6 +187,11 @@ REFUSED = {
     "hidden file": (zip_of(("prompts/.env", b"x")), "prompts/.env", "not starting with '.'"),
     "folder outside the layout": (zip_of(("__MACOSX/", b""), GOOD), "__MACOSX/",
                                   "outside the content layout"),
+    "too deep": (zip_of(("prompts/a/b/c/d/e/f.py", b"x")), "prompts/a/b/c/d/e/f.py",
+                 "more than 6 folders deep"),
+    "too long": (zip_of((f"prompts/{'a' * 300}.md", b"x")), f"prompts/{'a' * 300}.md",
+                 "longer than 255 characters"),
+    "encrypted": (encrypted(), "prompts/a.md", "is encrypted"),
     "symbolic link": (zip_of((with_mode("prompts/a.md", stat.S_IFLNK | 0o777),
                               b"/etc/passwd")), "prompts/a.md", "is a symbolic link"),
     "pipe": (zip_of((with_mode("prompts/a.md", stat.S_IFIFO | 0o644), b"")), "prompts/a.md",
