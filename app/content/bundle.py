@@ -111,6 +111,11 @@ class ContentReadOnly(OSError):
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` is not a safe path in the content layout, or None if it is."""
+    return _unsafe(name) or _outside_layout(name)
+
+
+def _unsafe(name: str) -> str | None:
+    """Why ``name`` is not safe to write anywhere, or None."""
     if "\x00" in name:
         return "the name holds a NUL character"
     if "\\" in name:
@@ -132,7 +137,14 @@ def name_problem(name: str) -> str | None:
         if not SEGMENT.match(part):
             return (f'"{part}" is not an allowed file or folder name (letters, digits, '
                     f"'_', '.' and '-', not starting with '.')")
-    folder, rest = parts[0], parts[1:]
+    if PurePosixPath(name).suffix.lower() in ARCHIVE_SUFFIXES:
+        return "archives inside the archive are not allowed"
+    return None
+
+
+def _outside_layout(name: str) -> str | None:
+    """Why a safe ``name`` is not a content file the loader reads, or None."""
+    folder, *rest = name.split("/")
     in_layout = (
         folder == "prompts" and len(rest) == 1 and rest[0].endswith(".md")
         or folder == "prompts" and len(rest) >= 2
@@ -142,8 +154,6 @@ def name_problem(name: str) -> str | None:
         return (f"outside the content layout (prompts/{COMPETENCIES_FILE}, "
                 f"prompts/{RESPONSIBILITIES_FILE}, prompts/<slug>.md, prompts/<slug>/..., "
                 f"rubrics/<slug>.md)")
-    if PurePosixPath(name).suffix.lower() in ARCHIVE_SUFFIXES:
-        return "archives inside the archive are not allowed"
     return None
 
 
@@ -168,7 +178,8 @@ def _ignored(part: str) -> bool:
 def content_files(root: str | Path) -> list[str]:
     """The content files under ``root``, as sorted paths relative to it.
 
-    Hidden files and caches are left out, as the loader leaves them. A symbolic
+    Hidden files, caches and files outside the layout are left out, as the
+    loader leaves them. A file whose name is unsafe is refused. A symbolic
     link is refused, not followed: it could point at any file on the machine.
     """
     root = Path(root)
@@ -193,7 +204,13 @@ def content_files(root: str | Path) -> list[str]:
                 if name in filenames:
                     if not stat.S_ISREG(path.lstat().st_mode):
                         raise BundleRefused("is not a regular file", relative)
-                    if name_problem(relative) is None:
+                    # A name no import would take is refused here, not dropped, so an
+                    # export never loses a file the loader reads; one outside the layout
+                    # the loader ignores too.
+                    problem = _unsafe(relative)
+                    if problem:
+                        raise BundleRefused(f"cannot be exported: {problem}", relative)
+                    if _outside_layout(relative) is None:
                         found.append(relative)
     return sorted(found)
 

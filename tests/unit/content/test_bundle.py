@@ -103,8 +103,14 @@ def test_export_leaves_out_what_the_loader_skips_and_refuses_links(live, tmp_pat
     (live / "prompts/.notes.md").write_text("private")
     (live / "prompts/sum-two/__pycache__").mkdir()
     (live / "prompts/sum-two/__pycache__/solution.cpython-311.pyc").write_bytes(b"\0")
+    (live / "rubrics/README.txt").write_text("not a rubric: the loader ignores it")
     names = zipfile.ZipFile(io.BytesIO(export_zip(live))).namelist()
-    assert not [n for n in names if ".notes" in n or "pycache" in n]
+    assert not [n for n in names if ".notes" in n or "pycache" in n or "README" in n]
+    (live / "prompts/sum-two/my notes.md").write_text("read by the loader as a prompt file")
+    with pytest.raises(BundleRefused, match='prompts/sum-two/my notes.md: cannot be '
+                                            'exported: "my notes.md" is not an allowed'):
+        export_zip(live)
+    (live / "prompts/sum-two/my notes.md").unlink()
     secret = tmp_path / "secret.txt"
     secret.write_text("not content")
     (live / "rubrics/leak.md").symlink_to(secret)
