@@ -401,13 +401,15 @@ class Staged:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, durable: bool = True) -> None:
+    """A new file (never through a link, never over one), flushed to disk if durable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -433,7 +435,8 @@ def stage(files: dict[str, str], into_dir: str | Path) -> Staged:
         for folder in FOLDERS:
             (root / folder).mkdir()
         for name, text in sorted(files.items()):
-            _write_file(root / name, text.encode("utf-8"))
+            # A staged tree is thrown away after a crash: it need not reach the disk.
+            _write_file(root / name, text.encode("utf-8"), durable=False)
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
@@ -460,11 +463,17 @@ class _Lock:
     leaves it held."""
 
     def __init__(self, root: Path, shared: bool = False) -> None:
-        self.fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        self.root = root
         self.mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        self.fd = -1
 
     def __enter__(self) -> _Lock:
-        fcntl.flock(self.fd, self.mode)
+        self.fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(self.fd, self.mode)
+        except BaseException:
+            os.close(self.fd)
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
