@@ -10,6 +10,8 @@ stop ends a sentence unless it closes an abbreviation or an initial.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,8 +26,11 @@ LIST_MARKER = re.compile(r"^(?:[-*+\u2022\u00b7\u25aa\u25cf\u2023\u25e6\u2013\u2
 INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 SPACES = re.compile(r"[ \t\u00a0]+")
 # A candidate sentence end: terminal punctuation, closing quotes or brackets, space,
-# then something that can open a sentence.
-SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# then something that can open a sentence. Only the first mark of a run may start a
+# match and the runs are possessive, so a line of 30,000 dots is read once, not
+# once per dot.
+SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+\s++"
+                          r"(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 LAST_WORD = re.compile(r"(\S+)$")
 # Words whose full stop does not end a sentence. "etc." is left out on purpose:
 # before a capital it almost always does end one.
@@ -149,9 +154,6 @@ def _closes_abbreviation(before: str) -> bool:
 
 
 def _line_at(starts: list[tuple[int, int]], offset: int) -> int:
-    line = starts[0][1]
-    for start, number in starts:
-        if start > offset:
-            break
-        line = number
-    return line
+    # Binary search: a paragraph of thousands of wrapped lines has thousands of sentences.
+    index = bisect.bisect_right(starts, (offset, math.inf)) - 1
+    return starts[max(index, 0)][1]

@@ -3,6 +3,7 @@ with its exact path:line problems."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,34 @@ def test_huge_text_is_cut_at_the_limit_with_a_notice():
                             f"{split.dropped:,} were ignored.")
     # Cut at a space: the last sentence read is a whole word's worth, not half a word.
     assert split.sentences[-1].text.split()[-1] in line.split()
+
+
+# Processor time for splitting a posting of the most characters read; real ones take
+# a few milliseconds, and a split whose work grows with the square of the text takes
+# seconds on these.
+CPU_BOUND = 0.5
+HOSTILE = {
+    "a run of full stops": "." * MAX_CHARS,
+    "a run of marks and quotes": '!?."' * (MAX_CHARS // 4),
+    "one sentence without a stop": "design " * (MAX_CHARS // 7),
+    "abbreviations only": "e.g. " * (MAX_CHARS // 5),
+    "a wrapped paragraph of short sentences": "go. Yes and\n" * (MAX_CHARS // 12),
+    "list markers only": "- \n" * (MAX_CHARS // 3),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_posting_is_split_in_bounded_time(name):
+    started = time.process_time()
+    split = split_sentences(HOSTILE[name])
+    assert time.process_time() - started < CPU_BOUND
+    assert all(s.text.strip() for s in split.sentences)
+
+
+def test_sentences_of_a_long_wrapped_paragraph_keep_their_lines():
+    split = split_sentences("go. Yes and\n" * 3)
+    assert [(s.line, s.text) for s in split.sentences] == [
+        (1, "go."), (1, "Yes and go."), (2, "Yes and go."), (3, "Yes and")]
 
 
 # Cues -----------------------------------------------------------------------
