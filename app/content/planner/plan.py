@@ -73,7 +73,7 @@ class PlanPrompt:
 class Evidence:
     sentence: Sentence
     cues: tuple[str, ...]  # the cue phrases as written in the cue file
-    spans: tuple[tuple[int, int], ...]  # character ranges of the sentence they matched
+    spans: tuple[tuple[int, int], ...]  # character ranges they matched, in order, joined
 
 
 @dataclass(frozen=True)
@@ -220,13 +220,25 @@ def find_responsibilities(sentences: Sequence[Sentence],
                     matched.append(cue.text)
                     spans.append((tokens[hit[0]][1], tokens[hit[1] - 1][2]))
             if matched:
-                evidence.append(Evidence(sentence, tuple(matched), tuple(sorted(set(spans)))))
+                evidence.append(Evidence(sentence, tuple(matched), _merged(spans)))
         if evidence:
             found.append(FoundResponsibility(responsibility.slug, responsibility.title,
                                              tuple(responsibility.competencies),
                                              tuple(evidence)))
     order = {r.slug: i for i, r in enumerate(found)}
     return tuple(sorted(found, key=lambda r: (-r.score, order[r.slug])))
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Character ranges in order, overlapping ones joined ("incident*" inside
+    "incident response"), so a page can mark them without nesting."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def rank_competencies(found: Sequence[FoundResponsibility],

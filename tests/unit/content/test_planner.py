@@ -3,7 +3,7 @@ what it finds in the two postings, the loops it proposes per budget, gaps and dr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from app.content.planner import (
     parse_cues,
     plan,
     plan_for_library,
+    published_prompts,
 )
 from app.content.validate import load_content
 
@@ -72,6 +73,12 @@ def test_the_senior_backend_posting_cites_the_sentences_that_evidence_each_duty(
     assert reviews.cues == ("design ... review*",)
     start, end = reviews.spans[0]
     assert reviews.sentence.text[start:end] == "design and code reviews"
+    incident = {r.slug: r for r in result.responsibilities}["incident-response"].evidence[0]
+    assert incident.cues == ("incident response", "incident*", "firefighting",
+                             "production issue*")
+    # "incident*" lies inside "incident response": the ranges are joined, not nested.
+    assert [incident.sentence.text[a:b] for a, b in incident.spans] == [
+        "incident response", "firefighting", "production issues"]
     # Every responsibility with no evidence is absent, not listed with a zero.
     assert {r.slug for r in result.responsibilities} == set(CONTENT.responsibilities) - {
         "api-contracts", "schema-and-queries", "monitoring", "concurrent-code"}
@@ -138,6 +145,21 @@ def test_in_thirty_minutes_the_review_covering_the_most_weight_is_proposed():
     assert result.loop[0].responsibilities == ("fault-tolerance", "code-reviews")
     leadership = {g.competency.slug: g for g in result.gaps}["leadership"]
     assert leadership.prompts[0] == "checkout-latency-incident"
+
+
+def test_only_published_prompts_are_proposed_each_with_the_duties_naming_it():
+    content = load_content(ROOT)
+    content.prompts["payment-retry-review"] = replace(content.prompts["payment-retry-review"],
+                                                      status="draft")
+    prompts = {p.slug: p for p in published_prompts(content)}
+    assert "payment-retry-review" not in prompts
+    assert prompts["url-shortener"].responsibilities == ("own-services", "data-stores",
+                                                         "scaling")
+    result = plan_for_library(posting("senior-backend-engineer"), content, CUES, budget=30)
+    # The next review by weight (12, against cache-race-review's 11).
+    assert [item.prompt.slug for item in result.loop] == ["orders-query-review"]
+    gaps = {g.competency.slug: g for g in result.gaps}
+    assert "payment-retry-review" not in gaps["distributed-systems"].prompts
 
 
 def test_a_gap_comes_with_draft_front_matter_that_the_content_format_reads():
