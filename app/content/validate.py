@@ -26,6 +26,9 @@ from app.vocabulary import AutoScorer
 COMPETENCIES_FILE = "competencies.md"
 # Optional: the duties of the roles we hire for, each linked to competencies and prompts.
 RESPONSIBILITIES_FILE = "responsibilities.md"
+# Optional: the phrases by which the job-description planner finds each responsibility
+# (read by app.content.planner.cues, not a prompt).
+CUES_FILE = "responsibility-cues.md"
 MAX_FILE_BYTES = 1_000_000
 IGNORED_NAMES = {"__pycache__", ".pytest_cache"}
 
@@ -126,7 +129,8 @@ def _load_prompts(root: Path, prompts_dir: Path, content: Content) -> None:
     defined_at: dict[str, str] = {}
     for path in sorted(prompts_dir.iterdir()):
         relative = path.relative_to(root).as_posix()
-        if _is_ignored(path) or path.name in (COMPETENCIES_FILE, RESPONSIBILITIES_FILE):
+        if _is_ignored(path) or path.name in (COMPETENCIES_FILE, RESPONSIBILITIES_FILE,
+                                                     CUES_FILE):
             continue
         if path.is_dir():
             slug, prompt_path = path.name, path / "prompt.md"
