@@ -128,6 +128,21 @@ SETTINGS: tuple[Setting, ...] = (
         "sandbox when bwrap is missing. Off by default; refused in production.",
     ),
     Setting(
+        "CONTENT_DIR",
+        "",
+        _str,
+        "The folder holding prompts/ and rubrics/ that the authoring pages read, save to "
+        "and import into; empty means the project's own folder.",
+    ),
+    Setting(
+        "CONTENT_READ_ONLY",
+        False,
+        _bool,
+        "Never write content from the browser (content kept in git): authors download "
+        "their changes as files or a zip to commit instead. A folder the server cannot "
+        "write is treated as read-only either way.",
+    ),
+    Setting(
         "MAX_CONTENT_LENGTH",
         1_048_576,
         _int,

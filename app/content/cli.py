@@ -6,19 +6,16 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from app.content.model import Content
+from app.content.site import content_root
 from app.content.sync import ContentInvalid, sync_content
 from app.content.validate import load_content
 from app.db import get_session
 
 content_cli = AppGroup("content", help="Prompts, rubrics and competencies.")
-
-
-def project_root() -> Path:
-    return Path(current_app.root_path).parent
 
 
 def _print_problems(problems) -> None:
@@ -51,7 +48,7 @@ def check_command(directory: Path | None) -> None:
     Exits 0 when the content is valid (warnings allowed) and 1 on any error.
     DIRECTORY defaults to the project's own content.
     """
-    content = load_content(directory or project_root())
+    content = load_content(directory or content_root())
     _print_problems(sorted(content.problems))
     click.echo(_summary(content))
     sys.exit(0 if content.ok else 1)
@@ -67,7 +64,7 @@ def sync_command(directory: Path | None) -> None:
     removed from disk are retired (hidden from new attempts), never deleted.
     """
     try:
-        report = sync_content(get_session(), directory or project_root())
+        report = sync_content(get_session(), directory or content_root())
     except ContentInvalid as error:
         _print_problems(error.problems)
         click.echo(f"{error.message}")
