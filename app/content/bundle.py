@@ -36,10 +36,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from app.content.files import MAX_FILE_BYTES
 from app.content.model import Content, Problem
 from app.content.validate import (
     COMPETENCIES_FILE,
-    MAX_FILE_BYTES,
     RESPONSIBILITIES_FILE,
     load_content,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from app.content.files import CUES_FILE, read_text
 from app.content.model import Content, Problem, Prompt, Rubric, Severity
 from app.content.parse import (
     did_you_mean,
@@ -20,6 +21,7 @@ from app.content.parse import (
     parse_responsibilities,
     parse_rubric,
 )
+from app.content.planner.cues import CUES_PATH, parse_cues
 from app.kinds import all_kinds, get_kind, kind_names
 from app.vocabulary import AutoScorer
 
@@ -28,31 +30,11 @@ COMPETENCIES_FILE = "competencies.md"
 RESPONSIBILITIES_FILE = "responsibilities.md"
 # Optional: the phrases by which the job-description planner finds each responsibility
 # (read by app.content.planner.cues, not a prompt).
-CUES_FILE = "responsibility-cues.md"
-MAX_FILE_BYTES = 1_000_000
 IGNORED_NAMES = {"__pycache__", ".pytest_cache"}
 
 
 def _is_ignored(path: Path) -> bool:
     return path.name.startswith(".") or path.name in IGNORED_NAMES or path.suffix == ".pyc"
-
-
-def read_text(root: Path, path: Path, problems: list[Problem]) -> tuple[str | None, bytes]:
-    """A file's UTF-8 text (None with a problem if it is not) and its raw bytes."""
-    relative = path.relative_to(root).as_posix()
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(relative, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes"))
-        return None, data
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        problems.append(Problem(relative, line, f"not valid UTF-8 (byte 0x"
-                                                f"{data[error.start]:02x} at offset "
-                                                f"{error.start}); save the file as UTF-8"))
-        return None, data
-    return text.removeprefix("\ufeff"), data
 
 
 def content_hash(files: list[tuple[str, bytes]]) -> str:
@@ -93,6 +75,13 @@ def load_content(root: str | Path) -> Content:
         if text is not None:
             content.responsibilities = parse_responsibilities(
                 f"prompts/{RESPONSIBILITIES_FILE}", text, problems)
+
+    # The planner's cue phrases name responsibilities: checked like any content file.
+    cues_path = prompts_dir / CUES_FILE
+    if cues_path.is_file():
+        text, _ = read_text(root, cues_path, problems)
+        if text is not None:
+            parse_cues(CUES_PATH, text, problems, content.responsibilities)
 
     _load_rubrics(root, rubrics_dir, content)
     _load_prompts(root, prompts_dir, content)

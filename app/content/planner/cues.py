@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.content.files import CUES_FILE, read_text
 from app.content.model import Problem, Severity
 from app.content.parse import BULLET, did_you_mean, split_sections
-from app.content.validate import CUES_FILE, read_text
 
 CUES_PATH = f"prompts/{CUES_FILE}"
 MAX_GAP = 3

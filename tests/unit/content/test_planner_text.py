@@ -254,3 +254,22 @@ def test_the_projects_cue_file_is_valid_and_gives_every_responsibility_cues():
     assert [str(p) for p in problems] == []
     assert set(cues) == set(content.responsibilities)
     assert all(cues[slug] for slug in cues)
+
+
+def test_the_content_check_reports_the_cue_files_problems_at_their_lines(tmp_path):
+    root = write_content(tmp_path / "content")
+    (root / "prompts" / "responsibilities.md").write_text(RESPONSIBILITIES)
+    (root / CUES).write_text(CUE_FILE.replace("## code-reviews", "## code-review"))
+    content = load_content(root)
+    line = CUE_FILE.splitlines().index("## code-reviews") + 1
+    assert [str(p) for p in content.errors] == [
+        f'{CUES}:{line}: "code-review" is not a responsibility in prompts/responsibilities.md '
+        f'(did you mean "code-reviews"?)']
+    assert not content.ok
+
+
+def test_an_unreadable_cue_file_fails_the_content_check(tmp_path):
+    root = write_content(tmp_path / "content")
+    (root / CUES).write_bytes(b"## own-services\n- caf\xe9\n")
+    assert [str(p) for p in load_content(root).errors] == [
+        f"{CUES}:2: not valid UTF-8 (byte 0xe9 at offset 21); save the file as UTF-8"]

@@ -1,0 +1,29 @@
+"""Reading a content file: its size limit, its encoding, and the cue file's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.content.model import Problem
+
+MAX_FILE_BYTES = 1_000_000
+# Beside responsibilities.md: the phrases by which the planner recognises each one.
+CUES_FILE = "responsibility-cues.md"
+
+
+def read_text(root: Path, path: Path, problems: list[Problem]) -> tuple[str | None, bytes]:
+    """A file's UTF-8 text (None with a problem if it is not) and its raw bytes."""
+    relative = path.relative_to(root).as_posix()
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(relative, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes"))
+        return None, data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(relative, line, f"not valid UTF-8 (byte 0x"
+                                                f"{data[error.start]:02x} at offset "
+                                                f"{error.start}); save the file as UTF-8"))
+        return None, data
+    return text.removeprefix("\ufeff"), data
