@@ -130,6 +130,15 @@ class RubricPage:
     def scale(self) -> dict[int, str]:
         return {int(level): label for level, label in self.revision.scale.items()}
 
+    @property
+    def gates(self) -> dict[str, dict[str, int]]:
+        """Criterion name (lower case) -> its gate per target level ({} when it has none)."""
+        return {c.name.casefold(): dict(c.gate or {}) for c in self.revision.criteria}
+
+    def flags_for(self, name: str | None) -> list:
+        """The flags about one criterion (None: about the rubric as a whole)."""
+        return [f for f in self.insight.flags if f.criterion == name]
+
 
 def rubric_page(session: Session, slug: str, number: int | None = None) -> RubricPage:
     """The insight of the rubric's revision ``number`` (by default its current one)."""
