@@ -68,10 +68,10 @@ def scored_answers(session: Session, revisions: Iterable[RubricRevision]
                InterviewItem.prompt_revision_id, Attempt.target_level, Interview.decision)
         .join(Interview, Interview.id == InterviewItem.interview_id)
         .join(Attempt, Attempt.id == InterviewItem.attempt_id)
-        .where(InterviewItem.rubric_revision_id.in_(numbers))
+        .where(InterviewItem.rubric_revision_id.in_(list(numbers)))
         .order_by(InterviewItem.interview_id, InterviewItem.position)).all()
     attempt_ids = select(InterviewItem.attempt_id).where(
-        InterviewItem.rubric_revision_id.in_(numbers)).scalar_subquery()
+        InterviewItem.rubric_revision_id.in_(list(numbers))).scalar_subquery()
     levels: dict[int, dict[int, dict[str, int | None]]] = defaultdict(dict)
     reviewers: set[int] = set()
     for attempt_id, reviewer_id, name, level in session.execute(
@@ -80,7 +80,7 @@ def scored_answers(session: Session, revisions: Iterable[RubricRevision]
             .join(Scorecard, Scorecard.id == CriterionScore.scorecard_id)
             .join(Criterion, Criterion.id == CriterionScore.criterion_id)
             .where(Scorecard.submitted_at.is_not(None),
-                   Criterion.rubric_revision_id.in_(numbers),
+                   Criterion.rubric_revision_id.in_(list(numbers)),
                    CriterionScore.attempt_id.in_(attempt_ids))
             .order_by(Scorecard.id, Criterion.position)):
         levels[attempt_id].setdefault(reviewer_id, {})[name] = level
@@ -93,7 +93,7 @@ def scored_answers(session: Session, revisions: Iterable[RubricRevision]
     hints = dict(session.execute(
         select(PromptRevision.id, PromptRevision.hints).where(PromptRevision.id.in_(
             select(InterviewItem.prompt_revision_id).where(
-                InterviewItem.rubric_revision_id.in_(numbers)).scalar_subquery()))).all())
+                InterviewItem.rubric_revision_id.in_(list(numbers))).scalar_subquery()))).all())
     names = dict(session.execute(select(User.id, User.display_name)
                                  .where(User.id.in_(reviewers))).all()) if reviewers else {}
     answers: dict[int, list[ScoredAnswer]] = {rid: [] for rid in numbers}
