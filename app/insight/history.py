@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.content.source import FileDiff, files_diff, prompt_source, rubric_source
@@ -105,8 +105,13 @@ def history(session: Session, kind: ItemKind, slug: str, *, page: int = 1,
     owner = session.scalar(select(owner_type).where(owner_type.slug == slug))
     if owner is None:
         raise NotFound(f"No {kind.value} named {slug}.")
-    stmt = select(revision_type).where(owner_column == owner.id) \
-        .order_by(revision_type.number.desc())
+    # The table's columns only: a revision's text and files can be large.
+    shown = [revision_type.number, revision_type.created_at, revision_type.title,
+             revision_type.content_hash]
+    if kind is ItemKind.PROMPT:
+        shown.append(PromptRevision.status)
+    stmt = select(revision_type).options(load_only(*shown)) \
+        .where(owner_column == owner.id).order_by(revision_type.number.desc())
     revisions = paginate(session, stmt, number=page, per_page=PER_PAGE)
     ids = [r.id for r in revisions.items]
     counts = _prompt_counts(session, ids) if kind is ItemKind.PROMPT else \
