@@ -55,6 +55,10 @@ PAGES = [
     ("interviews.candidate", "/my/interviews/{released}", "admin"),
     ("interviews.candidate", "/my/interviews/{running}", "admin"),
     ("coverage.page", "/coverage", "admin"),
+    ("insight.prompt_history", "/authoring/prompts/url-shortener/history", "admin"),
+    ("insight.rubric_history", "/authoring/rubrics/url-shortener/history", "admin"),
+    ("insight.rubric", "/authoring/rubrics/url-shortener/insight", "admin"),
+    ("insight.index", "/authoring/insight", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",

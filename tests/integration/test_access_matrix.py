@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-63 routes x 7 actors = 441 requests per database.
+67 routes x 7 actors = 469 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -106,6 +106,16 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
     # The coverage view: for those who run interviews and write the library.
     ("coverage.page", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+
+    # Content history and rubric insight: authors and admins.
+    ("insight.prompt_history", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("insight.rubric_history", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("insight.rubric", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("insight.index", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):

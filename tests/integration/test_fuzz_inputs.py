@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 37 routes (29 POST, 8 GET), 80 fields, 15 examples per route, so 555
+Counts: 40 routes (29 POST, 11 GET), 90 fields, 15 examples per route, so 600
 requests per database.
 """
 
@@ -458,6 +458,14 @@ TARGETS = [
                            "?stage": "in_progress"})),
     Target("interviews.invitation", "GET", None, ("/token",),
            lambda w: Case({}, {"/token": w.shared("invited")[1]})),
+    Target("insight.prompt_history", "GET", "admin", ("/slug", "?page", "?from", "?to"),
+           lambda w: Case({}, {"/slug": "url-shortener", "?page": "1", "?from": "1",
+                               "?to": "1"})),
+    Target("insight.rubric_history", "GET", "admin", ("/slug", "?page", "?from", "?to"),
+           lambda w: Case({}, {"/slug": "url-shortener", "?page": "1", "?from": "1",
+                               "?to": "1"})),
+    Target("insight.rubric", "GET", "admin", ("/slug", "?revision"),
+           lambda w: Case({}, {"/slug": "url-shortener", "?revision": "1"})),
     Target("auth.login", "GET", None, ("?next",), lambda w: Case({}, {"?next": "/practice"})),
     Target("auth.signup", "GET", None, ("?next",), lambda w: Case({}, {"?next": "/practice"})),
 ]

@@ -48,6 +48,13 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("auth.account", "candidate_a"): 2,
     ("admin.users", "admin"): 4,
     ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
+    # The item, a count, the page's revisions, a GROUP BY per figure, the revision numbers
+    # (one revision here: no comparison, which adds the two revisions and their children).
+    ("insight.prompt_history", "author"): 6,
+    ("insight.rubric_history", "author"): 7,
+    # The rubric, its revisions, one with its criteria, then five for the scored answers.
+    ("insight.rubric", "author"): 10,
+    ("insight.index", "author"): 9,
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,
