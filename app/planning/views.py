@@ -108,11 +108,13 @@ def create_interview():
     return _page(form, page, interview_form, error, HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
-@bp.get("/planner/draft")
+@bp.post("/planner/draft")
 @access(*PLANNERS)
 def draft():
     """The drafted prompt file for a gap, as a download: front matter and headings."""
-    args = request.args
+    # A form post, not a link: the page is the answer to a POST, and the front matter
+    # travels as the gap's hidden fields.
+    args = request.form
     try:
         name, text = services.draft_file(
             get_session(), kind=args.get("kind", ""), slug=args.get("slug", ""),

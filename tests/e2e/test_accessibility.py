@@ -55,6 +55,7 @@ PAGES = [
     ("interviews.candidate", "/my/interviews/{released}", "admin"),
     ("interviews.candidate", "/my/interviews/{running}", "admin"),
     ("coverage.page", "/coverage", "admin"),
+    ("planning.index", "/planner", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",

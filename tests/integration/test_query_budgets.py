@@ -48,6 +48,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("auth.account", "candidate_a"): 2,
     ("admin.users", "admin"): 4,
     ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
+    ("planning.index", "author"): 1,  # the empty form; a plan is a POST
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,

@@ -66,12 +66,21 @@ def loop_slugs(page: str) -> list[str]:
 
 def interview_fields(page: str) -> dict[str, object]:
     """The hidden fields of the make-an-interview form, as the browser would send them."""
-    form = page.split("data-plan-interview-form", 1)[1].split("</form>", 1)[0]
+    return hidden_fields(page, "data-plan-interview-form")
+
+
+def draft_fields(page: str) -> dict[str, object]:
+    """The hidden fields of the first gap's download form."""
+    return hidden_fields(page, "data-draft-form")
+
+
+def hidden_fields(page: str, marker: str) -> dict[str, object]:
+    form = page.split(marker, 1)[1].split("</form>", 1)[0]
     fields: dict[str, object] = {}
     for name, value in HIDDEN.findall(form):
         value = html.unescape(value)
-        if name == "prompts":
-            fields.setdefault("prompts", []).append(value)  # type: ignore[union-attr]
+        if name in ("prompts", "competencies"):
+            fields.setdefault(name, []).append(value)  # type: ignore[union-attr]
         else:
             fields[name] = value
     return fields
@@ -99,7 +108,7 @@ def test_a_candidate_is_refused_and_the_signed_out_are_sent_to_sign_in(client, d
     sign_in(client, db, Role.CANDIDATE)
     assert client.get("/planner").status_code == HTTPStatus.FORBIDDEN
     assert client.post("/planner", {"description": "x", "budget": "90"}).status_code == 403
-    assert client.get("/planner/draft").status_code == HTTPStatus.FORBIDDEN
+    assert client.post("/planner/draft", {}).status_code == HTTPStatus.FORBIDDEN
     assert client.post("/planner/interview", {}).status_code == HTTPStatus.FORBIDDEN
     assert 'href="/planner"' not in text_of(client.get("/"))
 
@@ -285,10 +294,11 @@ def test_a_plan_runs_a_bounded_number_of_queries(client, db, library, query_coun
 def test_a_gap_downloads_its_drafted_prompt_file(client, db, library):
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
-    link = html.unescape(re.search(r'href="(/planner/draft\?[^"]+)" download', page).group(1))
-    response = client.get(link)
+    fields = draft_fields(page)
+    response = client.post("/planner/draft", fields)
     assert response.status_code == HTTPStatus.OK
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="')
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{fields["slug"]}.md"'
+    assert fields["kind"] and fields["competencies"] and fields["minutes"].isdigit()
     assert response.mimetype == "text/markdown"
     text = text_of(response)
     assert text.startswith("---\ntitle: ")
@@ -304,8 +314,7 @@ def test_the_drafted_file_is_valid_content(client, db, library, tmp_path):
 
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
-    link = html.unescape(re.search(r'href="(/planner/draft\?[^"]+)" download', page).group(1))
-    response = client.get(link)
+    response = client.post("/planner/draft", draft_fields(page))
     name = response.headers["Content-Disposition"].split('filename="', 1)[1].rstrip('"')
     (library / "prompts" / name).write_text(text_of(response))
     content = load_content(library)
@@ -334,7 +343,7 @@ def test_a_draft_with_a_bad_field_is_refused_with_a_message(client, db, library,
     args = {"kind": "system-design", "slug": "new-duty", "title": "Own the duty",
             "level": "senior", "minutes": "45", "competencies": ["leadership"],
             "rubric": "new-duty", field: value}
-    response = client.get("/planner/draft", query_string=args)
+    response = client.post("/planner/draft", args)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert message in text_of(response)
     assert "Content-Disposition" not in response.headers
@@ -342,7 +351,7 @@ def test_a_draft_with_a_bad_field_is_refused_with_a_message(client, db, library,
 
 def test_a_title_cannot_break_out_of_the_front_matter(client, db, library):
     sign_in(client, db, Role.AUTHOR)
-    response = client.get("/planner/draft", query_string={
+    response = client.post("/planner/draft", {
         "kind": "system-design", "slug": "new-duty", "title": 'Duty\n---\nstatus: "published',
         "level": "senior", "minutes": "45", "competencies": ["leadership", "leadership"],
         "rubric": "new-duty"})
