@@ -8,15 +8,21 @@ import re
 import shutil
 from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Blueprint
 from sqlalchemy import select
 
+from app.auth.access import access
 from app.content.planner import MAX_CHARS
-from app.db import utcnow
+from app.content.validate import load_content
+from app.db import get_database, utcnow
 from app.models import Interview, InterviewMode, Prompt, Role
+from tests.conftest import make_test_app
 from tests.factories.users import PASSWORD, make_user
 from tests.support.library import sync_once
+from tests.support.web import WebClient
 
 ROOT = Path(__file__).resolve().parents[3]
 POSTINGS = ROOT / "tests" / "fixtures" / "job_descriptions"
@@ -260,7 +266,7 @@ def test_a_posting_with_no_recognisable_responsibility_says_so(client, db, libra
     assert response.status_code == HTTPStatus.OK
     page = text_of(response)
     assert "No responsibility of the library was recognised in this text." in page
-    assert "nothing to plan" in page
+    assert "Nothing to plan." in page
     assert "planner-competencies" not in page and "data-plan-interview-form" not in page
 
 
@@ -309,9 +315,7 @@ def test_a_gap_downloads_its_drafted_prompt_file(client, db, library):
     assert "Draft a prompt for this gap" not in page
 
 
-def test_the_drafted_file_is_valid_content(client, db, library, tmp_path):
-    from app.content.validate import load_content
-
+def test_the_drafted_file_is_valid_content(client, db, library):
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
     response = client.post("/planner/draft", draft_fields(page))
@@ -457,3 +461,28 @@ def test_a_tampered_plan_is_refused_without_an_interview(client, db, library):
         assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
         assert message in text_of(response)
     assert db.scalar(select(Interview.id)) is None
+
+
+def test_each_gap_links_to_the_content_editor_once_it_exists(database_url, db, library):
+    app = make_test_app(database_url, CONTENT_DIR=str(library))
+    editor = Blueprint("authoring", __name__)
+
+    @editor.get("/authoring/new")
+    @access(Role.AUTHOR)
+    def new():
+        return "editor"
+
+    app.register_blueprint(editor)
+    client = WebClient(app.test_client())
+    sign_in(client, db, Role.AUTHOR)
+    page = text_of(plan_page(client, posting(SOFTWARE), 30))
+    links = re.findall(r'<a class="button button-primary" href="(/authoring/new\?[^"]+)">'
+                       r'Draft a prompt for this gap', page)
+    assert len(links) == page.count('class="planner-gap"') >= 1
+    query = parse_qs(urlsplit(html.unescape(links[0])).query)
+    fields = draft_fields(page)
+    assert query == {key: value if isinstance(value, list) else [value]
+                     for key, value in fields.items() if key != "csrf_token"}
+    assert set(query) == {"kind", "slug", "title", "level", "minutes", "competencies", "rubric"}
+    assert len(query["competencies"]) >= 1
+    get_database(app).engine.dispose()
