@@ -291,7 +291,7 @@ def test_a_plan_runs_a_bounded_number_of_queries(client, db, library, query_coun
     assert response.status_code == HTTPStatus.OK
     # The signed-in user (session, account, roles), then responsibilities, competencies and
     # the published prompts with theirs: the same however large the library or the posting.
-    assert len(query_counter) <= 6, query_counter
+    assert len(query_counter) == 6, query_counter
 
 
 # The drafted prompt ---------------------------------------------------------------------
@@ -379,7 +379,9 @@ def test_the_loop_becomes_an_interview_with_its_prompts_and_level(client, db, li
         **fields, "candidate_name": "Dana Doe", "candidate_email": "dana@example.com",
         "mode": "live", "csrf_token": token})
     assert response.status_code == HTTPStatus.FOUND
-    assert len(query_counter) <= 20, query_counter
+    # The plan again (6), then the interview's own checks and rows as the interviews page
+    # makes them (SQLite runs one statement more than PostgreSQL's RETURNING).
+    assert len(query_counter) <= 14, query_counter
     interview = db.scalar(select(Interview))
     assert response.headers["Location"] == f"/interviews/{interview.id}"
     assert interview.owner_id == owner.id and interview.target_level == "senior"
