@@ -53,9 +53,9 @@ class PlanForm(FlaskForm):
                  SelectChoice("staff", "Staff")],
         description="The level the loop's prompts and the interview aim at.")
 
-    def process_budget_errors(self) -> None:
-        """One plain message for a budget that is not a number (WTForms says "Not a valid
-        integer value."), so every wrong budget reads the same."""
+    def plain_budget_error(self) -> None:
+        """One message for every wrong budget: WTForms would say "Not a valid integer value."
+        for one that is not a number."""
         if self.budget.errors:
             self.budget.errors = [BUDGET_MESSAGE]
 

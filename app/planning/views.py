@@ -35,7 +35,7 @@ PLANNERS = (Role.INTERVIEWER, Role.AUTHOR, Role.ADMIN)
 def _plan(form: PlanForm) -> services.PlanPage | None:
     """The plan for a valid planner form, or None with the reasons on the form's fields."""
     if not form.validate():
-        form.process_budget_errors()
+        form.plain_budget_error()
         return None
     try:
         text = services.check_posting(form.description.data or "")
@@ -93,6 +93,7 @@ def create_interview():
                 get_session(), current_user, spec,
                 grace_seconds=current_app.config["INTERVIEW_GRACE_SECONDS"])
         except Invalid as problem:
+            # The prompts and level are hidden fields: their problems go above the form.
             target = getattr(interview_form, problem.field or "", None)
             if target is not None and problem.field not in ("prompts", "target_level"):
                 target.errors = [*target.errors, problem.message]
