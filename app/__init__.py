@@ -101,10 +101,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.interviews import policy as interview_policy
     from app.interviews.views import bp as interviews_bp
     from app.pages.views import bp as pages_bp
+    from app.planning.views import bp as planning_bp
     from app.practice.views import bp as practice_bp
 
     for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp,
-                      insight_bp):
+                      insight_bp, planning_bp):
         app.register_blueprint(blueprint)
     # Interviews give attempts their rules and the worker its task (app.attempts
     # and app.jobs import no feature).

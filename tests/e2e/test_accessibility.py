@@ -59,6 +59,7 @@ PAGES = [
     ("insight.rubric_history", "/authoring/rubrics/url-shortener/history", "admin"),
     ("insight.rubric", "/authoring/rubrics/url-shortener/insight", "admin"),
     ("insight.index", "/authoring/insight", "admin"),
+    ("planning.index", "/planner", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",

@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-67 routes x 7 actors = 469 requests per database.
+71 routes x 7 actors = 497 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -116,6 +116,16 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
     ("insight.index", "GET"):
         (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    # The planner: for those who run interviews and write the library; only an interviewer
+    # turns a plan into an interview (the panel and the off-panel interviewer each make one).
+    ("planning.index", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+    ("planning.index", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    OK,        OK,        OK,        OK),
+    ("planning.draft", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    OK,        OK,        OK,        OK),
+    ("planning.create_interview", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    REDIRECT,  REDIRECT,  DENIED,    DENIED),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -372,6 +382,16 @@ FORMS: dict[tuple[str, str], Body] = {
         "candidate_name": "Dana Doe", "candidate_email": "dana@example.com",
         "prompts": "url-shortener", "target_level": "senior", "mode": "live",
         "tz_offset": "0"},
+    ("planning.index", "POST"): lambda w: {"description": "You will lead code reviews.",
+                                           "budget": "90"},
+    ("planning.draft", "POST"): lambda w: {
+        "kind": "system-design", "slug": "lead-code-reviews", "title": "Lead code reviews",
+        "level": "senior", "minutes": "45", "competencies": "api-design",
+        "rubric": "lead-code-reviews"},
+    ("planning.create_interview", "POST"): lambda w: {
+        "description": "You will lead code reviews.", "budget": "90",
+        "candidate_name": "Dana Doe", "candidate_email": "dana@example.com", "mode": "live",
+        "target_level": "senior", "prompts": "url-shortener", "tz_offset": "0"},
     ("interviews.save_scorecard", "POST"): lambda w: {"recommendation": "yes",
                                                       "summary": "Solid."},
     ("interviews.add_note", "POST"): lambda w: {"body": "Asked about hot keys."},

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 40 routes (29 POST, 11 GET), 90 fields, 15 examples per route, so 600
+Counts: 43 routes (32 POST, 11 GET), 110 fields, 15 examples per route, so 645
 requests per database.
 """
 
@@ -63,6 +63,7 @@ EXAMPLES = 15
 ANSWER = ("We keep the mapping in a key-value store keyed by the short code. "
           "Redirects per second drive the cache; a 301 lets browsers remember it.")
 QUOTE = "key-value store"
+PLANNED = "You will lead code reviews.\n- Mentor engineers and run design reviews."
 
 # Hostile values ----------------------------------------------------------------------------
 
@@ -319,6 +320,16 @@ def new_interview_case(world: World) -> Case:
         "reviewers": [str(world.reviewer.id)], "hints_allowed": "y", "anonymised": "y"})
 
 
+def plan_interview_case(world: World) -> Case:
+    soon = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    return Case({}, {
+        "description": PLANNED, "budget": "90", "level": Pick(("", "senior")),
+        "candidate_name": "Casey Candidate", "candidate_email": "casey@example.com",
+        "mode": Pick(("live", "take_home")), "deadline": Pick(("", soon)),
+        "tz_offset": Pick(("0", "840", "-840")), "target_level": "senior",
+        "prompts": ["url-shortener"]})
+
+
 def scorecard_case(world: World) -> Case:
     interview, _, _ = world.shared("submitted")
     return Case({"interview_id": interview.id}, {
@@ -434,6 +445,19 @@ TARGETS = [
     Target("interviews.answer_regrade", "POST", "owner", ("response", "level"),
            answer_regrade_case),
     Target("interviews.reassign_regrade", "POST", "owner", ("reviewer",), reassign_case),
+    # The planner
+    Target("planning.index", "POST", "owner", ("description", "budget", "level"),
+           lambda w: Case({}, {"description": PLANNED, "budget": Pick(("90", "10", "480")),
+                               "level": Pick(("", "mid", "staff"))})),
+    Target("planning.draft", "POST", "owner",
+           ("kind", "slug", "title", "level", "minutes", "competencies", "rubric"),
+           lambda w: Case({}, {"kind": "system-design", "slug": "lead-code-reviews",
+                               "title": "Lead code reviews", "level": "senior",
+                               "minutes": "45", "competencies": ["api-design", "scalability"],
+                               "rubric": "lead-code-reviews"})),
+    Target("planning.create_interview", "POST", "owner",
+           ("description", "budget", "level", "candidate_name", "candidate_email", "mode",
+            "deadline", "tz_offset", "target_level", "prompts"), plan_interview_case),
     # The candidate of an interview
     Target("interviews.accept", "POST", "interviewee", ("/token",),
            lambda w: Case({}, {"/token": w.shared("invited")[1]})),

@@ -55,6 +55,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     # The rubric, its revisions, one with its criteria, then five for the scored answers.
     ("insight.rubric", "author"): 10,
     ("insight.index", "author"): 9,
+    ("planning.index", "author"): 1,  # the empty form; a plan is a POST
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,

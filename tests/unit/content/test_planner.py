@@ -22,7 +22,7 @@ from app.content.planner import (
 from app.content.validate import load_content
 
 ROOT = Path(__file__).resolve().parents[3]
-POSTINGS = Path(__file__).resolve().parent / "job_descriptions"
+POSTINGS = ROOT / "tests" / "fixtures" / "job_descriptions"
 CONTENT = load_content(ROOT)
 CUES, _ = load_cues(ROOT, CONTENT.responsibilities)
 
