@@ -40,12 +40,14 @@ from app.models import (
     RubricRevision,
     User,
 )
+from app.pagination import Page, paginate
 
 TITLE_MAX_CHARS = 200
 ANSWER_MIN_CHARS = 20
 ANSWER_MAX_CHARS = 20_000
 RATIONALE_MAX_CHARS = 1_000
 COMMENT_MAX_CHARS = 1_000
+HISTORY_PER_PAGE = 20
 
 
 class FormInvalid(Invalid):
@@ -408,35 +410,50 @@ class Lean:
 
 @dataclass
 class History:
-    rows: list[HistoryRow]
+    page: Page  # of HistoryRow, newest first
     leans: list[Lean]
     overall: Summary
+    scores: int
 
 
-def history(session: Session, user: User) -> History:
-    """``user``'s own calibration scores, newest first, and their lean per criterion name."""
-    scores = session.scalars(
-        select(CalibrationScore).where(CalibrationScore.user_id == user.id)
-        .options(joinedload(CalibrationScore.sample)
-                 .joinedload(CalibrationSample.prompt_revision))
-        .order_by(CalibrationScore.created_at.desc(), CalibrationScore.id.desc())).all()
-    revisions = {s.sample.rubric_revision_id for s in scores}
+def history(session: Session, user: User, *, page: int = 1) -> History:
+    """``user``'s own calibration scores, newest first, by page; their lean per criterion name.
+
+    The lean and the overall summary are over every score; the table shows one page.
+    """
+    every_score = session.execute(
+        select(CalibrationScore.id, CalibrationScore.levels, CalibrationSample.references,
+               CalibrationSample.rubric_revision_id)
+        .join(CalibrationSample, CalibrationScore.sample_id == CalibrationSample.id)
+        .where(CalibrationScore.user_id == user.id)).all()
+    revisions = {row.rubric_revision_id for row in every_score}
     names: dict[int, str] = {
         id_: name for id_, name in session.execute(select(Criterion.id, Criterion.name).where(
             Criterion.rubric_revision_id.in_(revisions)))} if revisions else {}
-    rows, every = [], []
+    summaries: dict[int, Summary] = {}
+    every: list[CriterionDistance] = []
     by_name: dict[str, list[CriterionDistance]] = defaultdict(list)
-    for score in scores:
-        keys = [(k, names.get(int(k), k)) for k in score.sample.references]
-        distances = compare(keys, score.levels, score.sample.references)
-        rows.append(HistoryRow(score_id=score.id, created_at=score.created_at,
-                               sample_title=score.sample.title,
-                               prompt_title=score.sample.prompt_revision.title,
-                               summary=summarise(distances)))
+    for score_id, levels, references, _ in every_score:
+        keys = [(k, names.get(int(k), k)) for k in references]
+        distances = compare(keys, levels, references)
+        summaries[score_id] = summarise(distances)
         every.extend(distances)
         for d in distances:
             by_name[d.name].append(d)
     leans = [Lean(criterion=name, scored=len(ds), exact=sum(1 for d in ds if d.distance == 0),
                   mean_signed=sum(d.distance for d in ds) / len(ds))
              for name, ds in sorted(by_name.items(), key=lambda kv: kv[0].casefold())]
-    return History(rows=rows, leans=leans, overall=summarise(every))
+    if not every_score:
+        return History(page=Page(items=[], number=1, per_page=HISTORY_PER_PAGE, total=0),
+                       leans=[], overall=summarise([]), scores=0)
+    shown = paginate(session, select(CalibrationScore).where(CalibrationScore.user_id == user.id)
+                     .options(joinedload(CalibrationScore.sample)
+                              .joinedload(CalibrationSample.prompt_revision))
+                     .order_by(CalibrationScore.created_at.desc(), CalibrationScore.id.desc()),
+                     number=page, per_page=HISTORY_PER_PAGE)
+    rows = [HistoryRow(score_id=s.id, created_at=s.created_at, sample_title=s.sample.title,
+                       prompt_title=s.sample.prompt_revision.title, summary=summaries[s.id])
+            for s in shown.items]
+    return History(page=Page(items=rows, number=shown.number, per_page=shown.per_page,
+                             total=shown.total),
+                   leans=leans, overall=summarise(every), scores=len(every_score))

@@ -48,8 +48,8 @@ def index():
 @bp.get("/history")
 @access(*SCORERS)
 def history():
-    return render_template("calibration/history.html",
-                           history=services.history(get_session(), current_user))
+    return render_template("calibration/history.html", history=services.history(
+        get_session(), current_user, page=request.args.get("page", 1, type=int)))
 
 
 @bp.get("/samples/<int:sample_id>/score")

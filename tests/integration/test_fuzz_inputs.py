@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 42 routes (33 POST, 9 GET), 92 fields, 15 examples per route, so 630
+Counts: 43 routes (33 POST, 10 GET), 93 fields, 15 examples per route, so 645
 requests per database.
 """
 
@@ -483,6 +483,8 @@ TARGETS = [
     Target("calibration.submit_score", "POST", "reviewer", ("level-{id}", "comment-{id}"),
            calibration_score_case),
     # GET routes that read the query string or a text path argument
+    Target("calibration.history", "GET", "reviewer", ("?page",),
+           lambda w: Case({}, {"?page": "1"})),
     Target("calibration.new_sample", "GET", "admin", ("?prompt",),
            lambda w: Case({}, {"?prompt": Pick(("url-shortener", "sum-two"))})),
     Target("practice.library", "GET", "candidate",

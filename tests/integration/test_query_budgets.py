@@ -49,7 +49,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("admin.users", "admin"): 4,
     ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
     ("calibration.index", "panel"): 3,  # the samples, the reader's scores
-    ("calibration.history", "panel"): 3,  # the scores with their samples, criterion names
+    ("calibration.history", "panel"): 5,  # every score's levels, criterion names, one page
     ("calibration.score", "panel"): 4,  # the sample, its criteria, the rubric's revision now
     ("calibration.result", "panel"): 5,  # the score, then as the score page
     ("calibration.samples", "author"): 3,  # the samples, their scores

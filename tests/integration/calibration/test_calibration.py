@@ -315,6 +315,28 @@ def test_a_result_and_the_history_are_the_readers_own(client, db, author, interv
     assert "Alpha sample" not in text(client.get("/calibration/history"))
 
 
+def test_the_history_shows_twenty_scores_a_page_and_leans_over_all(client, db, author,
+                                                                   interviewer):
+    sample = make_sample(db, author, references={"Requirements": 2, "Storage": 2})
+    first = score_sample(db, sample, interviewer, levels={"Requirements": 4, "Storage": 2})
+    for _ in range(20):
+        score_sample(db, sample, interviewer, levels={"Requirements": 2, "Storage": 1})
+    login(client, interviewer)
+    page_one = text(client.get("/calibration/history"))
+    assert page_one.count('href="/calibration/scores/') == 20
+    assert f'href="/calibration/scores/{first.id}"' not in page_one  # the oldest is next
+    assert "Showing 1–20 of 21" in page_one
+    page_two = text(client.get("/calibration/history?page=2"))
+    assert page_two.count('href="/calibration/scores/') == 1
+    assert f'href="/calibration/scores/{first.id}"' in page_two
+    # The lean counts all 21: Requirements +2 once, 0 twenty times: +2/21 = +0.10;
+    # Storage 0 once, -1 twenty times: -20/21 = -0.95.
+    both = visible(client.get("/calibration/history?page=2"))
+    assert "Requirements 21 20 +0.10 above the reference (more generous)" in both
+    assert "Storage 21 1 -0.95 below the reference (stricter)" in both
+    assert "21 scores : 21 of 42 criteria on the reference" in both
+
+
 def test_a_sample_stays_on_its_rubric_revision_when_the_rubric_moves_on(client, db, author,
                                                                        interviewer, library):
     sample = make_sample(db, author)
@@ -399,7 +421,7 @@ def test_the_pages_run_the_same_queries_however_many_samples_and_scores(client, 
     after = costs()
     assert before == after
     # One for the signed-in user, then: index (samples, the reader's scores); history
-    # (scores with their samples, criterion names); result (score, sample, criteria, the
-    # rubric's current revision); score page (sample, criteria, current revision); the
-    # authors' list (samples, scores).
-    assert after == [3, 3, 5, 4, 3]
+    # (every score's levels, criterion names, the page's count and rows); result (score,
+    # sample, criteria, the rubric's current revision); score page (sample, criteria,
+    # current revision); the authors' list (samples, scores).
+    assert after == [3, 5, 5, 4, 3]
