@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.lifecycle import latest_revision, scene_of
 from app.attempts.suggestions import auto_suggestions, hints_revealed, rubric_scale
+from app.calibration.services import prompts_due
 from app.content.diff import Change, RubricSnapshot, rubric_changes
 from app.content.render import render_markdown
 from app.db import transaction, utcnow
@@ -170,6 +171,18 @@ class ScorecardPage:
     interview: Interview
     card: Scorecard
     items: list[ItemView]
+    # Prompts with calibration samples of which this reviewer has scored none.
+    calibration_due: set[int] = field(default_factory=set)
+
+    @property
+    def calibration_titles(self) -> list[tuple[int, str]]:
+        """(prompt id, title) of the items whose prompt has calibration to do, once each."""
+        seen: dict[int, str] = {}
+        for view in self.items:
+            revision = view.item.prompt_revision
+            if revision.prompt_id in self.calibration_due:
+                seen.setdefault(revision.prompt_id, revision.title)
+        return list(seen.items())
 
 
 def scores_by_card(session: Session, cards: list[Scorecard],
@@ -193,7 +206,8 @@ def scorecard_page(session: Session, interview: Interview, user: User) -> Scorec
         if view.attempt is not None:
             for row in view.criteria:
                 row.score = scores.get((view.attempt.id, row.criterion.id))
-    return ScorecardPage(interview, card, items)
+    due = prompts_due(session, user, sorted({i.prompt_revision.prompt_id for i in interview.items}))
+    return ScorecardPage(interview, card, items, due)
 
 
 @dataclass(frozen=True)

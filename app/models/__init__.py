@@ -11,6 +11,7 @@ from app.models.attempts import (
     HintReveal,
     SelfAssessment,
 )
+from app.models.calibration import CalibrationSample, CalibrationScore
 from app.models.content import (
     Competency,
     Criterion,
@@ -46,6 +47,8 @@ configure_mappers()
 
 __all__ = [
     "AuditEvent",
+    "CalibrationSample",
+    "CalibrationScore",
     "CriterionScore",
     "Decision",
     "FeedbackItem",

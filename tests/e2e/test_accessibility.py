@@ -10,6 +10,7 @@ from app.interviews import clock, feedback, invitations
 from app.models import Role
 from app.practice import services
 from tests.e2e.pages import sign_in
+from tests.factories.calibration import make_sample, score_sample
 from tests.factories.content import REVIEW_SLUG
 from tests.factories.interviews import answer_and_submit, make_interview, score_all
 from tests.factories.practice import load_library, make_attempt
@@ -60,6 +61,14 @@ PAGES = [
     ("insight.rubric", "/authoring/rubrics/url-shortener/insight", "admin"),
     ("insight.index", "/authoring/insight", "admin"),
     ("planning.index", "/planner", "admin"),
+    ("calibration.index", "/calibration", "admin"),
+    ("calibration.history", "/calibration/history", "admin"),
+    ("calibration.score", "/calibration/samples/{cal_sample}/score", "admin"),
+    ("calibration.result", "/calibration/scores/{cal_score}", "admin"),
+    ("calibration.samples", "/calibration/samples", "admin"),
+    ("calibration.new_sample", "/calibration/samples/new", "admin"),
+    ("calibration.new_sample", "/calibration/samples/new?prompt=url-shortener", "admin"),
+    ("calibration.edit_sample", "/calibration/samples/{cal_sample}/edit", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
@@ -138,8 +147,11 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     sample = (tmp_path / "prompts" / REVIEW_SLUG / "model-review.json").read_text()
     review_done = make_attempt(db, admin, REVIEW_SLUG, body=sample, submitted=True)
     review = make_attempt(db, admin, REVIEW_SLUG, body=sample)
+    sample = make_sample(db, admin)
+    calibration = score_sample(db, sample, admin, levels={"Storage": 1})
     ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id, "review": review.id,
-           "review_done": review_done.id, **interviews_for(db, admin)}
+           "review_done": review_done.id, "cal_sample": sample.id, "cal_score": calibration.id,
+           **interviews_for(db, admin)}
     problems = {}
     signed_in = False
     for endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):

@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-71 routes x 7 actors = 497 requests per database.
+82 routes x 7 actors = 574 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -44,6 +44,7 @@ from app.attempts import lifecycle
 from app.grading import runs
 from app.interviews import feedback, regrades
 from app.models import RegradeRequest, RegradeStatus, Role, RunKind, Scorecard, User
+from tests.factories.calibration import make_sample, score_sample
 from tests.factories.interviews import (
     answer_and_submit,
     join_and_start,
@@ -126,6 +127,30 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    DENIED,    DENIED,    OK,        OK,        OK,        OK),
     ("planning.create_interview", "POST"):
         (UNAUTH,    DENIED,    DENIED,    REDIRECT,  REDIRECT,  DENIED,    DENIED),
+    # Calibration: interviewers, authors and admins score the author's sample; a result
+    # is its reader's own (the panel's, here). Authors and admins keep the samples.
+    ("calibration.index", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+    ("calibration.history", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+    ("calibration.score", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+    ("calibration.submit_score", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
+    ("calibration.result", "GET"):
+        (LOGIN,     DENIED,    DENIED,    OK,        HIDDEN,    HIDDEN,    HIDDEN),
+    ("calibration.samples", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("calibration.new_sample", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("calibration.create_sample", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
+    ("calibration.edit_sample", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("calibration.update_sample", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
+    ("calibration.retire_sample", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -269,6 +294,9 @@ class World:
     released_attempt: int
     released_criterion: int  # shown to A, no second look asked yet
     regrade: int
+    sample: int            # the author's calibration sample of the URL shortener
+    sample_criteria: tuple[int, ...]  # the criteria its references are set against
+    calibration_score: int  # the panel's score of it
 
 
 def build_world(db: Session, root: Path) -> World:
@@ -324,13 +352,17 @@ def _build_world(db: Session, root: Path) -> World:
     regrade = regrades.request_regrade(db, released, a, attempt_id=item.attempt_id,
                                        criterion_id=first.id,
                                        reason="Please read the requirements again.")
+    sample = make_sample(db, people["author"])
+    calibration_score = score_sample(db, sample, owner)
     return World(
         people=people, open_attempt=opened.id, code_attempt=code.id, done_attempt=done.id,
         incident_attempt=incident.id,
         hidden_run=hidden_run.id, done_criterion=done.rubric_revision.criteria[0].id,
         interview=interview.id, token=token, reviewer=reviewer.id, reviewer_seat=seat,
         released=released.id, released_attempt=item.attempt_id,
-        released_criterion=second.id, regrade=regrade.id)
+        released_criterion=second.id, regrade=regrade.id, sample=sample.id,
+        sample_criteria=tuple(c.id for c in sample.rubric_revision.criteria),
+        calibration_score=calibration_score.id)
 
 
 # Routes asked about another of A's objects than the default one.
@@ -356,6 +388,7 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
         "request_id": world.regrade, "token": world.token, "kind": "csv",
         "slug": "url-shortener", "user_id": world.people["candidate_a"].id,
         "filename": "css/app.css", "key": "deploy-history",
+        "sample_id": world.sample, "score_id": world.calibration_score,
     }
     for name, attribute in TARGETS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)
@@ -363,6 +396,12 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
 
 
 Body = Callable[[World], dict[str, Any]]
+
+
+def sample_form(world: World, **more: str) -> dict[str, str]:
+    """A calibration sample's form: a title, an answer and a level per criterion."""
+    return {"title": "A thin answer", "answer": "A key-value store keyed by the short code.",
+            **{f"level-{c}": "3" for c in world.sample_criteria}, **more}
 
 # The smallest form each POST needs to pass validation for someone allowed.
 FORMS: dict[tuple[str, str], Body] = {
@@ -403,6 +442,10 @@ FORMS: dict[tuple[str, str], Body] = {
     ("interviews.request_regrade", "POST"): lambda w: {
         "attempt": w.released_attempt, "criterion": w.released_criterion,
         "reason": "Please read the storage section again."},
+    ("calibration.submit_score", "POST"): lambda w: {
+        f"level-{c}": "3" for c in w.sample_criteria},
+    ("calibration.create_sample", "POST"): lambda w: sample_form(w, prompt="url-shortener"),
+    ("calibration.update_sample", "POST"): lambda w: sample_form(w),
 }
 # Routes that take JSON, as the workspace's scripts send it.
 JSON_BODIES: dict[tuple[str, str], Body] = {

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 43 routes (32 POST, 11 GET), 110 fields, 15 examples per route, so 645
+Counts: 49 routes (36 POST, 13 GET), 123 fields, 15 examples per route, so 735
 requests per database.
 """
 
@@ -50,9 +50,18 @@ from app.attempts import lifecycle
 from app.auth.access import SIGNED_IN, access
 from app.db import Base, get_database, utcnow
 from app.interviews import feedback, invitations, regrades
-from app.models import AnswerRevision, Attempt, Interview, Recommendation, RegradeRequest, Role
+from app.models import (
+    AnswerRevision,
+    Attempt,
+    CalibrationSample,
+    Interview,
+    Recommendation,
+    RegradeRequest,
+    Role,
+)
 from app.rate_limits import get_limiter
 from tests.conftest import make_test_app
+from tests.factories.calibration import make_sample
 from tests.factories.content import INCIDENT_SLUG
 from tests.factories.interviews import answer_and_submit, join_and_start, make_interview, score_all
 from tests.factories.practice import load_library, make_attempt
@@ -163,6 +172,10 @@ class World:
 
     def person(self, actor: str):
         return getattr(self, actor)
+
+    @cached_property
+    def sample(self) -> CalibrationSample:
+        return make_sample(self.db, self.admin)
 
     @cached_property
     def attempt(self) -> Attempt:
@@ -369,6 +382,24 @@ def request_regrade_case(world: World) -> Case:
                  "reason": "Please look at the storage part again."})
 
 
+def calibration_case(world: World, *, new: bool) -> Case:
+    """A calibration sample's form, for a new sample or the world's one."""
+    criteria = world.sample.rubric_revision.criteria
+    fields = {"title": "A thin answer", "answer": ANSWER,
+              **{f"level-{c.id}": Pick(("1", "3", "4", "")) for c in criteria},
+              **{f"rationale-{c.id}": "Because." for c in criteria}}
+    if new:
+        return Case({}, {"prompt": Pick(("url-shortener", "sum-two")), **fields})
+    return Case({"sample_id": world.sample.id}, fields)
+
+
+def calibration_score_case(world: World) -> Case:
+    criteria = world.sample.rubric_revision.criteria
+    return Case({"sample_id": world.sample.id},
+                {**{f"level-{c.id}": Pick(("1", "2", "4", "")) for c in criteria},
+                 **{f"comment-{c.id}": "Close." for c in criteria}})
+
+
 def at(until: str, **fields: Any) -> Callable[[World], Case]:
     """A case on the shared interview at stage ``until``."""
     return lambda w: Case({"interview_id": w.shared(until)[0].id}, dict(fields))
@@ -464,7 +495,22 @@ TARGETS = [
     Target("interviews.start", "POST", "interviewee", (), at("joined")),
     Target("interviews.request_regrade", "POST", "interviewee",
            ("attempt", "criterion", "reason"), request_regrade_case),
+    # Calibration
+    Target("calibration.create_sample", "POST", "admin",
+           ("prompt", "title", "answer", "level-{id}", "rationale-{id}"),
+           lambda w: calibration_case(w, new=True)),
+    Target("calibration.update_sample", "POST", "admin",
+           ("title", "answer", "level-{id}", "rationale-{id}"),
+           lambda w: calibration_case(w, new=False)),
+    Target("calibration.retire_sample", "POST", "admin", (),
+           lambda w: Case({"sample_id": w.sample.id}, {})),
+    Target("calibration.submit_score", "POST", "reviewer", ("level-{id}", "comment-{id}"),
+           calibration_score_case),
     # GET routes that read the query string or a text path argument
+    Target("calibration.history", "GET", "reviewer", ("?page",),
+           lambda w: Case({}, {"?page": "1"})),
+    Target("calibration.new_sample", "GET", "admin", ("?prompt",),
+           lambda w: Case({}, {"?prompt": Pick(("url-shortener", "sum-two"))})),
     Target("practice.library", "GET", "candidate",
            ("?competency", "?kind", "?level", "?time", "?q", "?page"),
            lambda w: Case({}, {"?competency": "api-design", "?kind": "system-design",

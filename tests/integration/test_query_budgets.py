@@ -56,6 +56,13 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("insight.rubric", "author"): 10,
     ("insight.index", "author"): 9,
     ("planning.index", "author"): 1,  # the empty form; a plan is a POST
+    ("calibration.index", "panel"): 3,  # the samples, the reader's scores
+    ("calibration.history", "panel"): 5,  # every score's levels, criterion names, one page
+    ("calibration.score", "panel"): 4,  # the sample, its criteria, the rubric's revision now
+    ("calibration.result", "panel"): 5,  # the score, then as the score page
+    ("calibration.samples", "author"): 3,  # the samples, their scores
+    ("calibration.new_sample", "author"): 2,  # the published prompts
+    ("calibration.edit_sample", "author"): 4,  # as the score page
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,
@@ -72,7 +79,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("interviews.overview", "panel"): 8,
     ("interviews.live", "panel"): 6,
     ("interviews.live_updates", "panel"): 5,
-    ("interviews.scorecard", "panel"): 9,
+    ("interviews.scorecard", "panel"): 10,  # + prompts with calibration left to do
     ("interviews.comparison", "panel"): 8,
     ("interviews.playback_page", "panel"): 5,
     ("interviews.playback_frame", "panel"): 5,

@@ -1,0 +1,1 @@
+"""Calibration sets: sample answers with reference levels, scored by interviewers for practice."""
