@@ -96,13 +96,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth import access
     from app.auth.views import bp as auth_bp
+    from app.authoring.views import bp as authoring_bp
     from app.coverage.views import bp as coverage_bp
     from app.interviews import policy as interview_policy
     from app.interviews.views import bp as interviews_bp
     from app.pages.views import bp as pages_bp
     from app.practice.views import bp as practice_bp
 
-    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp):
+    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp,
+                      authoring_bp):
         app.register_blueprint(blueprint)
     # Interviews give attempts their rules and the worker its task (app.attempts
     # and app.jobs import no feature).
