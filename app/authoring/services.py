@@ -11,6 +11,7 @@ syncs so the new revision exists at once.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import string
@@ -433,7 +434,9 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def template_files(new: NewItem, rubric_exists: bool) -> dict[str, str]:
     """The files a new item starts from, filled in; a prompt brings its rubric unless it exists."""
-    values = {"slug": new.slug, "title": new.title, "level": new.level,
+    # A JSON string is a YAML scalar: a title with a colon or quotes stays one value.
+    values = {"slug": new.slug, "title": json.dumps(new.title, ensure_ascii=False),
+              "level": new.level,
               "minutes": str(new.minutes), "rubric": new.rubric or new.slug,
               "competencies": "[" + ", ".join(new.competencies) + "]"}
     files: dict[str, str] = {}
@@ -454,7 +457,7 @@ def template_files(new: NewItem, rubric_exists: bool) -> dict[str, str]:
         if not rubric_template.is_file():
             rubric_template = TEMPLATES / "rubrics" / "system-design.md"
         files[f"rubrics/{values['rubric']}.md"] = _fill(
-            rubric_template.read_text(encoding="utf-8"), {**values, "title": new.title})
+            rubric_template.read_text(encoding="utf-8"), values)
     return files
 
 
