@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -33,7 +34,7 @@ class NewItemForm(FlaskForm):
         description="The file's name and the prompt's address: lowercase letters, digits "
                     "and hyphens.")
     title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
-    level = SelectField("Level", choices=[(level.value, level.value.capitalize())
+    level = SelectField("Level", choices=[SelectChoice(level.value, level.value.capitalize())
                                           for level in LEVELS], default="senior")
     minutes = IntegerField("Minutes", default=45, validators=[
         Optional(), NumberRange(5, 240, "Between 5 and 240 minutes.")])

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.access import access
 from app.authoring import files as disk
@@ -173,8 +174,10 @@ def new():
     form = NewItemForm() if request.method == "POST" else NewItemForm(
         formdata=MultiDict(request.args) if request.args else None)
     kinds = services.template_kinds()
-    form.kind.choices = [(k, get_kind(k).label) for k in kinds] + [("rubric", "Rubric")]
-    form.competencies.choices = services.competency_choices(db)
+    form.kind.choices = [SelectChoice(k, get_kind(k).label) for k in kinds] + [
+        SelectChoice("rubric", "Rubric")]
+    form.competencies.choices = [SelectChoice(slug, title)
+                                 for slug, title in services.competency_choices(db)]
     if request.method == "POST" and form.validate():
         spec = services.NewItem(
             kind=form.kind.data, slug=form.slug.data, title=form.title.data,

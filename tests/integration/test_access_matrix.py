@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-63 routes x 7 actors = 441 requests per database.
+71 routes x 7 actors = 497 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -106,6 +106,26 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
     # The coverage view: for those who run interviews and write the library.
     ("coverage.page", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+
+    # The content workspace: authors and admins. It reads the project's own content here;
+    # the save sends a file as it is on disk, so nothing is written, and the download and
+    # the new item's editor never write.
+    ("authoring.index", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.prompt", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.rubric", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.new", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.new", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.check", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.save", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
+    ("authoring.download", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -344,6 +364,13 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
 
 Body = Callable[[World], dict[str, Any]]
 
+# A prompt of the content the workspace reads (the project's own, in these tests).
+SHORTENER = "prompts/url-shortener.md"
+
+
+def _shortener_text() -> str:
+    return (Path(__file__).parents[2] / SHORTENER).read_text(encoding="utf-8")
+
 # The smallest form each POST needs to pass validation for someone allowed.
 FORMS: dict[tuple[str, str], Body] = {
     ("pages.markdown_preview", "POST"): lambda w: {"markdown": "**Caches** in front."},
@@ -356,6 +383,12 @@ FORMS: dict[tuple[str, str], Body] = {
         "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     ("admin.set_roles", "POST"): lambda w: {"roles": ["candidate"]},  # A's roles, unchanged
     ("practice.start", "POST"): lambda w: {"level": "senior"},
+    ("authoring.new", "POST"): lambda w: {
+        "kind": "system-design", "slug": "matrix-new-prompt", "title": "A new prompt",
+        "level": "senior", "minutes": "45", "competencies": ["api-design"]},
+    ("authoring.save", "POST"): lambda w: {f"file:{SHORTENER}": _shortener_text()},
+    ("authoring.download", "POST"): lambda w: {
+        f"file:{SHORTENER}": _shortener_text() + "\nOne more line.\n"},
     ("practice.timer", "POST"): lambda w: {"running": "false"},
     ("practice.self_assess", "POST"): lambda w: {f"level-{w.done_criterion}": "3"},
     ("interviews.new", "POST"): lambda w: {
@@ -376,6 +409,7 @@ FORMS: dict[tuple[str, str], Body] = {
 }
 # Routes that take JSON, as the workspace's scripts send it.
 JSON_BODIES: dict[tuple[str, str], Body] = {
+    ("authoring.check", "POST"): lambda w: {"files": {SHORTENER: _shortener_text()}},
     ("practice.save_draft", "POST"): lambda w: {"body": "A third draft.", "based_on": 2,
                                                 "client_id": "matrix"},
 }

@@ -48,6 +48,12 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("auth.account", "candidate_a"): 2,
     ("admin.users", "admin"): 4,
     ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
+    # The workspace reads the files, plus prompts and rubrics with their revision counts.
+    ("authoring.index", "author"): 3,
+    ("authoring.index", "admin"): 3,
+    ("authoring.prompt", "author"): 5,  # the revision, competencies, the rubric, criteria
+    ("authoring.rubric", "author"): 3,
+    ("authoring.new", "author"): 2,  # the competencies to choose from
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,
