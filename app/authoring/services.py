@@ -40,8 +40,9 @@ from app.vocabulary import PromptStatus
 PER_PAGE = 50
 STATUSES = ("published", "draft", "retired")
 TEMPLATES = Path(__file__).parent / "templates_content"
-# The kinds a new prompt can start from: a template each (prompts/<kind>.md or a folder).
-LANGUAGES = {".md": "markdown", ".py": "python", ".sql": "sql"}
+# The code editor's highlighting by file suffix; the suffixes it names as they are follow.
+LANGUAGES = {".md": "markdown", ".py": "python"}
+SUFFIX_LANGUAGES = frozenset({".sql"})
 # The loader's words for a prompt whose rubric has no file (app.content.validate).
 MISSING_RUBRIC = re.compile(r"prompt has no rubric: rubrics/([a-z0-9-]+)\.md does not exist")
 
@@ -185,7 +186,10 @@ class EditorFile:
 
     @property
     def language(self) -> str:
-        return LANGUAGES.get(PurePosixPath(self.path).suffix, "plain")
+        suffix = PurePosixPath(self.path).suffix
+        if suffix in SUFFIX_LANGUAGES:
+            return suffix.removeprefix(".")
+        return LANGUAGES.get(suffix, "plain")
 
     @property
     def name(self) -> str:
