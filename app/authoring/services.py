@@ -193,9 +193,9 @@ class EditorFile:
 
     @property
     def name(self) -> str:
-        """The path inside the prompt's folder, or the file's name."""
+        """The path inside the prompt's folder; a single-file item's whole path."""
         parts = self.path.split("/")
-        return "/".join(parts[2:]) if len(parts) > 2 else parts[-1]
+        return "/".join(parts[2:]) if len(parts) > 2 else self.path
 
 
 @dataclass
