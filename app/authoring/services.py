@@ -38,6 +38,7 @@ from app.pagination import Page
 from app.vocabulary import PromptStatus
 
 PER_PAGE = 50
+MAX_SLUG = 80  # the slug columns' size
 STATUSES = ("published", "draft", "retired")
 TEMPLATES = Path(__file__).parent / "templates_content"
 # The code editor's highlighting by file suffix; the suffixes it names as they are follow.
@@ -233,7 +234,8 @@ def missing_rubric(problems: list[Problem], paths: set[str]) -> str | None:
 
 
 def _item(kind: str, slug: str) -> Item:
-    if kind not in (PROMPT, RUBRIC) or not is_slug(slug):
+    # A slug longer than the column holds names no item (and may be too long to be a file).
+    if kind not in (PROMPT, RUBRIC) or len(slug) > MAX_SLUG or not is_slug(slug):
         raise NotFound(f"no {kind} called {slug!r}")
     return Item(kind, slug)
 

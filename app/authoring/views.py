@@ -26,6 +26,7 @@ from app.authoring.forms import NewItemForm
 from app.content.site import content_root, content_writable
 from app.db import get_session
 from app.errors import Conflict, Invalid
+from app.inputs import whole_number
 from app.kinds import get_kind
 from app.models import Role
 from app.rate_limits import rate_limit
@@ -46,9 +47,8 @@ def index():
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     query = request.args.get("q", "")[:100]
-    page = request.args.get("page", "1")
     library = services.library(get_session(), content_root(), kind=kind, status=status,
-                               query=query, page=int(page) if page.isdigit() else 1)
+                               query=query, page=whole_number(request.args.get("page")) or 1)
     return render_template("authoring/index.html", library=library, kind=kind, status=status,
                            query=query, statuses=services.STATUSES,
                            writable=content_writable(), filtered=bool(kind or status or query))
@@ -69,12 +69,12 @@ def rubric(slug: str):
 def _editor(editor: services.Editor, *, status: int = HTTPStatus.OK, error: str | None = None,
             read_only: bool = False):
     focus = request.args.get("file", "")
-    line = request.args.get("line", "")
+    line = whole_number(request.args.get("line"))
     return render_template(
         "authoring/editor.html", editor=editor, writable=content_writable(), error=error,
         read_only_notice=read_only, focus_file=focus,
         create_rubric=_create_rubric_url(editor.missing_rubric, editor.title),
-        focus_line=int(line) if line.isdigit() else None), status
+        focus_line=line), status
 
 
 def _create_rubric_url(slug: str | None, title: str) -> str | None:

@@ -160,7 +160,8 @@ def test_a_rubric_opens_in_the_editor_and_unknown_items_are_not_found(author, tr
     assert 'name="file:rubrics/url-shortener.md"' in response.get_data(as_text=True)
     assert "Candidates never see a rubric" in text(response)
     for url in ("/authoring/prompts/no-such-prompt", "/authoring/rubrics/no-such-rubric",
-                "/authoring/prompts/Not_A_Slug", "/authoring/rubrics/..%2Furl-shortener"):
+                "/authoring/prompts/Not_A_Slug", "/authoring/rubrics/..%2Furl-shortener",
+                "/authoring/rubrics/" + "9" * 300, "/authoring/prompts/" + "a" * 81):
         assert author.get(url).status_code == HTTPStatus.NOT_FOUND, url
 
 
@@ -395,3 +396,12 @@ def test_a_draft_is_listed_for_authors_and_hidden_from_candidates_until_publishe
     assert author.post("/authoring/save", published).status_code == HTTPStatus.FOUND
     assert "Design a queue" in text(candidate.get("/practice"))
     assert candidate.get("/practice/prompts/queue-design").status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("url", [
+    "/authoring?page=\u00b2", "/authoring?page=" + "9" * 5000, "/authoring?page=-1",
+    "/authoring/prompts/url-shortener?line=\u00b2",
+    "/authoring/prompts/url-shortener?line=" + "9" * 5000,
+])
+def test_numbers_in_the_query_string_that_are_no_numbers_are_ignored(author, tree, url):
+    assert author.get(url).status_code == HTTPStatus.OK
