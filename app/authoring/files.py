@@ -155,6 +155,14 @@ def text_problems(files: dict[str, str]) -> list[Problem]:
     return problems
 
 
+class PathClash(ValueError):
+    """A file would stand where a folder is (or the reverse)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: a file and a folder would have the same name")
+        self.path = path
+
+
 def build_overlay(root: Path, files: dict[str, str]) -> Path:
     """A temporary copy of the content with ``files`` written over it; the caller removes it.
 
@@ -172,11 +180,13 @@ def build_overlay(root: Path, files: dict[str, str]) -> Path:
                 (overlay / folder).mkdir()
         for path, text in files.items():
             target = overlay / path
-            # A file where the edit puts a folder, or the reverse, is the author's to fix.
-            if target.is_symlink() or target.is_file():
-                target.unlink()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="")
+            try:
+                if target.is_symlink() or target.is_file():
+                    target.unlink()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8", newline="")
+            except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                raise PathClash(path) from None
     except BaseException:
         shutil.rmtree(overlay, ignore_errors=True)
         raise

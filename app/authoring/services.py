@@ -311,7 +311,10 @@ def clean_files(raw: dict[str, str]) -> dict[str, str]:
 def check(root: Path, files: dict[str, str], *, render: bool = True) -> Checked:
     """Check edited files against the rest of the content, as ``flask content check`` would."""
     own = disk.text_problems(files)
-    overlay = disk.build_overlay(root, files)
+    try:
+        overlay = disk.build_overlay(root, files)
+    except disk.PathClash as clash:
+        raise Invalid(str(clash)) from None
     try:
         content = load_content(overlay)
     finally:

@@ -202,6 +202,8 @@ def test_a_check_renders_the_preview_sanitised(author, tree):
 @pytest.mark.parametrize("files", [
     {"app/evil.py": "x"}, {"prompts/../app/evil.md": "x"}, {"/etc/passwd": "x"},
     {"prompts/competencies.md": "x"}, {"rubrics/nested/evil.md": "x"}, {},
+    {"prompts/sum-two/prompt.md/inside.py": "x"},
+    {"prompts/sum-two/extra": "x", "prompts/sum-two/extra/inside.py": "x"},
 ])
 def test_a_check_refuses_paths_outside_prompts_and_rubrics(author, tree, files):
     before = files_of(tree)
