@@ -407,3 +407,19 @@ def test_a_draft_is_listed_for_authors_and_hidden_from_candidates_until_publishe
 ])
 def test_numbers_in_the_query_string_that_are_no_numbers_are_ignored(author, tree, url):
     assert author.get(url).status_code == HTTPStatus.OK
+
+
+def test_a_request_over_the_size_cap_is_refused_and_writes_nothing(app, author, tree):
+    before = files_of(tree)
+    huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    assert check(author, {SHORTENER: huge}).status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    saved = author.post("/authoring/save", {f"file:{SHORTENER}": huge})
+    assert saved.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert files_of(tree) == before
+
+
+def test_too_many_files_at_once_are_refused(author, tree):
+    files = {f"prompts/many/file-{n}.md": "x" for n in range(101)}
+    response = check(author, files)
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "at most 100 at once" in response.get_json()["detail"]
