@@ -423,3 +423,32 @@ def test_too_many_files_at_once_are_refused(author, tree):
     response = check(author, files)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert "at most 100 at once" in response.get_json()["detail"]
+
+
+def test_an_edit_that_breaks_another_file_is_refused(author, tree):
+    # The prompt's hint names a criterion of its rubric; renaming the criterion breaks it.
+    replace_in(tree / SHORTENER, "- How long must a code be?",
+               "- [gives away: Storage] How long must a code be?")
+    rubric = (tree / "rubrics/url-shortener.md").read_text()
+    before = files_of(tree)
+    renamed = rubric.replace("## Storage", "## Persistence")
+    body = check(author, {"rubrics/url-shortener.md": renamed}).get_json()
+    assert body["problems"] == [] and body["ok"] is False
+    assert [p["text"] for p in body["elsewhere"]] == [
+        'prompts/url-shortener.md:12: hint 1 gives away criterion "Storage", which rubric '
+        '"url-shortener" does not have']
+    response = author.post("/authoring/save", {"file:rubrics/url-shortener.md": renamed})
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "hint 1 gives away criterion" in text(response)
+    assert files_of(tree) == before
+
+
+def test_a_clean_file_is_saved_when_another_file_was_broken_already(author, tree, db):
+    replace_in(tree / "rubrics/sum-two.md", "## Readability", "Readability")
+    edited = DESIGN_PROMPT.replace("## Hints", "Keep the codes short.\n\n## Hints")
+    response = author.post("/authoring/save", {f"file:{SHORTENER}": edited})
+    assert response.status_code == HTTPStatus.FOUND
+    assert (tree / SHORTENER).read_text() == edited
+    page = text(author.get(response.headers["Location"]))
+    assert "the library has 4 error(s) in other files, so nothing was synced" in page
+    assert db.scalar(select(PromptRevision.number).where(PromptRevision.number > 1)) is None
