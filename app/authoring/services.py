@@ -272,6 +272,19 @@ def open_item(session: Session, root: Path, kind: str, slug: str) -> Editor:
         revision=revision.number if revision is not None else None)
 
 
+def unsaved_editor(root: Path, files: dict[str, str], problems: list[Problem], *,
+                   title: str = "") -> Editor:
+    """The editor holding the author's text as sent (a refused save), with its problems."""
+    items = sorted({disk.item_of(p) for p in files} - {None})
+    main = next((i for i in items if i.kind == PROMPT), items[0])
+    note = ("Fix the problems to see the preview." if problems
+            else "The preview appears once the files are checked.")
+    return Editor(item=main, title=title or main.slug,
+                  files=[EditorFile(p, t) for p, t in files.items()],
+                  preview=previews.Preview(notes=[note]), problems=problems,
+                  is_new=not disk.item_files(root, main))
+
+
 # Checking ----------------------------------------------------------------------------
 
 

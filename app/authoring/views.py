@@ -19,7 +19,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from app.auth.access import access
-from app.authoring import files as disk
 from app.authoring import services
 from app.authoring.files import PROMPT, RUBRIC
 from app.authoring.forms import NewItemForm
@@ -87,15 +86,8 @@ def _submitted_files() -> dict[str, str]:
 
 
 def _editor_of(files: dict[str, str], problems=()) -> services.Editor:
-    """The editor holding the author's own text, as sent, with the problems found."""
-    items = sorted({disk.item_of(p) for p in files} - {None})
-    main = next((i for i in items if i.kind == PROMPT), items[0])
-    is_new = not disk.item_files(content_root(), main)
-    return services.Editor(
-        item=main, title=request.form.get("title", "") or main.slug,
-        files=[services.EditorFile(p, t) for p, t in files.items()],
-        preview=services.previews.Preview(notes=["Fix the problems to see the preview."]),
-        problems=list(problems), is_new=is_new)
+    return services.unsaved_editor(content_root(), files, list(problems),
+                                   title=request.form.get("title", ""))
 
 
 @bp.post("/check")
