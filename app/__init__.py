@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth import access
     from app.auth.views import bp as auth_bp
+    from app.authoring.views import bp as authoring_bp
     from app.calibration.views import bp as calibration_bp
     from app.coverage.views import bp as coverage_bp
     from app.insight.views import bp as insight_bp
@@ -106,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.practice.views import bp as practice_bp
 
     for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp,
-                      insight_bp, planning_bp, calibration_bp):
+                      insight_bp, planning_bp, calibration_bp, authoring_bp):
         app.register_blueprint(blueprint)
     # Interviews give attempts their rules and the worker its task (app.attempts
     # and app.jobs import no feature).

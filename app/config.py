@@ -177,6 +177,13 @@ SETTINGS: tuple[Setting, ...] = (
         "plus one per 10 KB of markdown, so only a few answer-sized ones render a minute.",
     ),
     Setting(
+        "AUTHORING_RATE_LIMIT",
+        "60 per minute",
+        _str,
+        "Content checks, saves and downloads one author may make in a window (each loads "
+        "the whole library; the editor checks about once a second while the author types).",
+    ),
+    Setting(
         "RUN_RATE_LIMIT",
         "20 per minute",
         _str,

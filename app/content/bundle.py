@@ -488,6 +488,13 @@ def reading(root: str | Path) -> _Lock:
     return _Lock(Path(root), shared=True)
 
 
+def writing(root: str | Path) -> _Lock:
+    """The exclusive lock on the content under ``root`` that every writer holds: an
+    author saving files from the browser waits for an import's swap, and readers
+    holding ``reading`` never see half a save."""
+    return _Lock(Path(root))
+
+
 def _writable(root: Path) -> bool:
     # Moving a folder to another parent rewrites its '..' entry: it must be writable too.
     folders = [root, *(root / f for f in FOLDERS if (root / f).exists())]

@@ -56,7 +56,7 @@ def _page(form: PlanForm, page: services.PlanPage | None,
         "planning/index.html", form=form, page=page, interview_form=interview_form,
         error=error, max_chars=MAX_CHARS, pieces=services.pieces,
         can_interview=current_user.has_role(Role.INTERVIEWER),
-        can_author="authoring.new" in current_app.view_functions), status
+        can_author=current_user.has_role(Role.AUTHOR, Role.ADMIN)), status
 
 
 @bp.route("/planner", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-// Archboard's code editor: CodeMirror 6 with Python or SQL, mounted over a textarea.
+// Archboard's code editor: CodeMirror 6 with Python, SQL or Markdown, mounted over a textarea.
 // The textarea stays the source of truth for forms and autosave: every change
 // in the editor is copied into it and announced with an "input" event.
 import { EditorView, basicSetup } from "codemirror";
@@ -6,6 +6,8 @@ import { keymap } from "@codemirror/view";
 import { indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
 import { sql, SQLite } from "@codemirror/lang-sql";
+import { markdown } from "@codemirror/lang-markdown";
+import { lintGutter, setDiagnostics } from "@codemirror/lint";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
 
@@ -25,6 +27,8 @@ const archboardHighlight = HighlightStyle.define([
 const LANGUAGES = {
   python: () => python(),
   sql: () => [sql({ dialect: SQLite }), EditorView.lineWrapping],
+  markdown: () => [markdown(), EditorView.lineWrapping],
+  plain: () => [],
 };
 
 function mount(textarea) {
@@ -38,6 +42,8 @@ function mount(textarea) {
     extensions: [
       basicSetup,
       (LANGUAGES[textarea.dataset.language] || LANGUAGES.python)(),
+      // Editors that show validation problems (data-lint) get a gutter marking their lines.
+      "lint" in textarea.dataset ? lintGutter() : [],
       syntaxHighlighting(archboardHighlight),
       keymap.of([indentWithTab]),
       EditorView.contentAttributes.of({
@@ -58,4 +64,23 @@ function mount(textarea) {
   return view;
 }
 
-window.ArchboardCodeEditor = { mount };
+// Problems found outside the editor (the server's checks), marked at their lines:
+// [{ line, message, severity }] with 1-based lines; lines past the end mark the last.
+function setProblems(view, problems) {
+  const doc = view.state.doc;
+  const diagnostics = problems.map((problem) => {
+    const line = doc.line(Math.min(Math.max(problem.line, 1), doc.lines));
+    return { from: line.from, to: line.to, severity: problem.severity === "warning" ? "warning" : "error", message: problem.message };
+  });
+  view.dispatch(setDiagnostics(view.state, diagnostics));
+}
+
+// Moves the cursor to the start of a 1-based line, scrolls it into view and focuses.
+function goToLine(view, number) {
+  const doc = view.state.doc;
+  const line = doc.line(Math.min(Math.max(number, 1), doc.lines));
+  view.dispatch({ selection: { anchor: line.from }, scrollIntoView: true });
+  view.focus();
+}
+
+window.ArchboardCodeEditor = { mount, setProblems, goToLine };

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+PROJECT = Path(__file__).resolve().parents[2]
+AXE = PROJECT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = pytest.StashKey[tempfile.TemporaryDirectory]()
 
 
@@ -76,14 +78,25 @@ def read_whole(app: Flask):
 
 
 @pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    """The test app served over HTTP on a free port, in a background thread."""
+def live_server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test app served over HTTP on a free port, in a background thread.
+
+    The authoring pages save content: the server reads a copy of the project's, never
+    the repository's own files (a test may point ``CONTENT_DIR`` at its own tree).
+    """
+    content = tmp_path_factory.mktemp("content")
+    for folder in ("prompts", "rubrics"):
+        shutil.copytree(PROJECT / folder, content / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    previous = app.config.get("CONTENT_DIR")
+    app.config["CONTENT_DIR"] = str(content)
     server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    app.config["CONTENT_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,11 @@ PAGES = [
     ("calibration.new_sample", "/calibration/samples/new", "admin"),
     ("calibration.new_sample", "/calibration/samples/new?prompt=url-shortener", "admin"),
     ("calibration.edit_sample", "/calibration/samples/{cal_sample}/edit", "admin"),
+    ("authoring.index", "/authoring", "admin"),
+    ("authoring.index", "/authoring?q=nothing-matches-this", "admin"),
+    ("authoring.prompt", "/authoring/prompts/sum-two", "admin"),
+    ("authoring.rubric", "/authoring/rubrics/url-shortener", "admin"),
+    ("authoring.new", "/authoring/new", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
@@ -131,8 +136,10 @@ def serious_violations(page: Page, axe_source: str) -> list[str]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_source, scheme,
-                                           tmp_path):
+                                           tmp_path, app, monkeypatch):
     page.emulate_media(color_scheme=scheme)
+    # The authoring pages show the library the database was synced from.
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(tmp_path))
     admin = make_user(db, *Role, email="axe-admin@example.com")
     make_user(db, email="someone@example.com")
     load_library(db, tmp_path, extra_design_prompts=2, own_rubric=True, responsibilities=True,

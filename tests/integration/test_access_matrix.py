@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-82 routes x 7 actors = 574 requests per database.
+90 routes x 7 actors = 630 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -151,6 +151,25 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
     ("calibration.retire_sample", "POST"):
         (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
+    # The content workspace: authors and admins. It reads the project's own content here;
+    # the save sends a file as it is on disk, so nothing is written, and the download and
+    # the new item's editor never write.
+    ("authoring.index", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.prompt", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.rubric", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.new", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.new", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.check", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("authoring.save", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
+    ("authoring.download", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -402,6 +421,12 @@ def sample_form(world: World, **more: str) -> dict[str, str]:
     """A calibration sample's form: a title, an answer and a level per criterion."""
     return {"title": "A thin answer", "answer": "A key-value store keyed by the short code.",
             **{f"level-{c}": "3" for c in world.sample_criteria}, **more}
+# A prompt of the content the workspace reads (the project's own, in these tests).
+SHORTENER = "prompts/url-shortener.md"
+
+
+def _shortener_text() -> str:
+    return (Path(__file__).parents[2] / SHORTENER).read_text(encoding="utf-8")
 
 # The smallest form each POST needs to pass validation for someone allowed.
 FORMS: dict[tuple[str, str], Body] = {
@@ -415,6 +440,12 @@ FORMS: dict[tuple[str, str], Body] = {
         "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     ("admin.set_roles", "POST"): lambda w: {"roles": ["candidate"]},  # A's roles, unchanged
     ("practice.start", "POST"): lambda w: {"level": "senior"},
+    ("authoring.new", "POST"): lambda w: {
+        "kind": "system-design", "slug": "matrix-new-prompt", "title": "A new prompt",
+        "level": "senior", "minutes": "45", "competencies": ["api-design"]},
+    ("authoring.save", "POST"): lambda w: {f"file:{SHORTENER}": _shortener_text()},
+    ("authoring.download", "POST"): lambda w: {
+        f"file:{SHORTENER}": _shortener_text() + "\nOne more line.\n"},
     ("practice.timer", "POST"): lambda w: {"running": "false"},
     ("practice.self_assess", "POST"): lambda w: {f"level-{w.done_criterion}": "3"},
     ("interviews.new", "POST"): lambda w: {
@@ -449,6 +480,7 @@ FORMS: dict[tuple[str, str], Body] = {
 }
 # Routes that take JSON, as the workspace's scripts send it.
 JSON_BODIES: dict[tuple[str, str], Body] = {
+    ("authoring.check", "POST"): lambda w: {"files": {SHORTENER: _shortener_text()}},
     ("practice.save_draft", "POST"): lambda w: {"body": "A third draft.", "based_on": 2,
                                                 "client_id": "matrix"},
 }

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 49 routes (36 POST, 13 GET), 123 fields, 15 examples per route, so 735
+Counts: 57 routes (40 POST, 17 GET), 150 fields, 15 examples per route, so 855
 requests per database.
 """
 
@@ -69,6 +69,7 @@ from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
 
 EXAMPLES = 15
+SHORTENER = "prompts/url-shortener.md"
 ANSWER = ("We keep the mapping in a key-value store keyed by the short code. "
           "Redirects per second drive the cache; a 301 lets browsers remember it.")
 QUOTE = "key-value store"
@@ -133,9 +134,18 @@ class World:
 
     def __init__(self, db: Session, tmp_path) -> None:
         self.db = db
-        load_library(db, tmp_path, incident=True)
+        self.root = load_library(db, tmp_path, incident=True)
         self.clients: dict[str | None, tuple[WebClient, str]] = {}
         self.interviews: dict[str, tuple[Interview, str, RegradeRequest | None]] = {}
+
+    @cached_property
+    def shortener(self) -> str:
+        """A prompt's text as it is on disk: saving it unchanged writes nothing."""
+        return (self.root / SHORTENER).read_text(encoding="utf-8")
+
+    @cached_property
+    def author(self):
+        return make_user(self.db, Role.AUTHOR, name="Ada Author")
 
     @cached_property
     def candidate(self):
@@ -506,6 +516,18 @@ TARGETS = [
            lambda w: Case({"sample_id": w.sample.id}, {})),
     Target("calibration.submit_score", "POST", "reviewer", ("level-{id}", "comment-{id}"),
            calibration_score_case),
+    Target("authoring.check", "POST", "author", ("files",), lambda w: Case(
+        {}, {"files": {SHORTENER: w.shortener}}), json=True),
+    Target("authoring.save", "POST", "author", (f"file:{SHORTENER}",),
+           lambda w: Case({}, {f"file:{SHORTENER}": w.shortener})),
+    Target("authoring.download", "POST", "author", (f"file:{SHORTENER}",),
+           lambda w: Case({}, {f"file:{SHORTENER}": w.shortener + "\nOne more line.\n"})),
+    Target("authoring.new", "POST", "author",
+           ("kind", "slug", "title", "level", "minutes", "competencies", "rubric"),
+           lambda w: Case({}, {"kind": Pick(("system-design", "coding", "rubric")),
+                               "slug": "a-new-prompt", "title": "A new prompt",
+                               "level": "senior", "minutes": "45",
+                               "competencies": ["api-design"], "rubric": ""})),
     # GET routes that read the query string or a text path argument
     Target("calibration.history", "GET", "reviewer", ("?page",),
            lambda w: Case({}, {"?page": "1"})),
@@ -520,6 +542,20 @@ TARGETS = [
            on_attempt("attempt", **{"?page": "1"})),
     Target("practice.prompt", "GET", "candidate", ("/slug",),
            lambda w: Case({}, {"/slug": "url-shortener"})),
+    Target("authoring.index", "GET", "author", ("?kind", "?status", "?q", "?page"),
+           lambda w: Case({}, {"?kind": "system-design", "?status": "published",
+                               "?q": "shortener", "?page": "1"})),
+    Target("authoring.prompt", "GET", "author", ("/slug", "?file", "?line"),
+           lambda w: Case({}, {"/slug": "url-shortener", "?file": SHORTENER, "?line": "3"})),
+    Target("authoring.rubric", "GET", "author", ("/slug", "?file", "?line"),
+           lambda w: Case({}, {"/slug": "url-shortener", "?file": "rubrics/url-shortener.md",
+                               "?line": "3"})),
+    Target("authoring.new", "GET", "author",
+           ("?kind", "?slug", "?title", "?level", "?minutes", "?competencies", "?rubric"),
+           lambda w: Case({}, {"?kind": "sql", "?slug": "a-gap", "?title": "A gap",
+                               "?level": "mid", "?minutes": "30",
+                               "?competencies": ["api-design", "scalability"],
+                               "?rubric": "a-gap"})),
     Target("admin.users", "GET", "admin", ("?q", "?page"),
            lambda w: Case({}, {"?q": "person", "?page": "1"})),
     Target("interviews.live_updates", "GET", "owner", ("?seen", "?stage"),
@@ -662,7 +698,9 @@ def signed_in(app: Flask, world: World, actor: str | None) -> tuple[WebClient, s
 
 
 @pytest.fixture
-def world(db, tmp_path) -> World:
+def world(app, db, tmp_path, monkeypatch) -> World:
+    # The content workspace reads and writes the world's library, never the project's.
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(tmp_path))
     return World(db, tmp_path)
 
 

@@ -63,6 +63,12 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("calibration.samples", "author"): 3,  # the samples, their scores
     ("calibration.new_sample", "author"): 2,  # the published prompts
     ("calibration.edit_sample", "author"): 4,  # as the score page
+    # The workspace reads the files, plus prompts and rubrics with their revision counts.
+    ("authoring.index", "author"): 3,
+    ("authoring.index", "admin"): 3,
+    ("authoring.prompt", "author"): 5,  # the revision, competencies, the rubric, criteria
+    ("authoring.rubric", "author"): 3,
+    ("authoring.new", "author"): 2,  # the competencies to choose from
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,

@@ -448,6 +448,19 @@ def test_no_import_is_applied_while_the_content_is_being_read(live):
         os.close(fd)
 
 
+def test_a_writer_excludes_readers_and_other_writers_until_it_is_done(live):
+    fd = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with bundle.writing(live):
+            # A reader's shared lock and a writer's or an import's exclusive one both wait.
+            for mode in (fcntl.LOCK_SH, fcntl.LOCK_EX):
+                with pytest.raises(BlockingIOError):
+                    fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # free once the writer is done
+    finally:
+        os.close(fd)
+
+
 def test_a_name_is_shown_with_its_control_characters_escaped_and_cut_short():
     name = "prompts/a\nprompts/b.md:1: fine\x1b[2J" + "x" * 1_000
     with pytest.raises(BundleRefused) as refused:

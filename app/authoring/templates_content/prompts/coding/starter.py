@@ -1,0 +1,3 @@
+def solve(items: list[int]) -> int:
+    """Return the answer for ``items``."""
+    raise NotImplementedError

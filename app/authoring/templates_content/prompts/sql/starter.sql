@@ -1,0 +1,2 @@
+-- step: report
+SELECT 1;
