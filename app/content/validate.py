@@ -20,6 +20,7 @@ from app.content.parse import (
     parse_responsibilities,
     parse_rubric,
 )
+from app.content.safety import unsafe_html
 from app.kinds import all_kinds, get_kind, kind_names
 from app.vocabulary import AutoScorer
 
@@ -52,7 +53,10 @@ def read_text(root: Path, path: Path, problems: list[Problem]) -> tuple[str | No
                                                 f"{data[error.start]:02x} at offset "
                                                 f"{error.start}); save the file as UTF-8"))
         return None, data
-    return text.removeprefix("\ufeff"), data
+    text = text.removeprefix("\ufeff")
+    if path.suffix == ".md":
+        problems.extend(unsafe_html(relative, text))
+    return text, data
 
 
 def content_hash(files: list[tuple[str, bytes]]) -> str:
