@@ -101,8 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.interviews.views import bp as interviews_bp
     from app.pages.views import bp as pages_bp
     from app.practice.views import bp as practice_bp
+    from app.transfer.views import bp as transfer_bp
 
-    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp):
+    for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp,
+                      transfer_bp):
         app.register_blueprint(blueprint)
     # Interviews give attempts their rules and the worker its task (app.attempts
     # and app.jobs import no feature).

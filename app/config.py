@@ -149,6 +149,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body in bytes; larger requests get 413.",
     ),
     Setting(
+        "IMPORT_MAX_BYTES",
+        20_971_520,
+        _int,
+        "Largest content zip an author may upload on the import page (bytes); only "
+        "that page accepts more than MAX_CONTENT_LENGTH.",
+    ),
+    Setting(
         "LOGIN_RATE_LIMIT",
         "10 per minute",
         _str,
