@@ -96,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth import access
     from app.auth.views import bp as auth_bp
+    from app.checks import jobs as check_jobs
+    from app.checks.views import bp as checks_bp
     from app.coverage.views import bp as coverage_bp
     from app.interviews import policy as interview_policy
     from app.interviews.views import bp as interviews_bp
@@ -104,11 +106,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.transfer.views import bp as transfer_bp
 
     for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp,
-                      transfer_bp):
+                      transfer_bp, checks_bp):
         app.register_blueprint(blueprint)
     # Interviews give attempts their rules and the worker its task (app.attempts
     # and app.jobs import no feature).
     interview_policy.init_app(app)
+    check_jobs.init_app(app)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)
     access.init_app(app)

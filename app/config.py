@@ -191,6 +191,13 @@ SETTINGS: tuple[Setting, ...] = (
         "occupies a worker).",
     ),
     Setting(
+        "CHECK_RATE_LIMIT",
+        "6 per minute",
+        _str,
+        "Verify checks an author may ask for per account in a window (each runs a "
+        "prompt's solution, starter and mutants on a worker; one at a time per person).",
+    ),
+    Setting(
         "INTERVIEW_GRACE_SECONDS",
         60,
         _int,

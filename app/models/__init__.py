@@ -11,6 +11,7 @@ from app.models.attempts import (
     HintReveal,
     SelfAssessment,
 )
+from app.models.checks import CheckStatus, ContentCheck
 from app.models.content import (
     Competency,
     Criterion,
@@ -45,6 +46,8 @@ from app.models.users import Role, User, UserRole, UserSession
 configure_mappers()
 
 __all__ = [
+    "CheckStatus",
+    "ContentCheck",
     "AuditEvent",
     "CriterionScore",
     "Decision",
