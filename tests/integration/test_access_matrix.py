@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-63 routes x 7 actors = 441 requests per database.
+69 routes x 7 actors = 483 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -41,6 +41,7 @@ from flask import Flask, url_for
 from sqlalchemy.orm import Session
 
 from app.attempts import lifecycle
+from app.checks import services as checks
 from app.grading import runs
 from app.interviews import feedback, regrades
 from app.models import RegradeRequest, RegradeStatus, Role, RunKind, Scorecard, User
@@ -69,6 +70,8 @@ UNAUTH = HTTPStatus.UNAUTHORIZED
 DENIED = HTTPStatus.FORBIDDEN
 HIDDEN = HTTPStatus.NOT_FOUND
 CONFLICT = HTTPStatus.CONFLICT
+INVALID = HTTPStatus.UNPROCESSABLE_ENTITY
+BAD = HTTPStatus.BAD_REQUEST
 
 Outcome = HTTPStatus | str
 
@@ -106,6 +109,22 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
     # The coverage view: for those who run interviews and write the library.
     ("coverage.page", "GET"):
         (LOGIN,     DENIED,    DENIED,    OK,        OK,        OK,        OK),
+
+    # Import and export of the content, and Verify: authors and admins. An empty upload
+    # or confirmation is refused as invalid, so no test writes the content folder; the
+    # check asked about is the author's own.
+    ("transfer.export", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("transfer.import_", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("transfer.import_", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    INVALID,   INVALID),
+    ("transfer.apply", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    BAD,       BAD),
+    ("checks.create", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    INVALID,   INVALID),
+    ("checks.show", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -249,6 +268,7 @@ class World:
     released_attempt: int
     released_criterion: int  # shown to A, no second look asked yet
     regrade: int
+    check: int             # the author's Verify check of sum-two, queued
 
 
 def build_world(db: Session, root: Path) -> World:
@@ -304,13 +324,15 @@ def _build_world(db: Session, root: Path) -> World:
     regrade = regrades.request_regrade(db, released, a, attempt_id=item.attempt_id,
                                        criterion_id=first.id,
                                        reason="Please read the requirements again.")
+    check = checks.create_check(db, people["author"], slug="sum-two", root=root, files={
+        "prompts/sum-two/solution.py": CODE})
     return World(
         people=people, open_attempt=opened.id, code_attempt=code.id, done_attempt=done.id,
         incident_attempt=incident.id,
         hidden_run=hidden_run.id, done_criterion=done.rubric_revision.criteria[0].id,
         interview=interview.id, token=token, reviewer=reviewer.id, reviewer_seat=seat,
         released=released.id, released_attempt=item.attempt_id,
-        released_criterion=second.id, regrade=regrade.id)
+        released_criterion=second.id, regrade=regrade.id, check=check.id)
 
 
 # Routes asked about another of A's objects than the default one.
@@ -335,7 +357,7 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
         "interview_id": world.interview, "scorecard_id": world.reviewer_seat,
         "request_id": world.regrade, "token": world.token, "kind": "csv",
         "slug": "url-shortener", "user_id": world.people["candidate_a"].id,
-        "filename": "css/app.css", "key": "deploy-history",
+        "filename": "css/app.css", "key": "deploy-history", "check_id": world.check,
     }
     for name, attribute in TARGETS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 37 routes (29 POST, 8 GET), 80 fields, 15 examples per route, so 555
+Counts: 40 routes (32 POST, 8 GET), 84 fields, 15 examples per route, so 600
 requests per database.
 """
 
@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -63,6 +64,9 @@ EXAMPLES = 15
 ANSWER = ("We keep the mapping in a key-value store keyed by the short code. "
           "Redirects per second drive the cache; a 301 lets browsers remember it.")
 QUOTE = "key-value store"
+VERIFY_SLUG = "lru-cache-ttl"
+VERIFY_FILE = f"prompts/{VERIFY_SLUG}/solution.py"
+VERIFY_TEXT = (Path(__file__).resolve().parents[2] / VERIFY_FILE).read_text()
 
 # Hostile values ----------------------------------------------------------------------------
 
@@ -146,6 +150,10 @@ class World:
     @cached_property
     def admin(self):
         return make_user(self.db, Role.ADMIN, name="Ada Admin")
+
+    @cached_property
+    def author(self):
+        return make_user(self.db, Role.AUTHOR, name="Aure Author")
 
     @cached_property
     def target(self):
@@ -390,6 +398,14 @@ TARGETS = [
                           {"roles": ["candidate", "author"], "?q": "person", "?page": "1"})),
     Target("pages.markdown_preview", "POST", None, ("markdown",),
            lambda w: Case({}, {"markdown": "# Plan\n\n<script>alert(1)</script>\n\n- cache"})),
+    # Authoring: the upload is sent as a plain form here, so it never holds a zip and no
+    # content folder is written; Verify reads the project's own library, read-only.
+    Target("transfer.import_", "POST", "author", ("archive",),
+           lambda w: Case({}, {"archive": "prompts/x.md"})),
+    Target("transfer.apply", "POST", "author", ("token",),
+           lambda w: Case({}, {"token": "A" * 22})),
+    Target("checks.create", "POST", "author", ("slug", f"file:{VERIFY_FILE}"),
+           lambda w: Case({}, {"slug": VERIFY_SLUG, f"file:{VERIFY_FILE}": VERIFY_TEXT})),
     # Practice
     Target("practice.start", "POST", "candidate", ("/slug", "level"),
            lambda w: Case({}, {"/slug": "url-shortener", "level": Pick(("mid", "senior"))})),

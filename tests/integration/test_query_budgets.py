@@ -48,6 +48,9 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("auth.account", "candidate_a"): 2,
     ("admin.users", "admin"): 4,
     ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
+    ("transfer.export", "author"): 1,  # the files only
+    ("transfer.import_", "author"): 1,
+    ("checks.show", "author"): 2,  # the check
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,
