@@ -56,6 +56,7 @@ def unsafe_html(path: str, text: str) -> list[Problem]:
     something, outside code blocks and code spans; the message names the tag or attribute."""
     problems: list[Problem] = []
     for number, line in _outside_code(text):
+        before = len(problems)
         for found in _TAG.finditer(line):
             tag = found.group(1).lower()
             problems.append(Problem(path, number, f"raw HTML <{tag}> is not allowed in content: "
@@ -72,4 +73,7 @@ def unsafe_html(path: str, text: str) -> list[Problem]:
             problems.append(Problem(path, number, f'a "{scheme}:" URL is not allowed in '
                                                   f"content: links and images must point at "
                                                   f"http(s), mailto or a relative address"))
+        # <script>...</script> on one line is one problem, not one per tag.
+        unique = list(dict.fromkeys(p.message for p in problems[before:]))
+        problems[before:] = [Problem(path, number, message) for message in unique]
     return problems

@@ -58,6 +58,11 @@ def test_code_and_harmless_markup_are_fine(text):
     assert found(text) == []
 
 
+def test_a_tag_opened_and_closed_on_one_line_is_one_problem():
+    assert len(found("<script>a()</script> and <script>b()</script>\n")) == 1
+    assert len(found("<style>x</style>\n<style>y</style>\n")) == 2
+
+
 def test_a_fence_left_open_keeps_the_rest_as_code_and_the_line_after_a_fence_counts():
     text = "```\n<script>\n```\n<script>\n"
     assert [p.split(":")[0] for p in found(text)] == ["4"]
