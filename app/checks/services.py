@@ -18,13 +18,14 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.checks.verify import VERIFIED_KINDS, verify
+from app.checks.verify import verifiable, verify
 from app.content.bundle import name_problem
 from app.content.model import Content, Problem
 from app.content.validate import COMPETENCIES_FILE, load_content
 from app.db import queue_after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable
+from app.kinds import get_kind
 from app.models import CheckStatus, ContentCheck, Role, User
 
 TASK = "run_check"  # the queue's name for a check's job (registered by app.checks.jobs)
@@ -104,9 +105,10 @@ def create_check(session: Session, user: User, *, slug: str, files: dict[str, st
         raise CheckInvalid(errors)
     if prompt is None:
         raise Invalid(f"There is no prompt {slug} to verify.")
-    if prompt.kind not in VERIFIED_KINDS:
-        raise Invalid(f"Verify runs coding, SQL, code-review and incident prompts; {slug} is "
-                      f"a {prompt.kind} prompt: nothing to run.")
+    kind = get_kind(prompt.kind)
+    if not verifiable(kind):
+        raise Invalid(f"Verify runs prompts with tests, planted findings or evidence to "
+                      f"check; {slug} is a {kind.label.lower()} prompt: nothing to run.")
     with transaction(session):
         busy = session.scalar(select(ContentCheck.id).where(
             ContentCheck.user_id == user.id,

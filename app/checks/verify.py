@@ -27,12 +27,20 @@ from app.kinds import get_kind
 from app.kinds.code_review import DIFF, MODEL_REVIEW, check_review, findings_of, match
 from app.kinds.code_review import sample_reviews as review_samples
 from app.kinds.incident import DIAGNOSIS, diagnosis_of, evidence_of
-from app.kinds.sql import mutants_of as sql_mutants_of
+from app.kinds.registry import PromptKind
 from app.kinds.unified_diff import parse_diff
+from app.vocabulary import AutoScorer
 
-VERIFIED_KINDS = ("coding", "sql", "code-review", "incident")
+# What Verify can check, by the scorer a kind's answers are suggested a level by.
+VERIFIED_SCORERS = frozenset({AutoScorer.TESTS, AutoScorer.FINDINGS, AutoScorer.EVIDENCE})
 # The most a sample (deliberately weak) review may earn on the rubric's scale.
 SAMPLE_REVIEW_MOST = 2
+MUTANTS = "mutants/"
+
+
+def verifiable(kind: PromptKind) -> bool:
+    """Whether Verify has something to check for prompts of ``kind``."""
+    return bool(kind.auto_scorers & VERIFIED_SCORERS)
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,23 @@ def _failing(result: RunResult, most: int = 3) -> str:
     return shown
 
 
-def _code_results(prompt: Prompt, run: Runner, answer_of: Callable[[str], str],
-                  solution: str, starter: str, mutants: dict[str, str],
-                  judge: dict[str, str]) -> list[FileResult]:
-    public, hidden = prompt.public_tests, prompt.hidden_tests
-    results: list[FileResult] = []
+def _top_file(files: dict[str, str], stem: str) -> str | None:
+    """The prompt folder's ``<stem>.<ext>`` (solution.py, starter.sql, ...), if any."""
+    return next((p for p in sorted(files) if "/" not in p and p.split(".")[0] == stem), None)
 
-    if solution in prompt.files:
-        ran = run(answer_of(prompt.files[solution]), {**public, **hidden, **judge})
+
+def _code_results(prompt: Prompt, kind: PromptKind, run: Runner) -> list[FileResult]:
+    files = prompt.files
+    public, hidden = prompt.public_tests, prompt.hidden_tests
+    judge = kind.judge_files(files)
+
+    def subject(text: str) -> str:
+        return kind.subject_code(text, files) if kind.subject_code else text
+
+    results: list[FileResult] = []
+    solution = _top_file(files, "solution")
+    if solution is not None:
+        ran = run(subject(files[solution]), {**public, **hidden, **judge})
         counts = _outcomes(ran)
         ok = bool(ran.tests) and counts["failed"] == counts["error"] == counts["skipped"] == 0
         if not ran.tests:
@@ -85,8 +102,8 @@ def _code_results(prompt: Prompt, run: Runner, answer_of: Callable[[str], str],
                   f"{_failing(ran)}"
         results.append(FileResult(solution, "solution", ok, why))
 
-    def must_fail(path: str, role: str, text: str) -> FileResult:
-        ran = run(answer_of(text), {**hidden, **judge})
+    def must_fail(path: str, role: str) -> FileResult:
+        ran = run(subject(files[path]), {**hidden, **judge})
         counts = _outcomes(ran)
         caught = counts["failed"] + counts["error"]
         if not ran.tests:
@@ -98,10 +115,11 @@ def _code_results(prompt: Prompt, run: Runner, answer_of: Callable[[str], str],
                   else "add a hidden test that catches it")
         return FileResult(path, role, False, f"passes all {ran.total} hidden tests: {advice}")
 
-    if starter in prompt.files:
-        results.append(must_fail(starter, "starter", prompt.files[starter]))
-    for path, text in sorted(mutants.items()):
-        results.append(must_fail(path, "mutant", text))
+    starter = _top_file(files, "starter")
+    if starter is not None:
+        results.append(must_fail(starter, "starter"))
+    for path in sorted(p for p in files if p.startswith(MUTANTS)):
+        results.append(must_fail(path, "mutant"))
     return results
 
 
@@ -134,7 +152,7 @@ def _incident_results(prompt: Prompt, rubric: Rubric) -> list[FileResult]:
     lo, hi = min(rubric.scale), max(rubric.scale)
     diagnosis = diagnosis_of(prompt.files)
     every = [item.key for item in evidence_of(prompt.files)]
-    kind = get_kind("incident")
+    kind = get_kind(prompt.kind)
     sound = " ".join([*(f"[evidence: {c.key}]" for c in diagnosis.key),
                       *(f"[ruled out: {c.key}]" for c in diagnosis.herrings)])
     misled = " ".join(f"[evidence: {c.key}]" for c in diagnosis.herrings)
@@ -158,20 +176,15 @@ def verify(prompt: Prompt, rubric: Rubric | None, *, limits: Limits | None = Non
     def run(code: str, tests: dict[str, str]) -> RunResult:
         return run_tests(code, tests, limits=limits, unsafe=unsafe)
 
-    if prompt.kind == "coding":
-        results = _code_results(prompt, run, lambda text: text, "solution.py", "starter.py",
-                                prompt.mutants, {})
-    elif prompt.kind == "sql":
-        kind = get_kind("sql")
-        results = _code_results(prompt, run, lambda text: kind.subject_code(text, prompt.files),
-                                "solution.sql", "starter.sql", sql_mutants_of(prompt.files),
-                                kind.judge_files(prompt.files))
-    elif prompt.kind == "code-review" and rubric is not None:
+    kind = get_kind(prompt.kind)
+    if kind.runs_tests:
+        results = _code_results(prompt, kind, run)
+    elif AutoScorer.FINDINGS in kind.auto_scorers and rubric is not None:
         results = _review_results(prompt, rubric)
-    elif prompt.kind == "incident" and rubric is not None:
+    elif AutoScorer.EVIDENCE in kind.auto_scorers and rubric is not None:
         results = _incident_results(prompt, rubric)
     else:
-        return [], f"nothing to run for a {prompt.kind} prompt"
+        return [], f"nothing to run for a {kind.label} prompt"
     failed = sum(1 for r in results if not r.ok)
     summary = (f"all {len(results)} checks passed" if not failed
                else f"{failed} of {len(results)} checks failed")

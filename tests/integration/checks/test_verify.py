@@ -13,7 +13,15 @@ from app.content.sync import sync_content
 from app.grading.runner.sandbox import Limits, sandbox_problem
 from app.jobs import get_jobs
 from app.models import CheckStatus, ContentCheck, Role
-from tests.factories.content import CODING_FILES, add_review_prompt, write_content
+from tests.factories.content import (
+    CODING_FILES,
+    INCIDENT_SLUG,
+    SQL_SLUG,
+    add_incident_prompt,
+    add_review_prompt,
+    add_sql_prompt,
+    write_content,
+)
 from tests.factories.users import PASSWORD, make_user
 from tests.support.tools import missing_tool
 
@@ -29,6 +37,8 @@ FOLDER = "prompts/sum-two"
 def tree(app, db, tmp_path, monkeypatch):
     root = write_content(tmp_path / "live")
     add_review_prompt(root)
+    add_sql_prompt(root)
+    add_incident_prompt(root)
     monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
     sync_content(db, root)
     return root
@@ -130,6 +140,34 @@ def test_a_code_review_prompt_compares_the_model_review_with_the_samples(client,
     assert body["results"][0]["why"] == "suggested level 4 of 4"
 
 
+def test_an_sql_prompt_runs_its_solution_starter_and_mutants(client, db, tree, author,
+                                                            sandbox):
+    folder = f"prompts/{SQL_SLUG}"
+    created = post(client, form(SQL_SLUG, **{
+        f"{folder}/solution.sql": (tree / folder / "solution.sql").read_text()}))
+    assert created.status_code == HTTPStatus.ACCEPTED, created.json
+    run(db, tree, created.json["id"])
+    body = client.get(created.json["url"]).json
+    roles = [(r["path"], r["role"], r["ok"]) for r in body["results"]]
+    assert roles[:2] == [(f"{folder}/solution.sql", "solution", True),
+                         (f"{folder}/starter.sql", "starter", True)], body["results"]
+    mutants = [r for r in body["results"] if r["role"] == "mutant"]
+    assert len(mutants) >= 4 and all(r["ok"] for r in mutants), mutants
+    assert all(r["path"].endswith(".sql") for r in mutants)
+
+
+def test_an_incident_prompt_checks_its_diagnosis(client, db, tree, author):
+    folder = f"prompts/{INCIDENT_SLUG}"
+    created = post(client, form(INCIDENT_SLUG, **{
+        f"{folder}/diagnosis.md": (tree / folder / "diagnosis.md").read_text()}))
+    assert created.status_code == HTTPStatus.ACCEPTED, created.json
+    run(db, tree, created.json["id"])
+    body = client.get(created.json["url"]).json
+    assert [(r["role"], r["ok"]) for r in body["results"]] == [("diagnosis", True)] * 2
+    assert body["results"][0]["why"] == ("an answer citing the key evidence earns level 4 "
+                                         "(expected 4)")
+
+
 def test_files_that_fail_validation_are_listed_and_nothing_is_queued(client, db, tree, author):
     prompt = (tree / FOLDER / "prompt.md").read_text().replace("level: mid", "level: guru")
     mutant = '"""no kind here"""\n\ndef add(a, b):\n    return a\n'
@@ -161,7 +199,8 @@ def test_a_system_design_prompt_has_nothing_to_run(client, db, tree, author):
     text = (tree / "prompts/url-shortener.md").read_text()
     response = post(client, form("url-shortener", **{"prompts/url-shortener.md": text}))
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert response.json["error"].endswith("is a system-design prompt: nothing to run.")
+    assert response.json["error"].endswith("url-shortener is a system design prompt: nothing "
+                                          "to run.")
 
 
 def test_one_check_at_a_time_per_person(client, db, tree, author):
