@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -30,6 +31,8 @@ from app.models import CheckStatus, ContentCheck, Role, User
 
 TASK = "run_check"  # the queue's name for a check's job (registered by app.checks.jobs)
 MAX_FILES = 60
+# Longer than any check takes (six sandboxed runs at the run time limit, in a queue).
+STALE_AFTER = timedelta(minutes=15)
 MAX_TOTAL_CHARS = 2_000_000
 
 
@@ -90,8 +93,9 @@ def overlay(root: Path, slug: str, files: dict[str, str], into: Path) -> Overlay
 
 
 def create_check(session: Session, user: User, *, slug: str, files: dict[str, str],
-                 root: Path) -> ContentCheck:
+                 root: Path, now: datetime | None = None) -> ContentCheck:
     """Validate the posted files of ``slug`` and queue a check of them."""
+    now = now or utcnow()
     check_files(slug, files)
     with tempfile.TemporaryDirectory(prefix="archboard-verify-") as scratch:
         loaded = overlay(root, slug, files, Path(scratch)).content
@@ -110,12 +114,15 @@ def create_check(session: Session, user: User, *, slug: str, files: dict[str, st
         raise Invalid(f"Verify runs prompts with tests, planted findings or evidence to "
                       f"check; {slug} is a {kind.label.lower()} prompt: nothing to run.")
     with transaction(session):
+        # A check a dead worker left unfinished stops blocking its owner after a while.
         busy = session.scalar(select(ContentCheck.id).where(
             ContentCheck.user_id == user.id,
-            ContentCheck.status.in_((CheckStatus.QUEUED, CheckStatus.RUNNING))).limit(1))
+            ContentCheck.status.in_((CheckStatus.QUEUED, CheckStatus.RUNNING)),
+            ContentCheck.created_at > now - STALE_AFTER).limit(1))
         if busy is not None:
             raise Conflict("A check of yours is still running; wait for its results first.")
-        check = ContentCheck(user_id=user.id, prompt_slug=slug, kind=prompt.kind, files=files)
+        check = ContentCheck(user_id=user.id, prompt_slug=slug, kind=prompt.kind, files=files,
+                             created_at=now)
         session.add(check)
         session.flush()
         check_id = check.id

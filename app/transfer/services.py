@@ -72,7 +72,8 @@ class ImportCheck:
 
 def export_content(root: Path) -> bytes:
     """The live content as a zip, read under the shared lock so no import lands halfway."""
-    root.mkdir(parents=True, exist_ok=True)
+    if not root.is_dir():  # no content yet: an empty zip, and nothing created on a GET
+        return bundle.export_zip(root)
     with bundle.reading(root):
         return bundle.export_zip(root)
 

@@ -3,13 +3,15 @@ path in the real sandbox; the results reach only their owner (or an admin)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from sqlalchemy import func, select
 
-from app.checks.services import execute_check
+from app.checks.services import STALE_AFTER, create_check, execute_check
 from app.content.sync import sync_content
+from app.errors import Conflict
 from app.grading.runner.sandbox import Limits, sandbox_problem
 from app.jobs import get_jobs
 from app.models import CheckStatus, ContentCheck, Role
@@ -208,6 +210,18 @@ def test_one_check_at_a_time_per_person(client, db, tree, author):
     second = post(client, coding_form())
     assert second.status_code == HTTPStatus.CONFLICT
     assert second.json["error"] == "A check of yours is still running; wait for its results first."
+
+
+def test_a_check_left_unfinished_by_a_dead_worker_stops_blocking_after_a_while(db, tree,
+                                                                              author):
+    files = {f"{FOLDER}/solution.py": CODING_FILES["solution.py"]}
+    first = create_check(db, author, slug="sum-two", files=files, root=tree)
+    with pytest.raises(Conflict):
+        create_check(db, author, slug="sum-two", files=files, root=tree,
+                     now=first.created_at + STALE_AFTER - timedelta(seconds=1))
+    later = create_check(db, author, slug="sum-two", files=files, root=tree,
+                         now=first.created_at + STALE_AFTER + timedelta(seconds=1))
+    assert later.status is CheckStatus.QUEUED
 
 
 def test_checks_are_rate_limited_per_person(app, client, db, tree, author, monkeypatch):
