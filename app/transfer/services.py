@@ -87,7 +87,9 @@ def _imports_dir(instance: Path) -> Path:
 def _purge_expired(folder: Path, now: float) -> None:
     for upload in folder.iterdir():
         meta = _read_meta(upload)
-        if meta is None or now - meta["created"] > EXPIRY_SECONDS:
+        # One being applied is left to its request (unless that request died long ago).
+        most = EXPIRY_SECONDS * (2 if upload.name.endswith(".applying") else 1)
+        if meta is None or now - meta["created"] > most:
             shutil.rmtree(upload, ignore_errors=True)
 
 
@@ -140,6 +142,9 @@ def check_upload(data: bytes, *, owner_id: int, root: Path, instance: Path,
     token = secrets.token_urlsafe(16)
     upload = folder / token
     upload.mkdir()
+    # Written first, so another request's sweep never takes it for an abandoned folder.
+    (upload / _META).write_text(json.dumps({"owner": owner_id, "created": now,
+                                            "files": len(files)}))
     try:
         staged = bundle.stage(files, upload)
     except bundle.BundleRefused as refused:
@@ -152,8 +157,6 @@ def check_upload(data: bytes, *, owner_id: int, root: Path, instance: Path,
     with bundle.reading(root):
         live = load_content(root)
     changes = _changes(live, staged.content, root, upload / _TREE)
-    (upload / _META).write_text(json.dumps({"owner": owner_id, "created": now,
-                                            "files": len(files)}))
     return ImportCheck(warnings=staged.warnings, changes=changes, token=token, files=len(files))
 
 
@@ -179,10 +182,22 @@ def apply_upload(session: Session, token: str, *, owner_id: int, root: Path, ins
     tree = staged_upload(token, owner_id=owner_id, instance=instance, now=now)
     if not writable:
         raise NotAllowed(READ_ONLY)
+    # Claimed by renaming it: of two confirmations at once, only one finds it.
+    claimed = tree.parent.with_name(f"{token}.applying")
+    try:
+        tree.parent.rename(claimed)
+    except FileNotFoundError:
+        raise NotFound("That import was not found. Upload the zip again.") from None
+    try:
+        return _apply_claimed(session, claimed / _TREE, root)
+    finally:
+        shutil.rmtree(claimed, ignore_errors=True)
+
+
+def _apply_claimed(session: Session, tree: Path, root: Path) -> SyncReport:
     # Checked again: the loader's rules may have changed since the upload was staged.
     staged = bundle.Staged(tree, load_content(tree))
     if not staged.ok:
-        shutil.rmtree(tree.parent, ignore_errors=True)
         raise Invalid(f"The import has {len(staged.errors)} error(s); nothing was applied. "
                       f"Upload it again to see them.")
     root.mkdir(parents=True, exist_ok=True)
@@ -193,21 +208,18 @@ def apply_upload(session: Session, token: str, *, owner_id: int, root: Path, ins
         raise NotAllowed(READ_ONLY) from None
     try:
         with bundle.reading(root):
-            report = sync_content(session, root)
+            return sync_content(session, root)
     except BaseException:
-        _restore(previous, root, instance)
+        _restore(previous, root, tree.parent.parent)
         raise
-    finally:
-        shutil.rmtree(tree.parent, ignore_errors=True)
-    return report
 
 
-def _restore(previous: bytes | None, root: Path, instance: Path) -> None:
+def _restore(previous: bytes | None, root: Path, scratch: Path) -> None:
     """Put back the content an import replaced when its sync failed."""
     if previous is None:
         return
     files = bundle.read_zip(previous, bundle.Limits(archive_bytes=len(previous) + 1))
-    staged = bundle.stage(files, _imports_dir(instance))
+    staged = bundle.stage(files, scratch)
     try:
         # The old content's own errors (if any) must not stop it coming back.
         bundle.apply(bundle.Staged(staged.root, Content()), root)
