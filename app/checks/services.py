@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.checks.verify import verifiable, verify
 from app.content.bundle import name_problem
 from app.content.model import Content, Problem
+from app.content.parse import is_slug
 from app.content.validate import COMPETENCIES_FILE, load_content
 from app.db import queue_after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -58,6 +59,9 @@ def _folder_of(slug: str, path: str) -> bool:
 
 def check_files(slug: str, files: dict[str, str]) -> dict[str, str]:
     """The posted files, refused unless each is a safe path of this prompt or a rubric."""
+    # Checked before any path is built from it: the overlay copies prompts/<slug>.
+    if not is_slug(slug):
+        raise Invalid("The prompt's slug must be lowercase letters, digits and hyphens.")
     if not files:
         raise Invalid("No files were sent to verify.")
     if len(files) > MAX_FILES or sum(len(t) for t in files.values()) > MAX_TOTAL_CHARS:

@@ -188,6 +188,9 @@ def test_files_that_fail_validation_are_listed_and_nothing_is_queued(client, db,
     (form(**{"/etc/passwd": "x"}), "absolute paths are not allowed"),
     (form(**{"prompts/url-shortener.md": "x"}), "not a file of prompt sum-two or a rubric"),
     (form(), "No files were sent to verify."),
+    # A rubric may be sent with any prompt: the slug itself must not reach outside prompts/.
+    (form("../../..", **{"rubrics/sum-two.md": "x"}), "slug must be lowercase letters"),
+    (form("", **{"rubrics/sum-two.md": "x"}), "slug must be lowercase letters"),
     (form("url-shortener", **{"prompts/url-shortener.md": "---\n"}), "error"),
 ])
 def test_paths_outside_the_prompt_are_refused(client, db, tree, author, data, message):
