@@ -85,6 +85,10 @@ def _init_extensions(app: Flask) -> None:
     from app.vocabulary import AuditAction, AutoScorer, RunVerdict
 
     app.jinja_env.globals["prompt_kind"] = get_kind
+    # The content editor offers Verify for the kinds it can check (app.checks).
+    from app.checks.verify import verifiable_kind
+
+    app.jinja_env.globals["verifiable_kind"] = verifiable_kind
     app.jinja_env.globals["prompt_kinds"] = all_kinds
     app.jinja_env.globals["scene_summary"] = scene_summary
     app.jinja_env.globals.update(AuditAction=AuditAction, AutoScorer=AutoScorer,
@@ -98,6 +102,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.authoring.views import bp as authoring_bp
     from app.calibration.views import bp as calibration_bp
+    from app.checks import jobs as check_jobs
+    from app.checks.views import bp as checks_bp
     from app.coverage.views import bp as coverage_bp
     from app.insight.views import bp as insight_bp
     from app.interviews import policy as interview_policy
@@ -105,13 +111,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.pages.views import bp as pages_bp
     from app.planning.views import bp as planning_bp
     from app.practice.views import bp as practice_bp
+    from app.transfer.views import bp as transfer_bp
 
     for blueprint in (pages_bp, auth_bp, admin_bp, practice_bp, interviews_bp, coverage_bp,
-                      insight_bp, planning_bp, calibration_bp, authoring_bp):
+                      insight_bp, planning_bp, calibration_bp, authoring_bp, transfer_bp,
+                      checks_bp):
         app.register_blueprint(blueprint)
     # Interviews give attempts their rules and the worker its task (app.attempts
     # and app.jobs import no feature).
     interview_policy.init_app(app)
+    check_jobs.init_app(app)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)
     access.init_app(app)

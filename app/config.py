@@ -149,6 +149,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body in bytes; larger requests get 413.",
     ),
     Setting(
+        "IMPORT_MAX_BYTES",
+        20_971_520,
+        _int,
+        "Largest content zip an author may upload on the import page (bytes); only "
+        "that page accepts more than MAX_CONTENT_LENGTH.",
+    ),
+    Setting(
         "LOGIN_RATE_LIMIT",
         "10 per minute",
         _str,
@@ -189,6 +196,13 @@ SETTINGS: tuple[Setting, ...] = (
         _str,
         "Test runs a candidate may request per client address in a window (each one "
         "occupies a worker).",
+    ),
+    Setting(
+        "CHECK_RATE_LIMIT",
+        "6 per minute",
+        _str,
+        "Verify checks an author may ask for per account in a window (each runs a "
+        "prompt's solution, starter and mutants on a worker; one at a time per person).",
     ),
     Setting(
         "INTERVIEW_GRACE_SECONDS",

@@ -75,6 +75,7 @@ class Jobs:
 
         self.run_tests = run_tests_task
         self.render_answer = render_answer_task
+        self.tasks: dict[str, Callable[[int], None]] = {}
 
     def enqueue_run(self, run_id: int) -> None:
         self.run_tests(run_id)
@@ -82,6 +83,25 @@ class Jobs:
     def enqueue_render(self, attempt_id: int) -> None:
         """Have a worker render the attempt's newest saved answer, unless it is by then."""
         self.render_answer(attempt_id)
+
+    def add_task(self, name: str, run: Callable[[int], None]) -> None:
+        """Register ``run(id)`` as the queue's task ``name``, run inside the app's context.
+
+        Features register their own jobs here (the authors' Verify checks), as they
+        do their periodic work with ``every_minute``, so this module imports none of them.
+        """
+        app = self.app
+
+        @self.huey.task(name=name)
+        def feature_task(item_id: int) -> None:
+            with app.app_context():
+                run(item_id)
+
+        self.tasks[name] = feature_task
+
+    def enqueue(self, name: str, item_id: int) -> None:
+        """Queue the registered task ``name`` for ``item_id``."""
+        self.tasks[name](item_id)
 
     def wake_up(self) -> None:
         """Send a worker thread to claim the fairest queued run, whichever it is."""

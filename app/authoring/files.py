@@ -9,7 +9,6 @@ database: the services pass the root in.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from app.content.bundle import FILE_MODE, name_problem
 from app.content.files import CUES_FILE, MAX_FILE_BYTES
-from app.content.model import Problem, Severity
+from app.content.model import Problem
 from app.content.parse import is_slug
 from app.content.validate import COMPETENCIES_FILE, RESPONSIBILITIES_FILE
 
@@ -28,9 +27,6 @@ LIBRARY_FILES = {COMPETENCIES_FILE, RESPONSIBILITIES_FILE, CUES_FILE}
 # An editor form holds one item's files (two for a new prompt and its rubric); a folder
 # prompt in the library has about twenty. Anything far beyond is not an author typing.
 MAX_FILES = 100
-# Markdown is rendered through the sanitiser, so a script never runs; but a script tag in
-# content is never what an author means, and the files outlive this renderer.
-SCRIPT_TAG = re.compile(r"<\s*/?\s*script\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, order=True)
@@ -135,7 +131,8 @@ def path_problem(path: str) -> str | None:
 
 
 def text_problems(files: dict[str, str]) -> list[Problem]:
-    """Rules the workspace adds to the loader's: size, and no script tags in markdown."""
+    """Rules the workspace adds to the loader's (which refuses script in markdown): size
+    before anything is written to the overlay, and no NUL character."""
     problems: list[Problem] = []
     for path, text in files.items():
         if len(text.encode("utf-8")) > MAX_FILE_BYTES:
@@ -143,11 +140,6 @@ def text_problems(files: dict[str, str]) -> list[Problem]:
             continue
         if "\x00" in text:
             problems.append(Problem(path, 1, "holds a NUL character: content files are text"))
-        if path.endswith(".md"):
-            for number, line in enumerate(text.splitlines(), start=1):
-                if SCRIPT_TAG.search(line):
-                    problems.append(Problem(path, number, "script tags are not allowed in "
-                                                          "markdown", Severity.ERROR))
     return problems
 
 

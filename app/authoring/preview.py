@@ -37,6 +37,7 @@ class RubricView:
 @dataclass(frozen=True)
 class PromptView:
     title: str
+    kind: str
     kind_label: str
     level: str
     minutes: int
@@ -73,8 +74,8 @@ def from_rows(prompt: PromptRevision | None, rubric: RubricRevision | None) -> P
     prompt_view = None
     if prompt is not None:
         prompt_view = PromptView(
-            title=prompt.title, kind_label=_kind_label(prompt.kind), level=prompt.level,
-            minutes=prompt.minutes, status=prompt.status,
+            title=prompt.title, kind=prompt.kind, kind_label=_kind_label(prompt.kind),
+            level=prompt.level, minutes=prompt.minutes, status=prompt.status,
             competencies=[c.title for c in prompt.competencies],
             statement_html=prompt.statement_html,
             hints=[hint["html"] for hint in prompt.hints],
@@ -107,8 +108,8 @@ def from_content(content: doc.Content, prompt_slug: str | None,
         rubric_slug = parsed.rubric
         competencies = content.competencies
         prompt_view = PromptView(
-            title=parsed.title, kind_label=_kind_label(parsed.kind), level=parsed.level,
-            minutes=parsed.minutes, status=parsed.status,
+            title=parsed.title, kind=parsed.kind, kind_label=_kind_label(parsed.kind),
+            level=parsed.level, minutes=parsed.minutes, status=parsed.status,
             competencies=[competencies[c].title if c in competencies else c
                           for c in dict.fromkeys(parsed.competencies)],
             statement_html=str(render_markdown(parsed.statement)),

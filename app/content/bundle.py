@@ -16,9 +16,11 @@ An import is three steps, each of which can refuse:
    only if it had no error; after a crash at any moment, ``recover`` leaves
    the old content, or the new one if the swap had committed, never a mix.
 
-Markdown is stored as the author wrote it, ``<script>`` and all: it is text
-here. It becomes HTML only through ``app.content.render.render_markdown``,
-which sanitises it, when content is synced and shown.
+Markdown that carries HTML able to run or load something (``<script>``, an
+``onerror=`` attribute, a ``javascript:`` link) outside code is an error of
+the content loader (``app.content.safety``), so such an import is refused at
+its line. Markdown still becomes HTML only through
+``app.content.render.render_markdown``, which sanitises it as well.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""Reading a content file: its size limit, its encoding, and the cue file's name."""
+"""Reading a content file: its size limit, its encoding, markdown's script rule, and the
+cue file's name."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from app.content.model import Problem
+from app.content.safety import unsafe_html
 
 MAX_FILE_BYTES = 1_000_000
 # Beside responsibilities.md: the phrases by which the planner recognises each one.
@@ -26,4 +28,7 @@ def read_text(root: Path, path: Path, problems: list[Problem]) -> tuple[str | No
                                                 f"{data[error.start]:02x} at offset "
                                                 f"{error.start}); save the file as UTF-8"))
         return None, data
-    return text.removeprefix("\ufeff"), data
+    text = text.removeprefix("\ufeff")
+    if path.suffix == ".md":
+        problems.extend(unsafe_html(relative, text))
+    return text, data

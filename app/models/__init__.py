@@ -12,6 +12,7 @@ from app.models.attempts import (
     SelfAssessment,
 )
 from app.models.calibration import CalibrationSample, CalibrationScore
+from app.models.checks import CheckStatus, ContentCheck
 from app.models.content import (
     Competency,
     Criterion,
@@ -49,6 +50,8 @@ __all__ = [
     "AuditEvent",
     "CalibrationSample",
     "CalibrationScore",
+    "CheckStatus",
+    "ContentCheck",
     "CriterionScore",
     "Decision",
     "FeedbackItem",

@@ -74,11 +74,12 @@ PAGES = [
     ("authoring.prompt", "/authoring/prompts/sum-two", "admin"),
     ("authoring.rubric", "/authoring/rubrics/url-shortener", "admin"),
     ("authoring.new", "/authoring/new", "admin"),
+    ("transfer.import_", "/authoring/import", "admin"),
 ]
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
              "interviews.live_updates", "interviews.export", "practice.playback_frame",
-             "interviews.playback_frame"}
+             "interviews.playback_frame", "transfer.export", "checks.show"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):

@@ -20,7 +20,7 @@ look, the invite token), so a 404 means "refused", never "no such object". POSTs
 carry a valid CSRF token and the smallest body that passes validation, so the
 status shows the authorisation.
 
-90 routes x 7 actors = 630 requests per database.
+96 routes x 7 actors = 672 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -41,6 +41,7 @@ from flask import Flask, url_for
 from sqlalchemy.orm import Session
 
 from app.attempts import lifecycle
+from app.checks import services as checks
 from app.grading import runs
 from app.interviews import feedback, regrades
 from app.models import RegradeRequest, RegradeStatus, Role, RunKind, Scorecard, User
@@ -70,6 +71,8 @@ UNAUTH = HTTPStatus.UNAUTHORIZED
 DENIED = HTTPStatus.FORBIDDEN
 HIDDEN = HTTPStatus.NOT_FOUND
 CONFLICT = HTTPStatus.CONFLICT
+INVALID = HTTPStatus.UNPROCESSABLE_ENTITY
+BAD = HTTPStatus.BAD_REQUEST
 
 Outcome = HTTPStatus | str
 
@@ -170,6 +173,21 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT,  REDIRECT),
     ("authoring.download", "POST"):
         (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    # Import and export of the content, and Verify: authors and admins. An empty upload
+    # or confirmation is refused as invalid, so no test writes the content folder; the
+    # check asked about is the author's own.
+    ("transfer.export", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("transfer.import_", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
+    ("transfer.import_", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    INVALID,   INVALID),
+    ("transfer.apply", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    BAD,       BAD),
+    ("checks.create", "POST"):
+        (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    INVALID,   INVALID),
+    ("checks.show", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    OK,        OK),
 
     # Administration: the admin role only (set_roles is asked about A's account).
     ("admin.users", "GET"):
@@ -316,6 +334,7 @@ class World:
     sample: int            # the author's calibration sample of the URL shortener
     sample_criteria: tuple[int, ...]  # the criteria its references are set against
     calibration_score: int  # the panel's score of it
+    check: int             # the author's Verify check of sum-two, queued
 
 
 def build_world(db: Session, root: Path) -> World:
@@ -373,6 +392,8 @@ def _build_world(db: Session, root: Path) -> World:
                                        reason="Please read the requirements again.")
     sample = make_sample(db, people["author"])
     calibration_score = score_sample(db, sample, owner)
+    check = checks.create_check(db, people["author"], slug="sum-two", root=root, files={
+        "prompts/sum-two/solution.py": CODE})
     return World(
         people=people, open_attempt=opened.id, code_attempt=code.id, done_attempt=done.id,
         incident_attempt=incident.id,
@@ -381,7 +402,7 @@ def _build_world(db: Session, root: Path) -> World:
         released=released.id, released_attempt=item.attempt_id,
         released_criterion=second.id, regrade=regrade.id, sample=sample.id,
         sample_criteria=tuple(c.id for c in sample.rubric_revision.criteria),
-        calibration_score=calibration_score.id)
+        calibration_score=calibration_score.id, check=check.id)
 
 
 # Routes asked about another of A's objects than the default one.
@@ -407,7 +428,7 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
         "request_id": world.regrade, "token": world.token, "kind": "csv",
         "slug": "url-shortener", "user_id": world.people["candidate_a"].id,
         "filename": "css/app.css", "key": "deploy-history",
-        "sample_id": world.sample, "score_id": world.calibration_score,
+        "sample_id": world.sample, "score_id": world.calibration_score, "check_id": world.check,
     }
     for name, attribute in TARGETS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)

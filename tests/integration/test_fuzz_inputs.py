@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 57 routes (40 POST, 17 GET), 150 fields, 15 examples per route, so 855
+Counts: 60 routes (43 POST, 17 GET), 154 fields, 15 examples per route, so 900
 requests per database.
 """
 
@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -74,6 +75,9 @@ ANSWER = ("We keep the mapping in a key-value store keyed by the short code. "
           "Redirects per second drive the cache; a 301 lets browsers remember it.")
 QUOTE = "key-value store"
 PLANNED = "You will lead code reviews.\n- Mentor engineers and run design reviews."
+VERIFY_SLUG = "lru-cache-ttl"
+VERIFY_FILE = f"prompts/{VERIFY_SLUG}/solution.py"
+VERIFY_TEXT = (Path(__file__).resolve().parents[2] / VERIFY_FILE).read_text()
 
 # Hostile values ----------------------------------------------------------------------------
 
@@ -442,6 +446,14 @@ TARGETS = [
                           {"roles": ["candidate", "author"], "?q": "person", "?page": "1"})),
     Target("pages.markdown_preview", "POST", None, ("markdown",),
            lambda w: Case({}, {"markdown": "# Plan\n\n<script>alert(1)</script>\n\n- cache"})),
+    # Authoring: the upload is sent as a plain form here, so it never holds a zip and no
+    # content folder is written; Verify reads the project's own library, read-only.
+    Target("transfer.import_", "POST", "author", ("archive",),
+           lambda w: Case({}, {"archive": "prompts/x.md"})),
+    Target("transfer.apply", "POST", "author", ("token",),
+           lambda w: Case({}, {"token": "A" * 22})),
+    Target("checks.create", "POST", "author", ("slug", f"file:{VERIFY_FILE}"),
+           lambda w: Case({}, {"slug": VERIFY_SLUG, f"file:{VERIFY_FILE}": VERIFY_TEXT})),
     # Practice
     Target("practice.start", "POST", "candidate", ("/slug", "level"),
            lambda w: Case({}, {"/slug": "url-shortener", "level": Pick(("mid", "senior"))})),

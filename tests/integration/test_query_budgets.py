@@ -69,6 +69,9 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("authoring.prompt", "author"): 5,  # the revision, competencies, the rubric, criteria
     ("authoring.rubric", "author"): 3,
     ("authoring.new", "author"): 2,  # the competencies to choose from
+    ("transfer.export", "author"): 1,  # the files only
+    ("transfer.import_", "author"): 1,
+    ("checks.show", "author"): 2,  # the check
     ("practice.library", "candidate_a"): 5,
     ("practice.progress", "candidate_a"): 6,
     ("practice.prompt", "candidate_a"): 6,

@@ -264,7 +264,7 @@ def test_a_file_with_an_error_is_never_written_and_keeps_the_authors_text(author
 
 @pytest.mark.parametrize(("files", "message"), [
     ({SHORTENER: DESIGN_PROMPT.replace("## Hints", "<script>alert(1)</script>\n\n## Hints")},
-     "prompts/url-shortener.md:11: script tags are not allowed in markdown"),
+     "prompts/url-shortener.md:11: raw HTML <script> is not allowed in content"),
     ({"app/evil.py": "print(1)"}, "app/evil.py: outside the content layout"),
     ({"prompts/../app/evil.md": "x"}, "'..' is not allowed in a path"),
     ({"prompts/url-shortener/../../app/x.md": "x"}, "'..' is not allowed in a path"),

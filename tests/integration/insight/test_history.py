@@ -58,7 +58,7 @@ def revised(db, tmp_path):
     score_all(db, interview, reviewers[0], 2, submit=False)  # a draft is not a score yet
     replace_in(root / "prompts/url-shortener.md", "Design a service that turns long URLs into "
                "short ones.", "Design a service that turns long URLs into short codes.\n\n"
-               "Keep it <script>alert(1)</script> simple.")
+               "Keep it `<script>alert(1)</script>` simple.")
     replace_in(root / "rubrics/url-shortener.md", "weight: 2\n", "weight: 3\n")
     sync_content(db, root)
     make_attempt(db, candidate, body="On the new revision.", submitted=True)
@@ -132,7 +132,7 @@ def test_the_default_diff_is_the_previous_revision_against_the_newest(client, db
     assert [text_of(r) for r in added] == [
         "11 + added Design a service that turns long URLs into short codes.",
         "12 + added",
-        "13 + added Keep it &lt;script&gt;alert(1)&lt;/script&gt; simple."]
+        "13 + added Keep it `&lt;script&gt;alert(1)&lt;/script&gt;` simple."]
     assert "<script>alert(1)" not in html
     # The front matter's unchanged run before the change is folded with its count.
     assert re.search(r'class="diff-skipped"><td colspan="4">7 unchanged lines', html)

@@ -318,17 +318,23 @@ def test_an_import_with_an_invalid_file_reports_path_and_line_and_applies_nothin
     assert snapshot(live) == before
 
 
-def test_a_script_in_markdown_is_stored_as_text_and_never_rendered(live, tmp_path):
+def test_a_script_in_markdown_is_refused_at_its_line_and_never_rendered(live, tmp_path):
     source = write_content(tmp_path / "source")
     path = source / "prompts/url-shortener.md"
     hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     path.write_text(path.read_text().replace("Design a service", f"{hostile}\n\nDesign a "
                                              "service"))
-    import_into(live, export_zip(source), tmp_path)
-    assert hostile in (live / "prompts/url-shortener.md").read_text()
-    statement = load_content(live).prompts["url-shortener"].statement
-    html = render_markdown(statement)
-    assert "<script" not in html and "onerror" not in html and "alert(1)" in statement
+    line = path.read_text().splitlines().index(hostile) + 1
+    before = snapshot(live)
+    with pytest.raises(BundleRefused, match="the import has 2 error"):
+        import_into(live, export_zip(source), tmp_path)
+    assert snapshot(live) == before
+    staged = stage(read_zip(export_zip(source)), tmp_path)
+    assert [(p.path, p.line) for p in staged.errors] == [("prompts/url-shortener.md", line)] * 2
+    staged.discard()
+    # Were it ever stored, rendering would still strip it.
+    html = render_markdown(hostile)
+    assert "<script" not in html and "onerror" not in html
 
 
 def test_stage_refuses_a_path_outside_the_layout_before_writing(tmp_path):

@@ -1,0 +1,1 @@
+"""Verify: run a coding-kind prompt's files (solution, starter, mutants) in the sandbox."""

@@ -1,0 +1,1 @@
+"""Import and export of the whole content as a zip (the authoring pages)."""
