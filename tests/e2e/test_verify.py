@@ -1,13 +1,10 @@
-"""The Verify button's partial and script in Chromium, before any page includes it: the
-partial and an editor form are placed on a page an author can open, the check runs
-through the queue's task in the real sandbox, and each file's verdict is listed."""
+"""Verify in Chromium, from the content editor: the check runs through the queue's task in
+the real sandbox, and each file's verdict is listed; a broken file is reported at once."""
 
 from __future__ import annotations
 
-import html
-
 import pytest
-from flask import Flask, render_template
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 from app.content.sync import sync_content
@@ -16,7 +13,7 @@ from app.jobs import get_jobs
 from app.models import Role
 from tests.e2e.pages import sign_in
 from tests.e2e.test_accessibility import serious_violations
-from tests.factories.content import CODING_FILES, write_content
+from tests.factories.content import write_content
 from tests.factories.users import PASSWORD, make_user
 from tests.support.tools import missing_tool
 
@@ -28,21 +25,12 @@ def tree(app, db, tmp_path, monkeypatch):
     if problem := sandbox_problem():
         missing_tool(problem)
     root = write_content(tmp_path / "content")
+    # A mutant the hidden tests do not catch: Verify must say so.
+    (root / "prompts/sum-two/mutants").mkdir()
+    (root / "prompts/sum-two/mutants/zero.py").write_text(MISSED)
     monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
     sync_content(db, root)
     return root
-
-
-def editor(app: Flask) -> str:
-    """A stand-in for the content editor: its form's files, and the Verify partial."""
-    files = {**CODING_FILES, "mutants/zero.py": MISSED}
-    areas = "".join(
-        f'<label for="f{n}">{html.escape(path)}</label>'
-        f'<textarea id="f{n}" name="file:prompts/sum-two/{html.escape(path)}">'
-        f"{html.escape(text)}</textarea>" for n, (path, text) in enumerate(files.items()))
-    with app.test_request_context():
-        partial = render_template("checks/_verify.html", slug="sum-two")
-    return f'<form id="content-editor-form">{areas}</form>{partial}'
 
 
 def run_queued_checks(app: Flask) -> int:
@@ -59,9 +47,8 @@ def test_verify_lists_each_file_with_its_verdict(page: Page, server_url: str, ap
                                                  axe_source):
     author = make_user(db, Role.AUTHOR)
     sign_in(page, server_url, author.email, PASSWORD)
-    page.goto(f"{server_url}/authoring/import")
-    page.locator("main").evaluate("(main, markup) => { main.innerHTML = markup; }", editor(app))
-    page.add_script_tag(url="/static/js/verify.js")
+    page.goto(f"{server_url}/authoring/prompts/sum-two")
+    expect(page.get_by_role("heading", name="Verify")).to_be_visible()
 
     page.get_by_role("button", name="Verify").click()
     status = page.get_by_role("status").filter(has_text="worker")
@@ -83,7 +70,11 @@ def test_verify_lists_each_file_with_its_verdict(page: Page, server_url: str, ap
     assert serious_violations(page, axe_source) == []
 
     # A second press while nothing runs starts a new check; broken files are listed at once.
-    page.locator('textarea[name="file:prompts/sum-two/mutants/zero.py"]').fill("def add(:\n")
+    mutant = page.locator('[data-file="prompts/sum-two/mutants/zero.py"] .cm-content')
+    page.get_by_role("link", name="mutants/zero.py").click()
+    mutant.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("def add(:\n")
     page.get_by_role("button", name="Verify").click()
     expect(page.locator("[data-verify-status]")).to_contain_text("the files have 1 error(s)")
     expect(results).to_contain_text("prompts/sum-two/mutants/zero.py:1: mutant is not valid "
