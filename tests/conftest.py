@@ -134,6 +134,20 @@ def client(app: Flask, db) -> WebClient:
 
 
 @pytest.fixture
+def content_tree(app: Flask, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small library of the test's own, synced and writable, that the app reads and writes
+    (``CONTENT_DIR`` points at it), so no test ever writes the project's content."""
+    from app.content.sync import sync_content
+    from tests.factories.content import write_content
+
+    root = write_content(tmp_path / "content")
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
+    monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", False)
+    sync_content(db, root)
+    return root
+
+
+@pytest.fixture
 def query_counter(app: Flask) -> Iterator[list[str]]:
     """The SQL statements the engine runs while the test body executes."""
     statements: list[str] = []

@@ -4,29 +4,16 @@ prompt in the library. The server reads a content tree of the test's own."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.content.sync import sync_content
 from app.models import Role
 from tests.e2e.pages import sign_in, sign_out
 from tests.e2e.test_accessibility import serious_violations
-from tests.factories.content import write_content
 from tests.factories.users import PASSWORD, make_user
 
 PROMPT = "prompts/queue-design.md"
 RUBRIC = "rubrics/queue-design.md"
-
-
-@pytest.fixture
-def content(app, db, tmp_path, monkeypatch) -> Path:
-    root = write_content(tmp_path / "content")
-    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
-    monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", False)
-    sync_content(db, root)
-    return root
 
 
 def replace_text(page: Page, path: str, text: str) -> None:
@@ -42,7 +29,7 @@ def file_text(page: Page, path: str) -> str:
 
 
 def test_an_author_writes_a_prompt_and_its_rubric_and_a_candidate_finds_it(
-        page: Page, server_url: str, db, content, axe_source):
+        page: Page, server_url: str, db, content_tree, axe_source):
     make_user(db, Role.AUTHOR, email="ada@example.com")
     make_user(db, email="cara@example.com")
     sign_in(page, server_url, "ada@example.com", PASSWORD)
@@ -84,7 +71,7 @@ def test_an_author_writes_a_prompt_and_its_rubric_and_a_candidate_finds_it(
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
     assert "minutes: soon" in file_text(page, PROMPT)
-    assert not (content / PROMPT).exists()
+    assert not (content_tree / PROMPT).exists()
 
     # Fixed, and published: status changed to published.
     replace_text(page, PROMPT, file_text(page, PROMPT).replace("minutes: soon", "minutes: 40")
@@ -98,8 +85,8 @@ def test_an_author_writes_a_prompt_and_its_rubric_and_a_candidate_finds_it(
 
     expect(page.locator(".flashes")).to_contain_text("prompt queue-design: revision 1 (new)")
     expect(page.locator(".flashes")).to_contain_text("rubric queue-design: revision 1 (new)")
-    assert "status: published" in (content / PROMPT).read_text()
-    assert (content / RUBRIC).is_file()
+    assert "status: published" in (content_tree / PROMPT).read_text()
+    assert (content_tree / RUBRIC).is_file()
     assert serious_violations(page, axe_source) == []
     page.goto(f"{server_url}/authoring")
     expect(page.locator("#prompt-queue-design")).to_contain_text("Published")
@@ -115,9 +102,9 @@ def test_an_author_writes_a_prompt_and_its_rubric_and_a_candidate_finds_it(
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_workspace_pages_have_no_serious_accessibility_violations(
-        page: Page, server_url: str, db, content, axe_source, scheme):
+        page: Page, server_url: str, db, content_tree, axe_source, scheme):
     page.emulate_media(color_scheme=scheme)
-    (content / "prompts" / "half-written.md").write_text("---\ntitle: Half\n---\nText.\n")
+    (content_tree / "prompts" / "half-written.md").write_text("---\ntitle: Half\n---\nText.\n")
     make_user(db, Role.AUTHOR, email="ada@example.com")
     sign_in(page, server_url, "ada@example.com", PASSWORD)
     problems = {}

@@ -4,41 +4,20 @@ server works on a content folder of its own in a temporary directory."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.content.sync import sync_content
 from app.models import Prompt, Role
 from tests.e2e.pages import sign_in
 from tests.e2e.test_accessibility import serious_violations
-from tests.factories.content import write_content
 from tests.factories.users import PASSWORD, make_user
-
-
-@pytest.fixture
-def tree(app, db, tmp_path, monkeypatch) -> Path:
-    root = write_content(tmp_path / "content")
-    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
-    monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", False)
-    sync_content(db, root)
-    return root
-
-
-def tree_hash(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+from tests.support.library import tree_hash
 
 
 def retitled(data: bytes) -> bytes:
@@ -61,7 +40,7 @@ def choose(page: Page, name: str, data: bytes) -> None:
 
 
 def test_export_then_import_an_edited_zip_and_refuse_a_hostile_one(
-        page: Page, server_url: str, db, tree, axe_source):
+        page: Page, server_url: str, db, content_tree, axe_source):
     author = make_user(db, Role.AUTHOR)
     sign_in(page, server_url, author.email, PASSWORD)
     page.goto(f"{server_url}/authoring/import")
@@ -78,7 +57,7 @@ def test_export_then_import_an_edited_zip_and_refuse_a_hostile_one(
     assert "prompts/url-shortener.md" in zipfile.ZipFile(io.BytesIO(exported)).namelist()
 
     # A hostile zip: refused with its reason; the content folder is as it was.
-    before = tree_hash(tree)
+    before = tree_hash(content_tree)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("prompts/../../escape.md", "x")
@@ -87,7 +66,7 @@ def test_export_then_import_an_edited_zip_and_refuse_a_hostile_one(
     expect(refused).to_contain_text("The zip was refused; nothing was changed.")
     expect(refused).to_contain_text("prompts/../../escape.md: '..' is not allowed in a path")
     expect(page.get_by_role("button", name="Apply the import")).to_have_count(0)
-    assert tree_hash(tree) == before
+    assert tree_hash(content_tree) == before
 
     # The edited export: what would change, then applied and synced.
     choose(page, "content.zip", retitled(exported))
@@ -96,11 +75,11 @@ def test_export_then_import_an_edited_zip_and_refuse_a_hostile_one(
     revised = changes.get_by_role("row", name=re.compile("Prompts"))
     expect(revised).to_contain_text("url-shortener")
     assert serious_violations(page, axe_source) == []
-    assert tree_hash(tree) == before  # checking changes nothing
+    assert tree_hash(content_tree) == before  # checking changes nothing
     page.get_by_role("button", name="Apply the import").click()
     expect(page.locator("#import-applied")).to_contain_text(
         "The import was applied and synced. prompts: 0 new, 1 revised")
-    assert "title: Imported " in (tree / "prompts/url-shortener.md").read_text()
+    assert "title: Imported " in (content_tree / "prompts/url-shortener.md").read_text()
     db.expire_all()
     prompt = db.scalar(select(Prompt).where(Prompt.slug == "url-shortener"))
     assert prompt.current_revision.title.startswith("Imported ")

@@ -50,11 +50,12 @@ _recordings: dict[tuple[str, ...], Recording] = {}
 
 
 def tree_hash(root: Path) -> str:
-    """A hash of every file under ``root``: its path and its bytes."""
+    """A hash of everything under ``root``: each path (folders too) and each file's bytes."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for path in sorted(root.rglob("*")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

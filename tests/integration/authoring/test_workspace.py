@@ -20,7 +20,7 @@ from app.content.files import MAX_FILE_BYTES
 from app.content.sync import sync_content
 from app.content.validate import load_content
 from app.models import Prompt, PromptRevision, Role
-from tests.factories.content import DESIGN_PROMPT, replace_in, write_content
+from tests.factories.content import DESIGN_PROMPT, replace_in
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
 
@@ -34,15 +34,6 @@ BROKEN = ("---\ntitle: Half written\nkind: system-design\nlevel: mid\nminutes: 4
 
 
 @pytest.fixture
-def tree(app, db, tmp_path, monkeypatch) -> Path:
-    root = write_content(tmp_path / "content")
-    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
-    monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", False)
-    sync_content(db, root)
-    return root
-
-
-@pytest.fixture
 def author(app, db, client) -> WebClient:
     make_user(db, Role.AUTHOR, email="ada@example.com")
     assert client.login("ada@example.com", PASSWORD).status_code == HTTPStatus.FOUND
@@ -50,7 +41,7 @@ def author(app, db, client) -> WebClient:
 
 
 def files_of(root: Path) -> dict[str, bytes]:
-    """Every file under the tree, to show that a refused request wrote nothing."""
+    """Every file under the content_tree, to show that a refused request wrote nothing."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -67,9 +58,9 @@ def text(response) -> str:
 # The list ----------------------------------------------------------------------------------
 
 
-def test_the_list_shows_rows_and_files_with_their_validation_state(author, tree,
+def test_the_list_shows_rows_and_files_with_their_validation_state(author, content_tree,
                                                                    query_counter):
-    (tree / "prompts" / "half-written.md").write_text(BROKEN)  # on disk, never synced
+    (content_tree / "prompts" / "half-written.md").write_text(BROKEN)  # on disk, never synced
     query_counter.clear()
     response = author.get("/authoring")
     assert response.status_code == HTTPStatus.OK
@@ -80,26 +71,28 @@ def test_the_list_shows_rows_and_files_with_their_validation_state(author, tree,
     assert ">Published<" in shortener and "<td>1</td>" in shortener and "OK" in shortener
     broken = re.search(r'<tr id="prompt-half-written".*?</tr>', page, re.S).group(0)
     assert ">Draft<" in broken and "Never synced" in broken and "2 errors" in broken
-    expected = next(p for p in load_content(tree).errors if p.path == "prompts/half-written.md")
+    expected = next(p for p in load_content(content_tree).errors
+                    if p.path == "prompts/half-written.md")
     assert str(expected) in broken
     assert (f'href="/authoring/prompts/half-written?file=prompts/half-written.md&amp;line='
             f'{expected.line}"') in response.get_data(as_text=True)
     assert 'id="rubric-sum-two"' in page
 
 
-def test_the_list_costs_the_same_queries_as_the_library_grows(author, tree, db, query_counter):
+def test_the_list_costs_the_same_queries_as_the_library_grows(author, content_tree, db,
+                                                              query_counter):
     author.get("/authoring")
     for n in range(6):
-        (tree / "prompts" / f"extra-{n}.md").write_text(DESIGN_PROMPT.replace(
+        (content_tree / "prompts" / f"extra-{n}.md").write_text(DESIGN_PROMPT.replace(
             "tags: [hashing, cache]", "rubric: url-shortener\ntags: [hashing, cache]"))
-    sync_content(db, tree)
+    sync_content(db, content_tree)
     query_counter.clear()
     assert author.get("/authoring").status_code == HTTPStatus.OK
     assert len(query_counter) == 3
 
 
-def test_the_list_filters_by_kind_and_status_and_searches(author, tree):
-    (tree / "prompts" / "half-written.md").write_text(BROKEN)
+def test_the_list_filters_by_kind_and_status_and_searches(author, content_tree):
+    (content_tree / "prompts" / "half-written.md").write_text(BROKEN)
     rubrics = text(author.get("/authoring?kind=rubric"))
     assert 'id="rubric-url-shortener"' in rubrics and 'id="prompt-url-shortener"' not in rubrics
     coding = text(author.get("/authoring?kind=coding"))
@@ -115,10 +108,10 @@ def test_the_list_filters_by_kind_and_status_and_searches(author, tree):
     assert "Nothing matches these filters" in nothing and "<table" not in nothing
 
 
-def test_a_retired_item_is_listed_without_an_editor(author, tree, db):
-    (tree / "prompts" / "sum-two").rename(tree / "old-sum-two")
-    (tree / "rubrics" / "sum-two.md").unlink()
-    sync_content(db, tree)
+def test_a_retired_item_is_listed_without_an_editor(author, content_tree, db):
+    (content_tree / "prompts" / "sum-two").rename(content_tree / "old-sum-two")
+    (content_tree / "rubrics" / "sum-two.md").unlink()
+    sync_content(db, content_tree)
     page = text(author.get("/authoring?status=retired"))
     row = re.search(r'<tr id="prompt-sum-two".*?</tr>', page, re.S).group(0)
     assert ">Retired<" in row and "/authoring/prompts/sum-two" not in row
@@ -128,7 +121,7 @@ def test_a_retired_item_is_listed_without_an_editor(author, tree, db):
 # The editor --------------------------------------------------------------------------------
 
 
-def test_the_editor_holds_every_file_of_a_folder_prompt_in_one_form(author, tree):
+def test_the_editor_holds_every_file_of_a_folder_prompt_in_one_form(author, content_tree):
     response = author.get("/authoring/prompts/sum-two")
     assert response.status_code == HTTPStatus.OK
     page = response.get_data(as_text=True)
@@ -139,10 +132,10 @@ def test_the_editor_holds_every_file_of_a_folder_prompt_in_one_form(author, tree
                      "file:prompts/sum-two/tests/test_public.py"]
     solution = re.search(r'name="file:prompts/sum-two/solution.py"[^>]*>(.*?)</textarea>', form,
                          re.S).group(1)
-    assert html.unescape(solution) == (tree / "prompts/sum-two/solution.py").read_text()
+    assert html.unescape(solution) == (content_tree / "prompts/sum-two/solution.py").read_text()
 
 
-def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(author, tree):
+def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(author, content_tree):
     page = text(author.get("/authoring/prompts/url-shortener"))
     candidate = re.search(r'id="preview-candidate".*?</div>\s*<div id="preview-reviewer"', page,
                           re.S).group(0)
@@ -155,7 +148,7 @@ def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(autho
     assert "Quantifies reads and writes and names the redirect status." in reviewer
 
 
-def test_a_rubric_opens_in_the_editor_and_unknown_items_are_not_found(author, tree):
+def test_a_rubric_opens_in_the_editor_and_unknown_items_are_not_found(author, content_tree):
     response = author.get("/authoring/rubrics/url-shortener")
     assert response.status_code == HTTPStatus.OK
     assert 'name="file:rubrics/url-shortener.md"' in response.get_data(as_text=True)
@@ -169,13 +162,13 @@ def test_a_rubric_opens_in_the_editor_and_unknown_items_are_not_found(author, tr
 # Checking as the author types --------------------------------------------------------------
 
 
-def test_a_check_returns_the_problems_as_flask_content_check_words_them(author, tree):
+def test_a_check_returns_the_problems_as_flask_content_check_words_them(author, content_tree):
     response = check(author, {SHORTENER: MISSPELT})
     assert response.status_code == HTTPStatus.OK
     body = response.get_json()
     # The same file written to disk gives the same problem from the loader.
-    (tree / SHORTENER).write_text(MISSPELT)
-    expected = [p for p in load_content(tree).problems if p.path == SHORTENER]
+    (content_tree / SHORTENER).write_text(MISSPELT)
+    expected = [p for p in load_content(content_tree).problems if p.path == SHORTENER]
     assert [(p["path"], p["line"], p["message"], p["severity"], p["text"])
             for p in body["problems"]] == [
         (p.path, p.line, p.message, p.severity.value, str(p)) for p in expected]
@@ -185,7 +178,7 @@ def test_a_check_returns_the_problems_as_flask_content_check_words_them(author, 
     assert "Design a URL shortener" in body["candidate_html"]
 
 
-def test_a_check_applies_cross_file_rules_to_the_edited_files(author, tree):
+def test_a_check_applies_cross_file_rules_to_the_edited_files(author, content_tree):
     renamed = DESIGN_PROMPT.replace("competencies: [api-design, scalability]",
                                     "competencies: [api-design, scaling]")
     body = check(author, {SHORTENER: renamed}).get_json()
@@ -193,7 +186,7 @@ def test_a_check_applies_cross_file_rules_to_the_edited_files(author, tree):
         (6, 'competency "scaling" is not defined in prompts/competencies.md')]
 
 
-def test_a_check_renders_the_preview_sanitised(author, tree):
+def test_a_check_renders_the_preview_sanitised(author, content_tree):
     hostile = DESIGN_PROMPT.replace("Design a service", '<img src=x onerror="alert(1)">Design')
     body = check(author, {SHORTENER: hostile}).get_json()
     assert "onerror" not in body["candidate_html"]
@@ -206,14 +199,14 @@ def test_a_check_renders_the_preview_sanitised(author, tree):
     {"prompts/sum-two/prompt.md/inside.py": "x"},
     {"prompts/sum-two/extra": "x", "prompts/sum-two/extra/inside.py": "x"},
 ])
-def test_a_check_refuses_paths_outside_prompts_and_rubrics(author, tree, files):
-    before = files_of(tree)
+def test_a_check_refuses_paths_outside_prompts_and_rubrics(author, content_tree, files):
+    before = files_of(content_tree)
     response = check(author, files)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
 
 
-def test_a_check_needs_the_csrf_token_and_is_rate_limited_per_author(app, author, tree,
+def test_a_check_needs_the_csrf_token_and_is_rate_limited_per_author(app, author, content_tree,
                                                                      monkeypatch):
     response = author.raw.post("/authoring/check", json={"files": {SHORTENER: DESIGN_PROMPT}})
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -225,34 +218,34 @@ def test_a_check_needs_the_csrf_token_and_is_rate_limited_per_author(app, author
 # Saving ----------------------------------------------------------------------------------
 
 
-def test_saving_writes_the_file_and_syncs_a_new_revision(author, tree, db):
+def test_saving_writes_the_file_and_syncs_a_new_revision(author, content_tree, db):
     edited = DESIGN_PROMPT.replace("## Hints", "Keep the codes short.\n\n## Hints")
     response = author.post("/authoring/save", {f"file:{SHORTENER}": edited.replace("\n", "\r\n")})
     assert response.status_code == HTTPStatus.FOUND
     assert response.headers["Location"] == "/authoring/prompts/url-shortener"
-    assert (tree / SHORTENER).read_text() == edited  # a browser's CR LF stored as LF
+    assert (content_tree / SHORTENER).read_text() == edited  # a browser's CR LF stored as LF
     numbers = db.scalars(select(PromptRevision.number).join(Prompt, PromptRevision.prompt_id
                                                             == Prompt.id)
                          .where(Prompt.slug == "url-shortener")).all()
     assert sorted(numbers) == [1, 2]
     page = text(author.get(response.headers["Location"]))
     assert "prompt url-shortener: revision 2" in page
-    assert not list(tree.rglob(".url-shortener.md.*")), "no temporary file is left behind"
+    assert not list(content_tree.rglob(".url-shortener.md.*")), "no temporary file is left behind"
 
 
-def test_saving_unchanged_files_writes_nothing(author, tree):
-    before = files_of(tree)
+def test_saving_unchanged_files_writes_nothing(author, content_tree):
+    before = files_of(content_tree)
     response = author.post("/authoring/save", {f"file:{SHORTENER}": DESIGN_PROMPT})
     assert response.status_code == HTTPStatus.FOUND
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
     assert "Nothing changed" in text(author.get(response.headers["Location"]))
 
 
-def test_a_file_with_an_error_is_never_written_and_keeps_the_authors_text(author, tree, db):
-    before = files_of(tree)
+def test_a_file_with_an_error_is_never_written_and_keeps_the_authors_text(author, content_tree, db):
+    before = files_of(content_tree)
     response = author.post("/authoring/save", {f"file:{SHORTENER}": MISSPELT})
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
     page = text(response)
     assert "nothing was saved" in page
     assert "prompts/url-shortener.md:7: prompt has no rubric: rubrics/url-shortner.md" in page
@@ -272,24 +265,24 @@ def test_a_file_with_an_error_is_never_written_and_keeps_the_authors_text(author
     ({SHORTENER: DESIGN_PROMPT + "\n" + "x" * MAX_FILE_BYTES},
      f"file is larger than {MAX_FILE_BYTES:,} bytes"),
 ])
-def test_a_hostile_save_is_refused_with_a_message_and_writes_nothing(author, tree, files,
+def test_a_hostile_save_is_refused_with_a_message_and_writes_nothing(author, content_tree, files,
                                                                      message):
-    before = files_of(tree)
+    before = files_of(content_tree)
     response = author.post("/authoring/save", {f"file:{p}": t for p, t in files.items()})
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert message in text(response)
-    assert files_of(tree) == before
-    assert not (tree.parent / "app").exists()
+    assert files_of(content_tree) == before
+    assert not (content_tree.parent / "app").exists()
 
 
-def test_read_only_content_is_never_written_and_offers_the_download(app, author, tree,
+def test_read_only_content_is_never_written_and_offers_the_download(app, author, content_tree,
                                                                     monkeypatch):
     monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", True)
-    before = files_of(tree)
+    before = files_of(content_tree)
     edited = DESIGN_PROMPT.replace("## Hints", "Keep the codes short.\n\n## Hints")
     response = author.post("/authoring/save", {f"file:{SHORTENER}": edited})
     assert response.status_code == HTTPStatus.CONFLICT
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
     page = text(response)
     assert "read-only" in page and "Download changed files" in page
     assert 'formaction="/authoring/download"' in page
@@ -297,20 +290,20 @@ def test_read_only_content_is_never_written_and_offers_the_download(app, author,
     assert ">Save</button>" not in page
 
 
-def test_one_changed_file_downloads_as_itself(author, tree):
+def test_one_changed_file_downloads_as_itself(author, content_tree):
     edited = DESIGN_PROMPT.replace("## Hints", "Keep the codes short.\n\n## Hints")
+    rubric = (content_tree / "rubrics/url-shortener.md").read_text()
     response = author.post("/authoring/download", {f"file:{SHORTENER}": edited,
-                                                   "file:rubrics/url-shortener.md":
-                                                   (tree / "rubrics/url-shortener.md").read_text()})
+                                                   "file:rubrics/url-shortener.md": rubric})
     assert response.status_code == HTTPStatus.OK
     assert response.headers["Content-Disposition"] == 'attachment; filename="url-shortener.md"'
     assert response.get_data(as_text=True) == edited
 
 
-def test_several_changed_files_download_as_a_zip_in_the_repository_layout(author, tree):
-    before = files_of(tree)
+def test_several_changed_files_download_as_a_zip_in_the_repository_layout(author, content_tree):
+    before = files_of(content_tree)
     prompt = DESIGN_PROMPT.replace("## Hints", "Keep the codes short.\n\n## Hints")
-    rubric = (tree / "rubrics/url-shortener.md").read_text().replace("Judge the design",
+    rubric = (content_tree / "rubrics/url-shortener.md").read_text().replace("Judge the design",
                                                                     "Judge the whole design")
     response = author.post("/authoring/download", {f"file:{SHORTENER}": prompt,
                                                    "file:rubrics/url-shortener.md": rubric})
@@ -319,10 +312,10 @@ def test_several_changed_files_download_as_a_zip_in_the_repository_layout(author
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert sorted(archive.namelist()) == ["prompts/url-shortener.md", "rubrics/url-shortener.md"]
     assert archive.read("rubrics/url-shortener.md").decode() == rubric
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
 
 
-def test_a_download_of_a_file_with_an_error_is_refused(author, tree):
+def test_a_download_of_a_file_with_an_error_is_refused(author, content_tree):
     response = author.post("/authoring/download", {f"file:{SHORTENER}": MISSPELT})
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert "prompt has no rubric" in text(response)
@@ -331,7 +324,7 @@ def test_a_download_of_a_file_with_an_error_is_refused(author, tree):
 # New items and drafts --------------------------------------------------------------------
 
 
-def test_the_new_form_is_prefilled_from_the_query_string(author, tree):
+def test_the_new_form_is_prefilled_from_the_query_string(author, content_tree):
     page = text(author.get("/authoring/new?kind=sql&slug=orders-report&title=Orders+report"
                            "&level=mid&minutes=30&competencies=api-design"
                            "&competencies=scalability&rubric=orders-rubric"))
@@ -342,13 +335,13 @@ def test_the_new_form_is_prefilled_from_the_query_string(author, tree):
     assert checked == ["api-design", "scalability"]
 
 
-def test_a_new_system_design_prompt_opens_with_its_rubric_as_a_draft(author, tree):
-    before = files_of(tree)
+def test_a_new_system_design_prompt_opens_with_its_rubric_as_a_draft(author, content_tree):
+    before = files_of(content_tree)
     response = author.post("/authoring/new", {
         "kind": "system-design", "slug": "queue-design", "title": "Design a queue: at scale",
         "level": "senior", "minutes": "40", "competencies": ["scalability"]})
     assert response.status_code == HTTPStatus.OK
-    assert files_of(tree) == before  # nothing is written until the author saves
+    assert files_of(content_tree) == before  # nothing is written until the author saves
     page = response.get_data(as_text=True)
     names = re.findall(r'<textarea[^>]*name="file:([^"]+)"', page)
     assert names == ["prompts/queue-design.md", "rubrics/queue-design.md"]
@@ -359,7 +352,7 @@ def test_a_new_system_design_prompt_opens_with_its_rubric_as_a_draft(author, tre
     assert "competencies: [scalability]" in prompt and "minutes: 40" in prompt
 
 
-def test_a_new_slug_that_exists_is_refused(author, tree):
+def test_a_new_slug_that_exists_is_refused(author, content_tree):
     response = author.post("/authoring/new", {
         "kind": "coding", "slug": "sum-two", "title": "Again", "level": "mid",
         "minutes": "30", "competencies": ["api-design"]})
@@ -372,15 +365,16 @@ def test_a_new_slug_that_exists_is_refused(author, tree):
     assert "lowercase letters" in text(bad)
 
 
-def test_a_prompt_without_its_rubric_offers_to_create_it(author, tree):
-    replace_in(tree / SHORTENER, "tags: [hashing, cache]", "rubric: shortener-v2\ntags: [x]")
+def test_a_prompt_without_its_rubric_offers_to_create_it(author, content_tree):
+    replace_in(content_tree / SHORTENER, "tags: [hashing, cache]",
+               "rubric: shortener-v2\ntags: [x]")
     page = author.get("/authoring/prompts/url-shortener").get_data(as_text=True)
     assert ('href="/authoring/new?kind=rubric&amp;slug=shortener-v2&amp;title=Design+a+URL+'
             'shortener"') in page
 
 
 def test_a_draft_is_listed_for_authors_and_hidden_from_candidates_until_published(
-        author, tree, db, app):
+        author, content_tree, db, app):
     files = {"file:prompts/queue-design.md": DESIGN_PROMPT.replace(
         "title: Design a URL shortener", "title: Design a queue").replace(
         "tags: [hashing, cache]", "rubric: url-shortener\ntags: [queue]\nstatus: draft")}
@@ -406,32 +400,32 @@ def test_a_draft_is_listed_for_authors_and_hidden_from_candidates_until_publishe
     "/authoring/prompts/url-shortener?line=\u00b2",
     "/authoring/prompts/url-shortener?line=" + "9" * 5000,
 ])
-def test_numbers_in_the_query_string_that_are_no_numbers_are_ignored(author, tree, url):
+def test_numbers_in_the_query_string_that_are_no_numbers_are_ignored(author, content_tree, url):
     assert author.get(url).status_code == HTTPStatus.OK
 
 
-def test_a_request_over_the_size_cap_is_refused_and_writes_nothing(app, author, tree):
-    before = files_of(tree)
+def test_a_request_over_the_size_cap_is_refused_and_writes_nothing(app, author, content_tree):
+    before = files_of(content_tree)
     huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     assert check(author, {SHORTENER: huge}).status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     saved = author.post("/authoring/save", {f"file:{SHORTENER}": huge})
     assert saved.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
 
 
-def test_too_many_files_at_once_are_refused(author, tree):
+def test_too_many_files_at_once_are_refused(author, content_tree):
     files = {f"prompts/many/file-{n}.md": "x" for n in range(101)}
     response = check(author, files)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert "at most 100 at once" in response.get_json()["detail"]
 
 
-def test_an_edit_that_breaks_another_file_is_refused(author, tree):
+def test_an_edit_that_breaks_another_file_is_refused(author, content_tree):
     # The prompt's hint names a criterion of its rubric; renaming the criterion breaks it.
-    replace_in(tree / SHORTENER, "- How long must a code be?",
+    replace_in(content_tree / SHORTENER, "- How long must a code be?",
                "- [gives away: Storage] How long must a code be?")
-    rubric = (tree / "rubrics/url-shortener.md").read_text()
-    before = files_of(tree)
+    rubric = (content_tree / "rubrics/url-shortener.md").read_text()
+    before = files_of(content_tree)
     renamed = rubric.replace("## Storage", "## Persistence")
     body = check(author, {"rubrics/url-shortener.md": renamed}).get_json()
     assert body["problems"] == [] and body["ok"] is False
@@ -441,15 +435,15 @@ def test_an_edit_that_breaks_another_file_is_refused(author, tree):
     response = author.post("/authoring/save", {"file:rubrics/url-shortener.md": renamed})
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert "hint 1 gives away criterion" in text(response)
-    assert files_of(tree) == before
+    assert files_of(content_tree) == before
 
 
-def test_a_clean_file_is_saved_when_another_file_was_broken_already(author, tree, db):
-    replace_in(tree / "rubrics/sum-two.md", "## Readability", "Readability")
+def test_a_clean_file_is_saved_when_another_file_was_broken_already(author, content_tree, db):
+    replace_in(content_tree / "rubrics/sum-two.md", "## Readability", "Readability")
     edited = DESIGN_PROMPT.replace("## Hints", "Keep the codes short.\n\n## Hints")
     response = author.post("/authoring/save", {f"file:{SHORTENER}": edited})
     assert response.status_code == HTTPStatus.FOUND
-    assert (tree / SHORTENER).read_text() == edited
+    assert (content_tree / SHORTENER).read_text() == edited
     page = text(author.get(response.headers["Location"]))
     assert "the library has 4 error(s) in other files, so nothing was synced" in page
     assert db.scalar(select(PromptRevision.number).where(PromptRevision.number > 1)) is None

@@ -3,7 +3,6 @@ every kind of hostile upload refused with its message while nothing changes."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import zipfile
@@ -17,24 +16,14 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.content.bundle import export_zip
-from app.content.sync import sync_content
 from app.models import Prompt, PromptRevision, Role, RubricRevision
 from app.transfer import services
 from tests.factories.content import replace_in, write_content
 from tests.factories.users import PASSWORD, make_user
+from tests.support.library import tree_hash
 
 IMPORT = "/authoring/import"
 APPLY = "/authoring/import/apply"
-
-
-@pytest.fixture
-def tree(app, db, tmp_path, monkeypatch):
-    """A live content folder of its own, synced, that the pages read and write."""
-    root = write_content(tmp_path / "live")
-    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
-    monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", False)
-    sync_content(db, root)
-    return root
 
 
 def sign_in(client, db, *roles: Role):
@@ -46,15 +35,6 @@ def sign_in(client, db, *roles: Role):
 @pytest.fixture
 def author(client, db):
     return sign_in(client, db, Role.AUTHOR)
-
-
-def tree_hash(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def revision_counts(db) -> tuple[int, int]:
@@ -110,27 +90,27 @@ def edited_library(tmp_path: Path) -> bytes:
 # Export --------------------------------------------------------------------------------
 
 
-def test_export_downloads_the_live_content_as_a_dated_zip(client, db, tree, author):
+def test_export_downloads_the_live_content_as_a_dated_zip(client, db, content_tree, author):
     response = client.get("/authoring/export.zip")
     assert response.status_code == HTTPStatus.OK
     assert response.mimetype == "application/zip"
     today = datetime.now(UTC).date().isoformat()
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="archboard-content-{today}.zip"')
-    assert response.data == export_zip(tree)
+    assert response.data == export_zip(content_tree)
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert "prompts/url-shortener.md" in names and "rubrics/sum-two.md" in names
 
 
 @pytest.mark.parametrize("roles", [(Role.CANDIDATE,), (Role.INTERVIEWER,)])
-def test_only_authors_and_admins_may_export_or_import(client, db, tree, roles):
+def test_only_authors_and_admins_may_export_or_import(client, db, content_tree, roles):
     sign_in(client, db, *roles)
     assert client.get("/authoring/export.zip").status_code == HTTPStatus.FORBIDDEN
     assert client.get(IMPORT).status_code == HTTPStatus.FORBIDDEN
-    assert upload(client, export_zip(tree)).status_code == HTTPStatus.FORBIDDEN
+    assert upload(client, export_zip(content_tree)).status_code == HTTPStatus.FORBIDDEN
 
 
-def test_an_admin_may_export(client, db, tree):
+def test_an_admin_may_export(client, db, content_tree):
     sign_in(client, db, Role.ADMIN)
     assert client.get("/authoring/export.zip").status_code == HTTPStatus.OK
 
@@ -138,7 +118,7 @@ def test_an_admin_may_export(client, db, tree):
 # A valid import --------------------------------------------------------------------------
 
 
-def test_the_import_page_states_its_size_limit(client, db, tree, author, query_counter):
+def test_the_import_page_states_its_size_limit(client, db, content_tree, author, query_counter):
     response = client.get(IMPORT)
     assert response.status_code == HTTPStatus.OK
     assert "A .zip file of at most 20 MB." in text(response)
@@ -148,8 +128,8 @@ def test_the_import_page_states_its_size_limit(client, db, tree, author, query_c
 
 
 def test_a_valid_import_shows_the_changes_then_applies_and_syncs_them(
-        app, client, db, tree, author, tmp_path):
-    before = tree_hash(tree)
+        app, client, db, content_tree, author, tmp_path):
+    before = tree_hash(content_tree)
     checked = upload(client, edited_library(tmp_path))
     assert checked.status_code == HTTPStatus.OK
     page = text(checked)
@@ -157,14 +137,14 @@ def test_a_valid_import_shows_the_changes_then_applies_and_syncs_them(
     assert re.search(r'<th scope="row">Prompts</th> <td><span class="muted">none</span></td> '
                      r'<td>url-shortener</td>', page), page
     # Checking changed nothing yet.
-    assert tree_hash(tree) == before and revision_counts(db) == (2, 2)
+    assert tree_hash(content_tree) == before and revision_counts(db) == (2, 2)
 
     applied = client.post(APPLY, {"token": token_of(checked)})
     assert applied.status_code == HTTPStatus.OK
     assert ("The import was applied and synced. prompts: 0 new, 1 revised, 1 unchanged, "
             "0 retired; rubrics: 0 new, 0 revised, 2 unchanged, 0 retired; 2 competencies."
             in words(applied))
-    assert "title: Imported " in (tree / "prompts/url-shortener.md").read_text()
+    assert "title: Imported " in (content_tree / "prompts/url-shortener.md").read_text()
     assert revision_counts(db) == (3, 2)
     prompt = db.scalar(select(Prompt).where(Prompt.slug == "url-shortener"))
     assert prompt.current_revision.title.startswith("Imported ")
@@ -175,7 +155,7 @@ def test_a_valid_import_shows_the_changes_then_applies_and_syncs_them(
     assert "That import was not found. Upload the zip again." in text(again)
 
 
-def test_a_removed_prompt_is_listed_and_retired(client, db, tree, author, tmp_path):
+def test_a_removed_prompt_is_listed_and_retired(client, db, content_tree, author, tmp_path):
     source = write_content(tmp_path / "source")
     for path in sorted((source / "prompts/sum-two").rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
@@ -186,15 +166,15 @@ def test_a_removed_prompt_is_listed_and_retired(client, db, tree, author, tmp_pa
     assert re.search(r"<th scope=\"row\">Prompts</th> .*?<td>sum-two</td> </tr>", page), page
     applied = client.post(APPLY, {"token": token_of(checked)})
     assert "prompts: 0 new, 0 revised, 1 unchanged, 1 retired" in words(applied)
-    assert not (tree / "prompts/sum-two").exists()
+    assert not (content_tree / "prompts/sum-two").exists()
 
 
 def test_an_invalid_import_lists_every_problem_and_changes_nothing(
-        app, client, db, tree, author, tmp_path):
+        app, client, db, content_tree, author, tmp_path):
     source = write_content(tmp_path / "source")
     replace_in(source / "prompts/url-shortener.md", "level: mid", "level: guru")
     (source / "rubrics/sum-two.md").unlink()
-    before = tree_hash(tree)
+    before = tree_hash(content_tree)
     response = upload(client, export_zip(source))
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     page = text(response)
@@ -202,11 +182,11 @@ def test_an_invalid_import_lists_every_problem_and_changes_nothing(
     assert re.search(r"<code>prompts/url-shortener\.md:4: [^<]*guru", page), page
     assert re.search(r"<code>prompts/sum-two/prompt\.md:\d+: prompt has no rubric", page), page
     assert "Apply the import" not in page
-    assert tree_hash(tree) == before and revision_counts(db) == (2, 2)
+    assert tree_hash(content_tree) == before and revision_counts(db) == (2, 2)
     assert staged_uploads(app) == []
 
 
-def test_an_empty_form_asks_for_a_file(client, db, tree, author):
+def test_an_empty_form_asks_for_a_file(client, db, content_tree, author):
     response = client.post(IMPORT, {})
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert "Choose a zip file to upload." in text(response)
@@ -259,27 +239,27 @@ HOSTILE = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_a_hostile_zip_is_refused_with_its_message_and_changes_nothing(
-        app, client, db, tree, author, case):
+        app, client, db, content_tree, author, case):
     make, message = HOSTILE[case]
-    before, counts = tree_hash(tree), revision_counts(db)
+    before, counts = tree_hash(content_tree), revision_counts(db)
     response = upload(client, make())
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     page = text(response)
     assert "The zip was refused; nothing was changed." in page
     assert message.replace("'", "&#39;") in page, page[page.find("refused"):][:600]
     assert "Apply the import" not in page
-    assert tree_hash(tree) == before and revision_counts(db) == counts
+    assert tree_hash(content_tree) == before and revision_counts(db) == counts
     assert staged_uploads(app) == []
 
 
 def test_a_script_in_markdown_is_refused_at_its_line_and_changes_nothing(
-        app, client, db, tree, author, tmp_path):
+        app, client, db, content_tree, author, tmp_path):
     source = write_content(tmp_path / "source")
     replace_in(source / "prompts/url-shortener.md", "Design a service",
                '<img src="x" onerror="alert(1)">\n\nDesign a service')
     line = (source / "prompts/url-shortener.md").read_text().splitlines().index(
         '<img src="x" onerror="alert(1)">') + 1
-    before, counts = tree_hash(tree), revision_counts(db)
+    before, counts = tree_hash(content_tree), revision_counts(db)
     response = upload(client, export_zip(source))
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     page = text(response)
@@ -287,21 +267,21 @@ def test_a_script_in_markdown_is_refused_at_its_line_and_changes_nothing(
             f"is not allowed in content") in page
     # The hostile markup is shown as text, never as markup.
     assert '<img src="x"' not in page
-    assert tree_hash(tree) == before and revision_counts(db) == counts
+    assert tree_hash(content_tree) == before and revision_counts(db) == counts
 
 
 def test_an_upload_over_the_import_limit_gets_a_clear_message(
-        app, client, db, tree, author, monkeypatch):
+        app, client, db, content_tree, author, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2 * 1_048_576)
-    before = tree_hash(tree)
+    before = tree_hash(content_tree)
     response = upload(client, b"PK" + b"\0" * (3 * 1_048_576))
     assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     assert ("The file is larger than 2 MB, the most an import may be. Nothing was changed."
             in text(response))
-    assert tree_hash(tree) == before
+    assert tree_hash(content_tree) == before
 
 
-def test_the_import_alone_accepts_more_than_the_app_wide_limit(client, db, tree, author):
+def test_the_import_alone_accepts_more_than_the_app_wide_limit(client, db, content_tree, author):
     # 1.5 MiB: over MAX_CONTENT_LENGTH, under IMPORT_MAX_BYTES, so the zip itself is judged.
     response = upload(client, b"not a zip" * 170_000)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
@@ -314,29 +294,29 @@ def test_the_import_alone_accepts_more_than_the_app_wide_limit(client, db, tree,
 
 
 def test_read_only_content_is_checked_but_never_applied(
-        app, client, db, tree, author, tmp_path, monkeypatch):
+        app, client, db, content_tree, author, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", True)
-    before = tree_hash(tree)
+    before = tree_hash(content_tree)
     checked = upload(client, edited_library(tmp_path))
     page = text(checked)
     assert checked.status_code == HTTPStatus.OK
     assert "The zip holds 9 files and passes every check." in page
     assert "this import cannot be applied. Commit the zip's files to the repository" in page
     assert "Apply the import" not in page
-    token = services.check_upload(edited_library(tmp_path), owner_id=author.id, root=tree,
+    token = services.check_upload(edited_library(tmp_path), owner_id=author.id, root=content_tree,
                                   instance=Path(app.instance_path),
                                   archive_bytes=1_000_000).token
     refused = client.post(APPLY, {"token": token})
     assert refused.status_code == HTTPStatus.FORBIDDEN
     assert "The content is read-only here" in text(refused)
-    assert tree_hash(tree) == before and revision_counts(db) == (2, 2)
+    assert tree_hash(content_tree) == before and revision_counts(db) == (2, 2)
 
 
 def test_only_the_uploader_may_confirm_and_only_before_it_expires(
-        app, client, db, tree, tmp_path):
+        app, client, db, content_tree, tmp_path):
     other = make_user(db, Role.AUTHOR)
     instance = Path(app.instance_path)
-    token = services.check_upload(edited_library(tmp_path), owner_id=other.id, root=tree,
+    token = services.check_upload(edited_library(tmp_path), owner_id=other.id, root=content_tree,
                                   instance=instance, archive_bytes=1_000_000).token
     sign_in(client, db, Role.ADMIN)
     assert client.post(APPLY, {"token": token}).status_code == HTTPStatus.NOT_FOUND
