@@ -1,4 +1,4 @@
-"""The files of one prompt or rubric on disk, an overlay to check edits in, and safe writes.
+"""The files of one prompt or rubric on disk, and safe writes.
 
 An *item* is a prompt (``prompts/<slug>.md``, or every file under
 ``prompts/<slug>/``) or a rubric (``rubrics/<slug>.md``). Paths are always
@@ -9,13 +9,12 @@ database: the services pass the root in.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.content.bundle import FILE_MODE, name_problem
-from app.content.files import CUES_FILE, MAX_FILE_BYTES
+from app.content.files import CUES_FILE, MAX_FILE_BYTES, ignored
 from app.content.model import Problem
 from app.content.parse import is_slug
 from app.content.validate import COMPETENCIES_FILE, RESPONSIBILITIES_FILE
@@ -59,12 +58,6 @@ def owner_of(problem_path: str) -> Item | None:
     return item_of(problem_path + "prompt.md" if problem_path.endswith("/") else problem_path)
 
 
-def _ignored(name: str) -> bool:
-    # The loader skips the same: hidden files and Python's caches.
-    return name.startswith(".") or name in ("__pycache__", ".pytest_cache") \
-        or name.endswith(".pyc")
-
-
 def item_files(root: Path, item: Item) -> list[str]:
     """The item's files on disk, sorted (prompt.md first for a folder prompt); [] if none."""
     if not is_slug(item.slug):
@@ -80,10 +73,10 @@ def item_files(root: Path, item: Item) -> list[str]:
     if folder.is_dir() and not folder.is_symlink():
         inside = []
         for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+            dirnames[:] = sorted(d for d in dirnames if not ignored(d))
             for name in filenames:
                 path = Path(dirpath) / name
-                if not _ignored(name) and path.is_file() and not path.is_symlink():
+                if not ignored(name) and path.is_file() and not path.is_symlink():
                     inside.append(path.relative_to(root).as_posix())
         main = f"prompts/{item.slug}/prompt.md"
         found.extend(sorted(inside, key=lambda p: (p != main, p.count("/"), p)))
@@ -96,7 +89,7 @@ def disk_items(root: Path) -> set[Item]:
     prompts, rubrics = root / "prompts", root / "rubrics"
     if prompts.is_dir():
         for path in prompts.iterdir():
-            if _ignored(path.name) or path.name in LIBRARY_FILES:
+            if ignored(path.name) or path.name in LIBRARY_FILES:
                 continue
             if path.is_dir():
                 items.add(Item(PROMPT, path.name))
@@ -104,7 +97,7 @@ def disk_items(root: Path) -> set[Item]:
                 items.add(Item(PROMPT, path.stem))
     if rubrics.is_dir():
         items.update(Item(RUBRIC, p.stem) for p in rubrics.iterdir()
-                     if p.suffix == ".md" and not _ignored(p.name))
+                     if p.suffix == ".md" and not ignored(p.name))
     return items
 
 
@@ -141,48 +134,6 @@ def text_problems(files: dict[str, str]) -> list[Problem]:
         if "\x00" in text:
             problems.append(Problem(path, 1, "holds a NUL character: content files are text"))
     return problems
-
-
-class PathClash(ValueError):
-    """A file would stand where a folder is (or the reverse)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(f"{path}: a file and a folder would have the same name")
-        self.path = path
-
-
-def build_overlay(root: Path, files: dict[str, str]) -> Path:
-    """A temporary copy of the content with ``files`` written over it; the caller removes it.
-
-    Unchanged files are linked, not copied, so building costs a few milliseconds.
-    """
-    overlay = Path(tempfile.mkdtemp(prefix="content-overlay-"))
-    try:
-        for folder in ("prompts", "rubrics"):
-            source = root / folder
-            if source.is_dir():
-                shutil.copytree(source, overlay / folder, symlinks=False,
-                                ignore=lambda _d, names: [n for n in names if _ignored(n)],
-                                copy_function=_link)
-            else:
-                (overlay / folder).mkdir()
-        for path, text in files.items():
-            target = overlay / path
-            try:
-                if target.is_symlink() or target.is_file():
-                    target.unlink()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8", newline="")
-            except (FileExistsError, NotADirectoryError, IsADirectoryError):
-                raise PathClash(path) from None
-    except BaseException:
-        shutil.rmtree(overlay, ignore_errors=True)
-        raise
-    return overlay
-
-
-def _link(source: str, target: str) -> None:
-    os.symlink(os.path.abspath(source), target)
 
 
 def changed(root: Path, files: dict[str, str]) -> dict[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import string
 import zipfile
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from app.authoring import preview as previews
 from app.authoring.files import PROMPT, RUBRIC, Item
 from app.content import bundle
 from app.content.model import Problem, Severity
+from app.content.overlay import PathClash, load_overlaid
 from app.content.parse import is_slug
 from app.content.sync import ContentInvalid, sync_content
 from app.content.validate import load_content
@@ -325,13 +325,9 @@ def check(root: Path, files: dict[str, str], *, render: bool = True) -> Checked:
     """Check edited files against the rest of the content, as ``flask content check`` would."""
     own = disk.text_problems(files)
     try:
-        overlay = disk.build_overlay(root, files)
-    except disk.PathClash as clash:
+        content = load_overlaid(root, files)
+    except PathClash as clash:
         raise Invalid(str(clash)) from None
-    try:
-        content = load_content(overlay)
-    finally:
-        shutil.rmtree(overlay, ignore_errors=True)
     paths = set(files)
     problems = sorted({*own, *(p for p in content.problems if disk.belongs(p.path, paths))},
                       key=lambda p: (p.severity is not Severity.ERROR, p.path, p.line,

@@ -1,18 +1,16 @@
 """Verify: an author's edited files of a prompt, validated, queued, run by a worker.
 
 A check validates the posted files on an overlay of the content (the live
-prompt folder and rubrics with the posted files written over them) exactly as
-``load_content`` would, stores a ``content_checks`` row and queues a job once
-its transaction commits. The worker (``execute_check``) builds the same
-overlay again and runs ``app.checks.verify`` on it. One check at a time per
+library with the posted files written over them, ``app.content.overlay``) as
+``load_content`` would, keeping the errors of the prompt and its rubric,
+stores a ``content_checks`` row and queues a job once its transaction commits.
+The worker (``execute_check``) builds the same overlay again and runs
+``app.checks.verify`` on it. One check at a time per
 person: a second one while the first is queued or running is refused.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,8 +20,8 @@ from sqlalchemy.orm import Session
 from app.checks.verify import verifiable, verify
 from app.content.bundle import name_problem
 from app.content.model import Content, Problem
+from app.content.overlay import PathClash, load_overlaid
 from app.content.parse import is_slug
-from app.content.validate import COMPETENCIES_FILE, load_content
 from app.db import queue_after_commit, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.grading.runner.sandbox import Limits, SandboxUnavailable
@@ -43,12 +41,6 @@ class CheckInvalid(Invalid):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"the files have {len(problems)} error(s); nothing was run")
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class Overlay:
-    content: Content
-    slug: str
 
 
 def _folder_of(slug: str, path: str) -> bool:
@@ -74,26 +66,21 @@ def check_files(slug: str, files: dict[str, str]) -> dict[str, str]:
     return files
 
 
-def overlay(root: Path, slug: str, files: dict[str, str], into: Path) -> Overlay:
-    """Load the content of prompt ``slug`` with ``files`` written over the live ones."""
-    (into / "prompts").mkdir(parents=True)
-    live_rubrics = root / "rubrics"
-    if live_rubrics.is_dir():
-        shutil.copytree(live_rubrics, into / "rubrics")
-    else:
-        (into / "rubrics").mkdir()
-    competencies = root / "prompts" / COMPETENCIES_FILE
-    if competencies.is_file():
-        shutil.copy(competencies, into / "prompts" / COMPETENCIES_FILE)
-    if (root / "prompts" / slug).is_dir():
-        shutil.copytree(root / "prompts" / slug, into / "prompts" / slug)
-    elif (root / "prompts" / f"{slug}.md").is_file():
-        shutil.copy(root / "prompts" / f"{slug}.md", into / "prompts" / f"{slug}.md")
-    for path, text in files.items():
-        target = into / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return Overlay(load_content(into), slug)
+def _overlaid(root: Path, files: dict[str, str]) -> Content:
+    try:
+        return load_overlaid(root, files)
+    except PathClash as clash:
+        raise Invalid(str(clash)) from None
+
+
+def _errors(loaded: Content, slug: str, files: dict[str, str]) -> list[Problem]:
+    """The errors of prompt ``slug``, its rubric and the posted files; the rest of the
+    library is there for reference, and a broken prompt elsewhere is not this one's."""
+    prompt = loaded.prompts.get(slug)
+    rubric_path = f"rubrics/{prompt.rubric}.md" if prompt else None
+    return [p for p in loaded.errors
+            if p.path.startswith((f"prompts/{slug}/", f"prompts/{slug}.md"))
+            or p.path == rubric_path or p.path in files]
 
 
 def create_check(session: Session, user: User, *, slug: str, files: dict[str, str],
@@ -101,14 +88,9 @@ def create_check(session: Session, user: User, *, slug: str, files: dict[str, st
     """Validate the posted files of ``slug`` and queue a check of them."""
     now = now or utcnow()
     check_files(slug, files)
-    with tempfile.TemporaryDirectory(prefix="archboard-verify-") as scratch:
-        loaded = overlay(root, slug, files, Path(scratch)).content
-    # Only what concerns this prompt and its rubric: other rubrics are there for reference.
+    loaded = _overlaid(root, files)
     prompt = loaded.prompts.get(slug)
-    rubric_path = f"rubrics/{prompt.rubric}.md" if prompt else None
-    errors = [p for p in loaded.errors
-              if p.path.startswith((f"prompts/{slug}/", f"prompts/{slug}.md"))
-              or p.path == rubric_path or p.path in files]
+    errors = _errors(loaded, slug, files)
     if errors:
         raise CheckInvalid(errors)
     if prompt is None:
@@ -155,16 +137,16 @@ def execute_check(session: Session, check_id: int, *, root: Path, limits: Limits
     check = session.get(ContentCheck, check_id)
     status, results, detail = CheckStatus.FAILED, [], ""
     try:
-        with tempfile.TemporaryDirectory(prefix="archboard-verify-") as scratch:
-            loaded = overlay(root, check.prompt_slug, dict(check.files), Path(scratch)).content
-            prompt = loaded.prompts.get(check.prompt_slug)
-            if prompt is None or not loaded.ok:
-                detail = "the files no longer pass the content checks; verify them again"
-            else:
-                found, detail = verify(prompt, loaded.rubrics.get(prompt.rubric),
-                                       limits=limits, unsafe=unsafe)
-                results = [r.as_json() for r in found]
-                status = CheckStatus.DONE
+        files = dict(check.files)
+        loaded = _overlaid(root, files)
+        prompt = loaded.prompts.get(check.prompt_slug)
+        if prompt is None or _errors(loaded, check.prompt_slug, files):
+            detail = "the files no longer pass the content checks; verify them again"
+        else:
+            found, detail = verify(prompt, loaded.rubrics.get(prompt.rubric),
+                                   limits=limits, unsafe=unsafe)
+            results = [r.as_json() for r in found]
+            status = CheckStatus.DONE
     except SandboxUnavailable as error:
         detail = f"the sandbox is unavailable: {error}"
     except Exception as error:  # a job must end its row whatever went wrong

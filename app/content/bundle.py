@@ -38,7 +38,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from app.content.files import MAX_FILE_BYTES
+from app.content.files import MAX_FILE_BYTES, ignored
 from app.content.model import Content, Problem
 from app.content.validate import (
     COMPETENCIES_FILE,
@@ -171,12 +171,6 @@ def _folder_problem(name: str) -> str | None:
 # Export ---------------------------------------------------------------------
 
 
-def _ignored(part: str) -> bool:
-    # The same files the loader skips: hidden ones and Python's caches.
-    return part.startswith(".") or part in ("__pycache__", ".pytest_cache") \
-        or part.endswith(".pyc")
-
-
 def content_files(root: str | Path) -> list[str]:
     """The content files under ``root``, as sorted paths relative to it.
 
@@ -194,11 +188,11 @@ def content_files(root: str | Path) -> list[str]:
             continue
         for dirpath, dirnames, filenames in os.walk(top):
             here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+            dirnames[:] = sorted(d for d in dirnames if not ignored(d))
             for name in [*dirnames, *filenames]:
                 path = here / name
                 relative = path.relative_to(root).as_posix()
-                if _ignored(name):
+                if ignored(name):
                     continue
                 if path.is_symlink():
                     raise BundleRefused("is a symbolic link; only regular files are exported",

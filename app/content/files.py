@@ -9,6 +9,7 @@ from app.content.model import Problem
 from app.content.safety import unsafe_html
 
 MAX_FILE_BYTES = 1_000_000
+IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache"})
 # Beside responsibilities.md: the phrases by which the planner recognises each one.
 CUES_FILE = "responsibility-cues.md"
 
@@ -32,3 +33,8 @@ def read_text(root: Path, path: Path, problems: list[Problem]) -> tuple[str | No
     if path.suffix == ".md":
         problems.extend(unsafe_html(relative, text))
     return text, data
+
+
+def ignored(name: str) -> bool:
+    """Whether a file or folder of the content is not content: hidden, or Python's caches."""
+    return name.startswith(".") or name in IGNORED_NAMES or name.endswith(".pyc")

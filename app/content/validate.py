@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.content.files import CUES_FILE, read_text
+from app.content.files import CUES_FILE, ignored, read_text
 from app.content.model import Content, Problem, Prompt, Rubric, Severity
 from app.content.parse import (
     did_you_mean,
@@ -30,13 +30,6 @@ COMPETENCIES_FILE = "competencies.md"
 RESPONSIBILITIES_FILE = "responsibilities.md"
 # Optional: the phrases by which the job-description planner finds each responsibility
 # (read by app.content.planner.cues, not a prompt).
-IGNORED_NAMES = {"__pycache__", ".pytest_cache"}
-
-
-def _is_ignored(path: Path) -> bool:
-    return path.name.startswith(".") or path.name in IGNORED_NAMES or path.suffix == ".pyc"
-
-
 def content_hash(files: list[tuple[str, bytes]]) -> str:
     """A revision's identity: SHA-256 over its files' paths and bytes, in path order."""
     digest = hashlib.sha256()
@@ -94,7 +87,7 @@ def _load_rubrics(root: Path, rubrics_dir: Path, content: Content) -> None:
     problems = content.problems
     for path in sorted(rubrics_dir.iterdir()):
         relative = path.relative_to(root).as_posix()
-        if _is_ignored(path):
+        if ignored(path.name):
             continue
         if not path.is_file() or path.suffix != ".md":
             problems.append(Problem(relative, 1, "not a rubric (rubrics/<slug>.md) and ignored",
@@ -118,7 +111,7 @@ def _load_prompts(root: Path, prompts_dir: Path, content: Content) -> None:
     defined_at: dict[str, str] = {}
     for path in sorted(prompts_dir.iterdir()):
         relative = path.relative_to(root).as_posix()
-        if _is_ignored(path) or path.name in (COMPETENCIES_FILE, RESPONSIBILITIES_FILE,
+        if ignored(path.name) or path.name in (COMPETENCIES_FILE, RESPONSIBILITIES_FILE,
                                                      CUES_FILE):
             continue
         if path.is_dir():
@@ -152,7 +145,7 @@ def _load_prompts(root: Path, prompts_dir: Path, content: Content) -> None:
         if path.is_dir():
             for extra in sorted(p for p in path.rglob("*") if p.is_file()):
                 inside = extra.relative_to(path)
-                if extra == prompt_path or any(_is_ignored(Path(part)) for part in inside.parts):
+                if extra == prompt_path or any(ignored(part) for part in inside.parts):
                     continue
                 extra_text, extra_data = read_text(root, extra, problems)
                 hashed.append((inside.as_posix(), extra_data))

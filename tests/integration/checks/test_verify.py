@@ -109,6 +109,17 @@ def test_a_good_coding_prompt_passes_every_check(client, db, tree, author, sandb
     assert not (tree / FOLDER / "mutants").exists()
 
 
+def test_a_broken_prompt_elsewhere_in_the_library_does_not_stop_this_ones_check(
+        client, db, tree, author, sandbox):
+    # Another author's half-written prompt on disk: an error, but not this prompt's.
+    (tree / "prompts/half-written.md").write_text("---\ntitle: Half\n---\nText.\n")
+    created = post(client, coding_form(negatives=CAUGHT))
+    assert created.status_code == HTTPStatus.ACCEPTED, created.json
+    check = run(db, tree, created.json["id"])
+    assert check.status is CheckStatus.DONE
+    assert [r["ok"] for r in client.get(created.json["url"]).json["results"]] == [True] * 3
+
+
 def test_a_mutant_that_passes_and_a_broken_solution_are_reported(client, db, tree, author,
                                                                   sandbox):
     data = coding_form(zero=MISSED)
