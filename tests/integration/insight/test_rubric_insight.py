@@ -200,6 +200,9 @@ def test_no_scorecards_is_an_empty_state(client, db, library):
     html = signed_in(client, db, Role.AUTHOR).get(PAGE).get_data(as_text=True)
     assert "No submitted scorecards on revision 1 yet" in html
     assert "Revision 1: 0 interview answers scored, 0 scorecards." in text_of(html)
+    # The thresholds are said in words, as the module defines them.
+    assert ("flagged for rewording when reviewers disagree on it in at least 1 of every 3 of "
+            "them") in text_of(html)
 
 
 def test_a_revision_is_picked_by_number(client, db, scored, tmp_path):
