@@ -148,6 +148,22 @@ def content_tree(app: Flask, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.fixture
+def project_content(app: Flask, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's own prompts and rubrics, synced, that the app reads
+    (``CONTENT_DIR``): the real library, which tests may change without touching it."""
+    import shutil
+
+    from tests.support.library import sync_once
+
+    root = tmp_path / "library"
+    for folder in ("prompts", "rubrics"):
+        shutil.copytree(Path(app.root_path).parent / folder, root / folder)
+    sync_once(db, root)
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
+    return root
+
+
+@pytest.fixture
 def query_counter(app: Flask) -> Iterator[list[str]]:
     """The SQL statements the engine runs while the test body executes."""
     statements: list[str] = []

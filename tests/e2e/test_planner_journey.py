@@ -4,7 +4,6 @@ the time set and the gaps; one plan becomes an interview in one step, with its i
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,9 @@ from app.models import Role
 from tests.e2e.pages import sign_in
 from tests.e2e.test_accessibility import serious_violations
 from tests.factories.users import PASSWORD, make_user
-from tests.support.library import sync_once
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTINGS = ROOT / "tests" / "fixtures" / "job_descriptions"
-
-
-@pytest.fixture
-def library(app, db, tmp_path, monkeypatch) -> Path:
-    """The project's prompts and rubrics, synced, and the planner reading their cues."""
-    root = tmp_path / "library"
-    for folder in ("prompts", "rubrics"):
-        shutil.copytree(ROOT / folder, root / folder)
-    sync_once(db, root)
-    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
-    return root
 
 
 def plan(page: Page, server_url: str, posting: str, minutes: int) -> None:
@@ -54,7 +41,7 @@ def ranked(page: Page) -> list[str]:
      ["Messaging and event-driven systems", "Incident response and operations"], 14),
 ])
 def test_each_posting_gives_its_competencies_a_loop_within_the_time_and_gaps(
-        page: Page, server_url: str, db, library, posting, top, absent, count):
+        page: Page, server_url: str, db, project_content, posting, top, absent, count):
     user = make_user(db, Role.INTERVIEWER)
     sign_in(page, server_url, user.email, PASSWORD)
     plan(page, server_url, posting, 90)
@@ -78,7 +65,7 @@ def test_each_posting_gives_its_competencies_a_loop_within_the_time_and_gaps(
         (POSTINGS / f"{posting}.txt").read_text().strip()
 
 
-def test_a_plan_becomes_an_interview_in_one_step(page: Page, server_url: str, db, library):
+def test_a_plan_becomes_an_interview_in_one_step(page: Page, server_url: str, db, project_content):
     user = make_user(db, Role.INTERVIEWER)
     sign_in(page, server_url, user.email, PASSWORD)
     plan(page, server_url, "senior-backend-engineer", 120)
@@ -109,7 +96,7 @@ def test_a_plan_becomes_an_interview_in_one_step(page: Page, server_url: str, db
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_planner_with_a_result_has_no_serious_accessibility_violations(
-        page: Page, server_url: str, db, library, axe_source, scheme):
+        page: Page, server_url: str, db, project_content, axe_source, scheme):
     page.emulate_media(color_scheme=scheme)
     user = make_user(db, Role.INTERVIEWER)
     sign_in(page, server_url, user.email, PASSWORD)

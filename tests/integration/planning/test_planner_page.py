@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +17,6 @@ from app.content.validate import load_content
 from app.db import utcnow
 from app.models import Interview, InterviewMode, Prompt, Role
 from tests.factories.users import PASSWORD, make_user
-from tests.support.library import sync_once
 
 ROOT = Path(__file__).resolve().parents[3]
 POSTINGS = ROOT / "tests" / "fixtures" / "job_descriptions"
@@ -29,17 +27,6 @@ HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"')
 
 def posting(name: str) -> str:
     return (POSTINGS / f"{name}.txt").read_text()
-
-
-@pytest.fixture
-def library(app, db, tmp_path, monkeypatch) -> Path:
-    """The project's prompts and rubrics, synced, and the planner reading their cues."""
-    root = tmp_path / "library"
-    for folder in ("prompts", "rubrics"):
-        shutil.copytree(ROOT / folder, root / folder)
-    sync_once(db, root)
-    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
-    return root
 
 
 def sign_in(client, db, *roles: Role, email: str | None = None):
@@ -115,7 +102,7 @@ def test_a_candidate_is_refused_and_the_signed_out_are_sent_to_sign_in(client, d
     assert 'href="/planner"' not in text_of(client.get("/"))
 
 
-def test_an_author_plans_but_only_an_interviewer_makes_the_interview(client, db, library):
+def test_an_author_plans_but_only_an_interviewer_makes_the_interview(client, db, project_content):
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SENIOR)))
     assert "Interviews are created by interviewers." in page
@@ -129,7 +116,7 @@ def test_an_author_plans_but_only_an_interviewer_makes_the_interview(client, db,
 
 
 @pytest.mark.db_once
-def test_the_form_needs_a_csrf_token(client, db, library):
+def test_the_form_needs_a_csrf_token(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     response = client.post("/planner", {"description": posting(SENIOR), "budget": "90"},
                            csrf=False)
@@ -141,7 +128,7 @@ def test_the_form_needs_a_csrf_token(client, db, library):
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t  "])
-def test_an_empty_posting_is_refused_with_a_message(client, db, library, text):
+def test_an_empty_posting_is_refused_with_a_message(client, db, project_content, text):
     sign_in(client, db, Role.INTERVIEWER)
     response = plan_page(client, text)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
@@ -149,7 +136,7 @@ def test_an_empty_posting_is_refused_with_a_message(client, db, library, text):
     assert 'id="result"' not in text_of(response)
 
 
-def test_a_posting_over_the_limit_is_refused_and_kept_in_the_form(client, db, library):
+def test_a_posting_over_the_limit_is_refused_and_kept_in_the_form(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     text = "We run design reviews. " + "x" * MAX_CHARS
     response = plan_page(client, text)
@@ -161,7 +148,8 @@ def test_a_posting_over_the_limit_is_refused_and_kept_in_the_form(client, db, li
     assert 'id="result"' not in page
 
 
-def test_a_posting_of_exactly_the_limit_with_windows_line_breaks_is_read(client, db, library):
+def test_a_posting_of_exactly_the_limit_with_windows_line_breaks_is_read(client, db,
+                                                                         project_content):
     sign_in(client, db, Role.INTERVIEWER)
     # A browser sends each line break as CRLF; the limit counts it once, as the page's counter.
     body = "We run design reviews.\n" * 1000
@@ -173,7 +161,7 @@ def test_a_posting_of_exactly_the_limit_with_windows_line_breaks_is_read(client,
 
 
 @pytest.mark.parametrize("budget", ["9", "481", "0", "-30", "ninety", "", "90.5", "\u00b2"])
-def test_a_budget_outside_ten_to_480_minutes_is_refused(client, db, library, budget):
+def test_a_budget_outside_ten_to_480_minutes_is_refused(client, db, project_content, budget):
     sign_in(client, db, Role.INTERVIEWER)
     response = plan_page(client, posting(SENIOR), budget)
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
@@ -182,7 +170,7 @@ def test_a_budget_outside_ten_to_480_minutes_is_refused(client, db, library, bud
     assert 'id="result"' not in text_of(response)
 
 
-def test_the_budgets_bounds_are_accepted(client, db, library):
+def test_the_budgets_bounds_are_accepted(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     response = plan_page(client, posting(SENIOR), "10")
     assert response.status_code == HTTPStatus.OK
@@ -195,7 +183,7 @@ def test_the_budgets_bounds_are_accepted(client, db, library):
     assert re.search(r'<td id="loop-total">\d+ of 480</td>', text_of(response))
 
 
-def test_an_unknown_level_is_refused_and_a_chosen_one_wins(client, db, library):
+def test_an_unknown_level_is_refused_and_a_chosen_one_wins(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     response = plan_page(client, posting(SENIOR), level="principal")
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
@@ -209,7 +197,7 @@ def test_an_unknown_level_is_refused_and_a_chosen_one_wins(client, db, library):
 
 
 def test_the_senior_backend_posting_is_led_by_leadership_and_calls_on_every_competency(
-        client, db, library):
+        client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     response = plan_page(client, posting(SENIOR), 90)
     assert response.status_code == HTTPStatus.OK
@@ -231,7 +219,8 @@ def test_the_senior_backend_posting_is_led_by_leadership_and_calls_on_every_comp
     assert "Download draft" in page
 
 
-def test_the_software_engineer_posting_leaves_out_messaging_and_incidents(client, db, library):
+def test_the_software_engineer_posting_leaves_out_messaging_and_incidents(client, db,
+                                                                          project_content):
     sign_in(client, db, Role.INTERVIEWER)
     page = text_of(plan_page(client, posting(SOFTWARE), 90))
     found = competencies(page)
@@ -244,7 +233,7 @@ def test_the_software_engineer_posting_leaves_out_messaging_and_incidents(client
 
 
 def test_the_pasted_text_stays_in_the_form_and_each_competency_cites_its_sentences(
-        client, db, library):
+        client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     text = posting(SENIOR)
     page = text_of(plan_page(client, text, 120))
@@ -256,7 +245,7 @@ def test_the_pasted_text_stays_in_the_form_and_each_competency_cites_its_sentenc
     assert "mentoring" in row.lower()  # a sentence of the mentoring duty is cited
 
 
-def test_a_posting_with_no_recognisable_responsibility_says_so(client, db, library):
+def test_a_posting_with_no_recognisable_responsibility_says_so(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     response = plan_page(client, "We sell bicycles. Our shop opens at nine.")
     assert response.status_code == HTTPStatus.OK
@@ -266,7 +255,7 @@ def test_a_posting_with_no_recognisable_responsibility_says_so(client, db, libra
     assert "planner-competencies" not in page and "data-plan-interview-form" not in page
 
 
-def test_markup_in_the_posting_is_shown_as_text_never_run(client, db, library):
+def test_markup_in_the_posting_is_shown_as_text_never_run(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     hostile = ('<script>alert(1)</script> We run design reviews "><img src=x onerror=alert(1)>.'
                "\n{{ 7 * 7 }} and on-call rotations.")
@@ -278,7 +267,7 @@ def test_markup_in_the_posting_is_shown_as_text_never_run(client, db, library):
     assert '<mark class="cue">design reviews</mark>' in page
 
 
-def test_a_plan_runs_a_bounded_number_of_queries(client, db, library, query_counter):
+def test_a_plan_runs_a_bounded_number_of_queries(client, db, project_content, query_counter):
     sign_in(client, db, Role.INTERVIEWER)
     token = client.csrf_token()
     query_counter.clear()
@@ -293,7 +282,7 @@ def test_a_plan_runs_a_bounded_number_of_queries(client, db, library, query_coun
 # The drafted prompt ---------------------------------------------------------------------
 
 
-def test_a_gap_downloads_its_drafted_prompt_file(client, db, library):
+def test_a_gap_downloads_its_drafted_prompt_file(client, db, project_content):
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
     fields = draft_fields(page)
@@ -309,13 +298,13 @@ def test_a_gap_downloads_its_drafted_prompt_file(client, db, library):
         assert heading in text
 
 
-def test_the_drafted_file_is_valid_content(client, db, library):
+def test_the_drafted_file_is_valid_content(client, db, project_content):
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
     response = client.post("/planner/draft", draft_fields(page))
     name = response.headers["Content-Disposition"].split('filename="', 1)[1].rstrip('"')
-    (library / "prompts" / name).write_text(text_of(response))
-    content = load_content(library)
+    (project_content / "prompts" / name).write_text(text_of(response))
+    content = load_content(project_content)
     slug = name.removesuffix(".md")
     assert slug in content.prompts and content.prompts[slug].status == "draft"
     # Only the rubric it names is left to write.
@@ -335,8 +324,8 @@ def test_the_drafted_file_is_valid_content(client, db, library):
     ("competencies", "telepathy", "'telepathy' is not a competency of the library."),
     ("rubric", "Bad Rubric", "The rubric must be a slug"),
 ])
-def test_a_draft_with_a_bad_field_is_refused_with_a_message(client, db, library, field, value,
-                                                            message):
+def test_a_draft_with_a_bad_field_is_refused_with_a_message(client, db, project_content, field,
+                                                            value, message):
     sign_in(client, db, Role.AUTHOR)
     args = {"kind": "system-design", "slug": "new-duty", "title": "Own the duty",
             "level": "senior", "minutes": "45", "competencies": ["leadership"],
@@ -347,7 +336,7 @@ def test_a_draft_with_a_bad_field_is_refused_with_a_message(client, db, library,
     assert "Content-Disposition" not in response.headers
 
 
-def test_a_title_cannot_break_out_of_the_front_matter(client, db, library):
+def test_a_title_cannot_break_out_of_the_front_matter(client, db, project_content):
     sign_in(client, db, Role.AUTHOR)
     response = client.post("/planner/draft", {
         "kind": "system-design", "slug": "new-duty", "title": 'Duty\n---\nstatus: "published',
@@ -361,7 +350,7 @@ def test_a_title_cannot_break_out_of_the_front_matter(client, db, library):
 # The interview in one step ------------------------------------------------------------------
 
 
-def test_the_loop_becomes_an_interview_with_its_prompts_and_level(client, db, library,
+def test_the_loop_becomes_an_interview_with_its_prompts_and_level(client, db, project_content,
                                                                 query_counter):
     owner = sign_in(client, db, Role.INTERVIEWER)
     page = text_of(plan_page(client, posting(SENIOR), 90))
@@ -387,7 +376,7 @@ def test_the_loop_becomes_an_interview_with_its_prompts_and_level(client, db, li
     assert re.search(r'value="http://localhost/join/[\w-]+"', overview)
 
 
-def test_a_bad_email_keeps_the_plan_and_says_what_is_wrong(client, db, library):
+def test_a_bad_email_keeps_the_plan_and_says_what_is_wrong(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     page = text_of(plan_page(client, posting(SOFTWARE), 90))
     response = client.post("/planner/interview", {
@@ -401,7 +390,7 @@ def test_a_bad_email_keeps_the_plan_and_says_what_is_wrong(client, db, library):
     assert db.scalar(select(Interview.id)) is None
 
 
-def test_the_owners_own_email_and_a_missing_name_are_refused(client, db, library):
+def test_the_owners_own_email_and_a_missing_name_are_refused(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER, email="owner@example.com")
     fields = interview_fields(text_of(plan_page(client, posting(SENIOR))))
     response = client.post("/planner/interview", {
@@ -414,7 +403,7 @@ def test_the_owners_own_email_and_a_missing_name_are_refused(client, db, library
     assert db.scalar(select(Interview.id)) is None
 
 
-def test_a_prompt_retired_meanwhile_is_named_and_the_plan_stays(client, db, library):
+def test_a_prompt_retired_meanwhile_is_named_and_the_plan_stays(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     page = text_of(plan_page(client, posting(SENIOR), 90))
     fields = interview_fields(page)
@@ -434,7 +423,7 @@ def test_a_prompt_retired_meanwhile_is_named_and_the_plan_stays(client, db, libr
     assert db.scalar(select(Interview.id)) is None
 
 
-def test_a_take_home_needs_its_deadline(client, db, library):
+def test_a_take_home_needs_its_deadline(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     fields = interview_fields(text_of(plan_page(client, posting(SENIOR))))
     response = client.post("/planner/interview", {
@@ -445,7 +434,7 @@ def test_a_take_home_needs_its_deadline(client, db, library):
     assert db.scalar(select(Interview.id)) is None
 
 
-def test_a_tampered_plan_is_refused_without_an_interview(client, db, library):
+def test_a_tampered_plan_is_refused_without_an_interview(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     fields = interview_fields(text_of(plan_page(client, posting(SENIOR))))
     for changes, message in [({"budget": "5000"}, "from 10 to 480 minutes"),
@@ -459,7 +448,7 @@ def test_a_tampered_plan_is_refused_without_an_interview(client, db, library):
     assert db.scalar(select(Interview.id)) is None
 
 
-def test_each_gap_links_an_author_to_the_content_editor_with_the_draft(client, db, library):
+def test_each_gap_links_an_author_to_the_content_editor_with_the_draft(client, db, project_content):
     sign_in(client, db, Role.AUTHOR)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
     links = re.findall(r'<a class="button button-primary" href="(/authoring/new\?[^"]+)">'
@@ -477,7 +466,7 @@ def test_each_gap_links_an_author_to_the_content_editor_with_the_draft(client, d
     assert query["slug"][0] in editor
 
 
-def test_an_interviewer_who_does_not_author_gets_no_editor_link(client, db, library):
+def test_an_interviewer_who_does_not_author_gets_no_editor_link(client, db, project_content):
     sign_in(client, db, Role.INTERVIEWER)
     page = text_of(plan_page(client, posting(SOFTWARE), 30))
     assert page.count('class="planner-gap"') >= 1
