@@ -31,6 +31,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, literal, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.content.site import content_root
 from app.db import get_database
@@ -144,13 +145,23 @@ def make_backup(app: Flask, dest: Path) -> dict:
     url = make_url(app.config["DATABASE_URL"])
     engine = _engine_name(url)
     root = content_root()
+    if engine == "sqlite" and not _sqlite_path(url).is_file():
+        # Connecting would create it, and the backup would be of nothing.
+        raise BackupError(f"the database file {_sqlite_path(url)} does not exist")
+    try:
+        revision = _database_revision(app)
+    except SQLAlchemyError as error:
+        raise BackupError(f"cannot read the database: {error.orig or error}") from error
+    if revision is None:
+        raise BackupError("the database has no schema yet (run `flask db upgrade`); "
+                          "there is nothing to back up")
     with tempfile.TemporaryDirectory(prefix="archboard-backup-") as work:
         db_file = Path(work) / DB_MEMBER[engine]
         _dump_database(url, engine, db_file)
         manifest = {
             "format": FORMAT,
             "version": _app_version(),
-            "alembic_revision": _database_revision(app),
+            "alembic_revision": revision,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "engine": engine,
             "database": {"name": db_file.name, "sha256": _sha256(db_file)},
@@ -250,7 +261,11 @@ def restore_backup(app: Flask, src: Path, content_dir: Path | None) -> dict:
                 f"the archive's schema is at revision {revision} but this code is at {head}: "
                 f"restore with the version of Archboard that made it, then `flask db upgrade`, "
                 f"or check out the code matching {revision}")
-        busy = _guarded_rows(app)
+        try:
+            busy = _guarded_rows(app)
+        except SQLAlchemyError as error:
+            raise BackupError(f"cannot read the target database: {error.orig or error}") \
+                from error
         if busy:
             raise BackupError(f"the target database already has rows in {', '.join(busy)}; "
                               "restore only into an empty database")

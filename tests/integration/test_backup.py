@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import json
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from app.attempts import lifecycle
 from app.db import get_database
+from app.migrations_cli import upgrade
 from app.models import AnswerRevision, AnswerScene, CriterionScore, Scorecard, User
 from app.models.attempts import stored_text
 from tests.conftest import make_test_app
@@ -161,12 +164,79 @@ def test_a_corrupt_or_truncated_archive_is_refused(app, site, fresh_app, tmp_pat
         archive.write_bytes(b"not an archive at all" * 10)
     else:
         # A valid gzip whose tar body was altered: the database checksum no longer matches.
+        with tarfile.open(archive) as tar:
+            start = next(m for m in tar.getmembers() if m.name.startswith("database.")).offset_data
         raw = bytearray(gzip.decompress(data))
-        raw[2048] ^= 0xFF
+        raw[start + 100] ^= 0xFF
         archive.write_bytes(gzip.compress(bytes(raw)))
     result = restore(fresh_app, archive, "--content-dir", str(tmp_path / "content"))
     assert result.exit_code == 1
-    assert "not a readable backup archive" in result.output or "damaged" in result.output \
-        or "not a backup" in result.output
+    expected = "is damaged" if damage == "tampered" else "not a readable backup archive"
+    assert expected in result.output
     # Nothing was written: the fresh database still has no table at all.
     assert inspect(get_database(fresh_app).engine).get_table_names() == []
+
+
+def test_a_restore_into_a_migrated_but_empty_database_works(app, db, site, fresh_app, tmp_path):
+    # The usual order on a new server: `flask db upgrade`, then restore.
+    upgrade(fresh_app)
+    before = snapshot(db)
+    archive = tmp_path / "site.tar.gz"
+    assert backup(app, archive).exit_code == 0
+    result = restore(fresh_app, archive, "--content-dir", str(tmp_path / "content"))
+    assert result.exit_code == 0, result.output
+    restored = get_database(fresh_app).sessionmaker()
+    try:
+        assert snapshot(restored) == before
+    finally:
+        restored.close()
+
+
+def test_a_restore_refuses_an_archive_from_another_schema_revision(
+        app, site, fresh_app, tmp_path):
+    archive = tmp_path / "site.tar.gz"
+    assert backup(app, archive).exit_code == 0
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(archive) as tar:
+        tar.extractall(unpacked, filter="data")
+    manifest = json.loads((unpacked / "manifest.json").read_text())
+    manifest["alembic_revision"] = "0001"
+    (unpacked / "manifest.json").write_text(json.dumps(manifest))
+    older = tmp_path / "older.tar.gz"
+    with tarfile.open(older, "w:gz") as tar:
+        for member in sorted(unpacked.iterdir()):
+            tar.add(member, arcname=member.name)
+    result = restore(fresh_app, older, "--content-dir", str(tmp_path / "content"))
+    assert result.exit_code == 1
+    assert "revision 0001" in result.output and "flask db upgrade" in result.output
+    assert inspect(get_database(fresh_app).engine).get_table_names() == []
+    assert not (tmp_path / "content").exists()
+
+
+def test_backup_of_a_database_without_schema_fails_and_writes_nothing(fresh_app, tmp_path):
+    with get_database(fresh_app).engine.connect():
+        pass  # the database exists (a SQLite file is made), without tables
+    archive = tmp_path / "empty.tar.gz"
+    result = backup(fresh_app, archive)
+    assert result.exit_code == 1
+    assert "no schema yet" in result.output
+    assert list(tmp_path.glob("*.tar.gz")) == []
+    assert list(tmp_path.glob(".empty.tar.gz.*")) == []
+
+
+def test_backup_of_an_unreachable_database_fails_with_a_message(database_url, tmp_path):
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        broken = make_test_app(f"sqlite:///{tmp_path / 'missing.sqlite'}")
+        expected = "does not exist"
+    else:
+        broken = make_test_app(url.set(database="no_such_database")
+                               .render_as_string(hide_password=False))
+        expected = "cannot read the database"
+    try:
+        result = backup(broken, tmp_path / "site.tar.gz")
+    finally:
+        get_database(broken).engine.dispose()
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert not (tmp_path / "site.tar.gz").exists()
