@@ -120,16 +120,25 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    try:
+        source = sqlite3.connect(source_path)
+        try:
+            target = sqlite3.connect(target_path)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"copying {source_path} to {target_path} failed: {error}") from error
+
+
 def _dump_database(url: URL, engine: str, dest: Path) -> None:
     if engine == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(dest)
-        try:
-            # The online backup API copies a consistent snapshot while the app keeps running.
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        # The online backup API copies a consistent snapshot while the app keeps running.
+        _sqlite_copy(_sqlite_path(url), dest)
     else:
         args, env = _pg_connection(url)
         _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-acl",
@@ -275,13 +284,7 @@ def restore_backup(app: Flask, src: Path, content_dir: Path | None) -> dict:
         get_database(app).engine.dispose()  # no pooled connection sees the swap
         db_file = folder / manifest["database"]["name"]
         if engine == "sqlite":
-            source = sqlite3.connect(db_file)
-            target = sqlite3.connect(_sqlite_path(url))
-            try:
-                source.backup(target)
-            finally:
-                target.close()
-                source.close()
+            _sqlite_copy(db_file, _sqlite_path(url))
         else:
             args, env = _pg_connection(url)
             # --clean drops the empty tables a `flask db upgrade` may have made; the check
