@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.engine import make_url
 
 from app.attempts import lifecycle
@@ -240,3 +240,22 @@ def test_backup_of_an_unreachable_database_fails_with_a_message(database_url, tm
     assert result.exit_code == 1
     assert expected in result.output
     assert not (tmp_path / "site.tar.gz").exists()
+
+
+def test_a_backup_taken_during_a_write_holds_only_what_was_committed(
+        app, db, site, fresh_app, tmp_path):
+    archive = tmp_path / "site.tar.gz"
+    names = sorted(db.scalars(select(User.display_name)))
+    # The app keeps running: another connection is midway through a write.
+    with get_database(app).engine.connect() as busy:
+        busy.begin()
+        busy.execute(update(User).values(display_name="Not yet committed"))
+        made = backup(app, archive)
+        busy.rollback()
+    assert made.exit_code == 0, made.output
+    assert restore(fresh_app, archive, "--content-dir", str(tmp_path / "c")).exit_code == 0
+    restored = get_database(fresh_app).sessionmaker()
+    try:
+        assert sorted(restored.scalars(select(User.display_name))) == names
+    finally:
+        restored.close()
