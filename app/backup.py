@@ -169,14 +169,15 @@ def make_backup(app: Flask, dest: Path) -> dict:
         _dump_database(url, engine, db_file)
         manifest = {
             "format": FORMAT,
-            "version": _app_version(),
+            "version": app.config.get("VERSION", "unknown"),
             "alembic_revision": revision,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "engine": engine,
             "database": {"name": db_file.name, "sha256": _sha256(db_file)},
         }
         # Written beside ``dest`` and linked into place: a failure leaves no partial archive,
-        # and the link fails rather than replace a file that appeared meanwhile.
+        # and the link fails rather than replace a file that appeared meanwhile. mkstemp
+        # makes it readable by its owner only: it holds every password hash.
         fd, partial = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
         os.close(fd)
         try:
@@ -189,6 +190,8 @@ def make_backup(app: Flask, dest: Path) -> dict:
                 for folder in CONTENT_FOLDERS:
                     if (root / folder).is_dir():
                         archive.add(root / folder, arcname=f"content/{folder}")
+            with open(partial, "rb") as written:
+                os.fsync(written.fileno())  # on disk before it is called a backup
             os.link(partial, dest)
         except FileExistsError as error:
             raise BackupError(f"{dest} already exists; a backup never overwrites a file") \
@@ -198,15 +201,6 @@ def make_backup(app: Flask, dest: Path) -> dict:
         finally:
             os.unlink(partial)
     return manifest
-
-
-def _app_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("archboard")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @contextmanager

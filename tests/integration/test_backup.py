@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.engine import make_url
 
@@ -259,3 +260,19 @@ def test_a_backup_taken_during_a_write_holds_only_what_was_committed(
         assert sorted(restored.scalars(select(User.display_name))) == names
     finally:
         restored.close()
+
+
+def test_the_archive_is_readable_by_its_owner_only_and_names_its_revision(
+        app, db, site, tmp_path):
+    archive = tmp_path / "site.tar.gz"
+    assert backup(app, archive).exit_code == 0
+    assert archive.stat().st_mode & 0o777 == 0o600
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        names = tar.getnames()
+    with get_database(app).engine.connect() as conn:
+        assert manifest["alembic_revision"] == MigrationContext.configure(conn) \
+            .get_current_revision()
+    assert manifest["engine"] == make_url(app.config["DATABASE_URL"]).get_backend_name()
+    assert manifest["version"] == app.config["VERSION"]
+    assert {"content/prompts/url-shortener.md", "content/rubrics/url-shortener.md"} <= set(names)
