@@ -152,6 +152,11 @@ def test_a_restore_refuses_a_content_folder_that_has_content(app, site, fresh_ap
     result = restore(fresh_app, archive, "--content-dir", str(site))
     assert result.exit_code == 1
     assert "already holds prompts or rubrics" in result.output
+    # Without --content-dir the configured folder (here the project's own library) is kept.
+    default = restore(fresh_app, archive)
+    assert default.exit_code == 1
+    assert "name another folder with --content-dir" in default.output
+    assert inspect(get_database(fresh_app).engine).get_table_names() == []
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "tampered"])
