@@ -127,10 +127,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from app import migrations_cli
+    from app import backup, migrations_cli
     from app.admin import cli as users_cli
     from app.content import cli as content_cli
 
     migrations_cli.init_app(app)
     users_cli.init_app(app)
     content_cli.init_app(app)
+    backup.init_app(app)
