@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.config import ConfigError, check_settings, load_settings
 from app.logs import JsonFormatter, accepted_request_id, make_formatter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +105,16 @@ def test_gunicorn_reads_host_port_concurrency_and_json_logs_from_the_environment
     assert formatter == {"()": "app.logs.JsonFormatter"}
     assert "logconfig_dict" not in _gunicorn_settings(monkeypatch, ARCHBOARD_ENV="production",
                                                       LOG_FORMAT="text")
+
+
+def test_log_format_is_json_in_production_and_text_elsewhere_unless_set(tmp_path):
+    production = {"ARCHBOARD_ENV": "production", "SECRET_KEY": "k" * 40}
+    assert load_settings(production, tmp_path)["LOG_FORMAT"] == "json"
+    assert load_settings({"ARCHBOARD_ENV": "development"}, tmp_path)["LOG_FORMAT"] == "text"
+    assert load_settings({**production, "LOG_FORMAT": " Text "}, tmp_path)["LOG_FORMAT"] == "text"
+
+
+def test_an_unknown_log_format_is_refused(tmp_path):
+    settings = load_settings({"LOG_FORMAT": "xml"}, tmp_path)
+    with pytest.raises(ConfigError, match="LOG_FORMAT"):
+        check_settings(settings)
