@@ -40,6 +40,10 @@ def _str(value: str) -> str:
     return value.strip()
 
 
+def _lower(value: str) -> str:
+    return value.strip().lower()
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, default, parser and meaning."""
@@ -234,7 +238,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "LOG_FORMAT",
         None,
-        lambda value: value.strip().lower(),
+        _lower,
         "text (one readable line per record, on stderr) or json (one JSON object per "
         "line on stdout, with the request id). Default: json in production, text elsewhere.",
     ),

@@ -1,14 +1,15 @@
-"""gunicorn started with gunicorn.conf.py serves the app and writes JSON access lines on stdout."""
+"""`make serve` migrates, then gunicorn with gunicorn.conf.py serves and logs JSON lines."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,6 @@ import pytest
 from tests.support.tools import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 def _get(url: str, request_id: str) -> int:
@@ -26,7 +26,7 @@ def _get(url: str, request_id: str) -> int:
         return response.status
 
 
-def test_gunicorn_with_the_config_serves_healthz_and_logs_it_as_json(tmp_path):
+def test_serve_production_migrates_then_serves_healthz_and_logs_it_as_json(tmp_path):
     port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'archboard.sqlite'}",
@@ -34,7 +34,7 @@ def test_gunicorn_with_the_config_serves_healthz_and_logs_it_as_json(tmp_path):
            "SECRET_KEY": "gunicorn-config-test-secret-key-long-enough",
            "ARCHBOARD_ENV": "testing", "LOG_FORMAT": "json",
            "PORT": str(port), "WEB_CONCURRENCY": "1"}
-    process = subprocess.Popen([str(GUNICORN), "--config", "gunicorn.conf.py", "wsgi:app"],
+    process = subprocess.Popen(["bash", "scripts/serve-production.sh"],
                                cwd=ROOT, env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -52,8 +52,12 @@ def test_gunicorn_with_the_config_serves_healthz_and_logs_it_as_json(tmp_path):
         os.killpg(process.pid, signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)
 
-    lines = stdout.splitlines()
-    entries = [json.loads(line) for line in lines]  # every stdout line is one JSON object
+    with closing(sqlite3.connect(tmp_path / "archboard.sqlite")) as database:  # upgraded first
+        assert database.execute("SELECT version_num FROM alembic_version").fetchone()
+    # Every stdout line is one JSON object, but the upgrade command's own answer.
+    lines = [line for line in stdout.splitlines() if not line.startswith("database at ")]
+    assert len(lines) == len(stdout.splitlines()) - 1
+    entries = [json.loads(line) for line in lines]
     [access] = [entry for entry in entries if entry.get("request_id") == "gunicorn-test.1"]
     assert access["logger"] == "archboard.access"
     assert (access["method"], access["path"], access["status"]) == ("GET", "/healthz", 200)
