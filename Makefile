@@ -17,7 +17,7 @@ UV := .tools/bin/uv
 FLASK := .venv/bin/flask --app wsgi
 VENDOR := app/static/vendor/BUILT
 
-.PHONY: help run test setup setup-test assets database lint bench bench-autosave bench-scale bench-micro clean
+.PHONY: help run serve test setup setup-test assets database lint bench bench-autosave bench-scale bench-micro clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ run: setup database ## Set up, load the content, serve http://127.0.0.1:5000 wit
 	@echo
 	@# The worker runs candidates' code beside the web server; both stop together.
 	@bash scripts/serve.sh $(HOST) $(PORT)
+
+serve: setup ## Production: upgrade the database, then gunicorn with gunicorn.conf.py (HOST, PORT)
+	@bash scripts/serve-production.sh
 
 # pytest-xdist workers: two per core, because much of the suite waits (browsers, worker
 # processes, sandboxes) rather than computes. Each has its own SQLite file, PostgreSQL

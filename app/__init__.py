@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -14,7 +13,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import check_settings, load_settings
 
 __version__ = "0.1.0"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -44,15 +42,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import db, errors, health, inputs, jobs, security
+    from app import db, errors, health, inputs, jobs, logs, security
     from app.auth.services import load_signed_in_user
     from app.extensions import csrf, login_manager
 
+    # First, so its after_request hook runs last and logs the final status.
+    logs.init_app(app)
     db.init_app(app)
     inputs.init_app(app)
     jobs.init_app(app)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("development", "testing", "production")
+LOG_FORMATS = ("text", "json")
 MIN_PRODUCTION_SECRET_LENGTH = 32
 
 
@@ -37,6 +38,10 @@ def _int(value: str) -> int:
 
 def _str(value: str) -> str:
     return value.strip()
+
+
+def _lower(value: str) -> str:
+    return value.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Number of reverse proxies in front of the app whose X-Forwarded-* headers "
         "are trusted (1 behind nginx). 0 trusts none.",
     ),
+    Setting(
+        "LOG_FORMAT",
+        None,
+        _lower,
+        "text (one readable line per record, on stderr) or json (one JSON object per "
+        "line on stdout, with the request id). Default: json in production, text elsewhere.",
+    ),
 )
 
 
@@ -254,10 +266,17 @@ def load_settings(environ: Mapping[str, str], instance_path: str | os.PathLike[s
         config["SESSION_COOKIE_SECURE"] = config["ARCHBOARD_ENV"] == "production"
     if config["SECRET_KEY"] is None and config["ARCHBOARD_ENV"] != "production":
         config["SECRET_KEY"] = _instance_secret(instance)
+    if config["LOG_FORMAT"] is None:
+        config["LOG_FORMAT"] = default_log_format(config["ARCHBOARD_ENV"])
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     if not config["JOBS_SQLITE_PATH"]:
         config["JOBS_SQLITE_PATH"] = str(instance / "jobs.sqlite")
     return config
+
+
+def default_log_format(env: str) -> str:
+    """JSON logs for production (collected by a platform), text for people elsewhere."""
+    return "json" if env == "production" else "text"
 
 
 def normalise_database_url(url: str) -> str:
@@ -273,6 +292,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
     env = config.get("ARCHBOARD_ENV")
     if env not in ENVIRONMENTS:
         raise ConfigError(f"ARCHBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    if config.get("LOG_FORMAT", "text") not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {config.get('LOG_FORMAT')!r}")
     if config.get("RUNS_PER_USER", 1) < 1:
         raise ConfigError("RUNS_PER_USER must be at least 1, or no run would ever start")
     for name in ("RUN_CPU_SECONDS", "RUN_WALL_SECONDS"):
