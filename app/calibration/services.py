@@ -260,21 +260,29 @@ def _checked_references(pinned: Pinned, data: SampleInput) -> dict[str, dict[str
     elif len(data.answer) > ANSWER_MAX_CHARS:
         errors["answer"] = (f"The answer is {len(data.answer):,} characters; keep it to "
                             f"{ANSWER_MAX_CHARS:,}.")
-    scale = pinned.scale
-    references = {}
-    for criterion in pinned.criteria:
-        level = whole_number(data.levels.get(criterion.id) or "")
-        rationale = data.rationales.get(criterion.id, "").strip()
-        if level not in scale:
-            errors[f"level-{criterion.id}"] = (f"Choose a reference level for "
-                                               f"“{criterion.name}”.")
-        if len(rationale) > RATIONALE_MAX_CHARS:
-            errors[f"rationale-{criterion.id}"] = (f"Keep the rationale to "
-                                                   f"{RATIONALE_MAX_CHARS:,} characters.")
-        references[str(criterion.id)] = {"level": level, "rationale": rationale}
+    references = _criterion_levels(pinned, data.levels, data.rationales, errors,
+                                   note="rationale", note_max=RATIONALE_MAX_CHARS,
+                                   choose="Choose a reference level for")
     if errors:
         raise FormInvalid(errors)
     return references
+
+
+def _criterion_levels(pinned: Pinned, levels: dict[int, str], notes: dict[int, str],
+                      errors: dict[str, str], *, note: str, note_max: int, choose: str,
+                      ) -> dict[str, dict[str, object]]:
+    """A level and a note per criterion of the pinned rubric, keyed by criterion id as JSON
+    keys are; each problem goes into ``errors`` under its form field."""
+    checked, scale = {}, pinned.scale
+    for criterion in pinned.criteria:
+        level = whole_number(levels.get(criterion.id) or "")
+        text = notes.get(criterion.id, "").strip()
+        if level not in scale:
+            errors[f"level-{criterion.id}"] = f"{choose} “{criterion.name}”."
+        if len(text) > note_max:
+            errors[f"{note}-{criterion.id}"] = f"Keep the {note} to {note_max:,} characters."
+        checked[str(criterion.id)] = {"level": level, note: text}
+    return checked
 
 
 def create_sample(session: Session, author: User, slug: str, data: SampleInput,
@@ -330,18 +338,10 @@ def submit_score(session: Session, sample_id: int, user: User, data: ScoreInput,
     """Record ``user``'s levels for a sample in use; every criterion needs one."""
     with transaction(session):
         sample, pinned = get_sample(session, sample_id)
-        scale = pinned.scale
         errors: dict[str, str] = {}
-        levels = {}
-        for criterion in pinned.criteria:
-            level = whole_number(data.levels.get(criterion.id) or "")
-            comment = data.comments.get(criterion.id, "").strip()
-            if level not in scale:
-                errors[f"level-{criterion.id}"] = f"Choose a level for “{criterion.name}”."
-            if len(comment) > COMMENT_MAX_CHARS:
-                errors[f"comment-{criterion.id}"] = (f"Keep the comment to "
-                                                     f"{COMMENT_MAX_CHARS:,} characters.")
-            levels[str(criterion.id)] = {"level": level, "comment": comment}
+        levels = _criterion_levels(pinned, data.levels, data.comments, errors,
+                                   note="comment", note_max=COMMENT_MAX_CHARS,
+                                   choose="Choose a level for")
         if errors:
             raise FormInvalid(errors)
         score = CalibrationScore(sample_id=sample.id, user_id=user.id, levels=levels,
