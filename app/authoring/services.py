@@ -365,15 +365,15 @@ def changes(root: Path, files: dict[str, str]) -> tuple[dict[str, str], Checked]
 
 def save(session: Session, root: Path, files: dict[str, str], *, writable: bool) -> Saved:
     """Write the changed files atomically and sync them; nothing is written if any has an error."""
-    changed, _ = changes(root, files)
     if not writable:
+        changes(root, files)  # a file with an error is reported first, as a save would
         raise ContentReadOnly("the content folder is read-only here: download your changes "
                               "and commit them")
-    if not changed:
-        return Saved([], [])
     with bundle.writing(root):
-        # Checked again under the lock: an import may have swapped the content meanwhile.
+        # Checked under the lock, so an import cannot swap the content in between.
         changed, _ = changes(root, files)
+        if not changed:
+            return Saved([], [])
         for path in sorted(changed):
             disk.write_atomically(root, path, changed[path])
         try:
