@@ -209,4 +209,9 @@
   card.querySelectorAll("[data-add-quote]").forEach(function (button) {
     button.addEventListener("mousedown", function (event) { event.preventDefault(); });
   });
+  // The page renders these tools hidden: without this script they would be
+  // buttons that do nothing. They appear once their handlers are in place.
+  card.querySelectorAll("[data-accept-suggestion], [data-quote-tools]").forEach(function (tool) {
+    tool.hidden = false;
+  });
 })();
