@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,7 +41,7 @@ SETTINGS = {
     "RUN_STUCK_MARGIN_SECONDS": "1",
     "WORKER_SWEEP_SECONDS": "2",
 }
-DRAFT = re.compile(r"/attempts/(\d+)/draft$")
+DRAFT = re.compile(r"/attempts/(\d+)/draft(?:\?|$)")
 # The candidate's code: the prompt's reference solution, slowed down so that its run
 # is still going when its worker is killed.
 SOLUTION = (ROOT / "prompts" / "consistent-hashing" / "solution.py").read_text()
@@ -94,13 +94,29 @@ class Journey:
         request_id = response.headers.get("x-request-id")
         if request_id:
             self.request_ids.append(request_id)
-        found = DRAFT.search(response.url.split("?")[0])
-        if found and response.request.method == "POST" and response.ok:
-            self.saved.append((int(found.group(1)), response.request.post_data_json["body"]))
+        if acknowledged_save(response):
+            attempt = int(DRAFT.search(response.url).group(1))
+            self.saved.append((attempt, response.request.post_data_json["body"]))
 
-    def wait_saved(self) -> None:
-        expect(self.page.locator("[data-save-status]")).to_contain_text("All changes saved",
-                                                                         timeout=30_000)
+    def write(self, typing: Callable[[], None], text: str) -> None:
+        """Type, then wait until the server has acknowledged a save of ``text``, all of it."""
+        with self.page.expect_response(
+                lambda r: acknowledged_save(r) and r.request.post_data_json["body"] == text,
+                timeout=30_000):
+            typing()
+        expect(self.page.locator("[data-save-status]")).to_contain_text("All changes saved")
+
+
+def acknowledged_save(response) -> bool:
+    return (response.request.method == "POST" and response.ok
+            and DRAFT.search(response.url) is not None)
+
+
+def replace_code(page: Page, text: str) -> None:
+    """Replace everything in the code editor with ``text``."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
 
 
 def append_code(page: Page, text: str) -> None:
@@ -168,14 +184,11 @@ def test_journeys_finish_through_nginx_when_an_instance_and_a_worker_die(
     sign_in(page, url, cara.email, PASSWORD)
     page.goto(f"{url}/practice/prompts/consistent-hashing")
     page.get_by_role("button", name="Start").click()
-    editor = page.locator(".cm-content")
-    expect(editor).to_be_visible()
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.insert_text(CODE_START)
-    candidate.wait_saved()
-    append_code(page, CODE_REST + SLOW)
-    candidate.wait_saved()
+    expect(page.locator(".cm-content")).to_be_visible()
+    code = CODE_START
+    candidate.write(lambda: replace_code(page, CODE_START), code)
+    code += CODE_REST + SLOW
+    candidate.write(lambda: append_code(page, CODE_REST + SLOW), code)
 
     # The interviewer invites a candidate, who accepts and writes a first draft.
     interviewer = Journey(browser)
@@ -187,8 +200,7 @@ def test_journeys_finish_through_nginx_when_an_instance_and_a_worker_die(
     accept_and_start(invited.page, url, link, "casey@example.com", PASSWORD)
     answer = invited.page.get_by_label("Your answer, in markdown")
     invited.page.get_by_role("button", name="Clear").click()
-    answer.fill(DESIGN_START)
-    invited.wait_saved()
+    invited.write(lambda: answer.fill(DESIGN_START), DESIGN_START)
 
     # The test run goes on the queue; kill the worker executing it, and instance A.
     page.get_by_role("button", name="Run the public tests").click()
@@ -204,8 +216,8 @@ def test_journeys_finish_through_nginx_when_an_instance_and_a_worker_die(
     instance_a.kill()
 
     # The journeys go on through nginx, on instance B and the other worker.
-    append_code(page, TYPED_DURING_OUTAGE)
-    candidate.wait_saved()
+    code += TYPED_DURING_OUTAGE
+    candidate.write(lambda: append_code(page, TYPED_DURING_OUTAGE), code)
     # From here on (the save above came after the kill) instance B serves all of it.
     outage = len(candidate.request_ids)
     other_tab = candidate.context.new_page()
@@ -214,8 +226,8 @@ def test_journeys_finish_through_nginx_when_an_instance_and_a_worker_die(
     other_tab.close()
 
     answer.press("Control+End")
-    answer.press_sequentially(DESIGN_MORE, delay=5)
-    invited.wait_saved()
+    invited.write(lambda: answer.press_sequentially(DESIGN_MORE, delay=5),
+                  DESIGN_START + DESIGN_MORE)
     invited.page.get_by_role("button", name="Submit answer").click()
     expect(invited.page.get_by_role("heading", name="Your answers are in")).to_be_visible()
 
@@ -253,8 +265,7 @@ def test_journeys_finish_through_nginx_when_an_instance_and_a_worker_die(
     assert sum(w.running for w in cluster.workers) == 1
 
     # No save was lost: every acknowledged save is a revision, the last one what was typed.
-    for journey, final in ((candidate, CODE_START + CODE_REST + SLOW + TYPED_DURING_OUTAGE),
-                           (invited, DESIGN_START + DESIGN_MORE)):
+    for journey, final in ((candidate, code), (invited, DESIGN_START + DESIGN_MORE)):
         (attempt_id,) = {attempt for attempt, _ in journey.saved}
         stored = texts_of(database, attempt_id)
         assert [body for _, body in journey.saved if body not in stored] == []
