@@ -46,7 +46,7 @@ DRAFT = re.compile(r"/attempts/(\d+)/draft(?:\?|$)")
 # is still going when its worker is killed.
 SOLUTION = (ROOT / "prompts" / "consistent-hashing" / "solution.py").read_text()
 CODE_START, CODE_REST = SOLUTION[: len(SOLUTION) // 2], SOLUTION[len(SOLUTION) // 2:]
-SLOW = "\nimport time  # noqa: E402\n\ntime.sleep(4)  # a slow import: the run takes a while\n"
+SLOW = "\nimport time\n\ntime.sleep(4)  # a slow import: the run takes a while\n"
 TYPED_DURING_OUTAGE = "# Written while one app instance was down.\n"
 DESIGN_START = "## Requirements\n2 million personalised links per campaign.\n"
 DESIGN_MORE = "\n## Storage\nA key-value store keyed by the code.\n"
@@ -60,11 +60,13 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     started = start_cluster(SETTINGS)
     if isinstance(started, str):
         missing_tool(started)
-    yield started
-    report = request.node.stash.get(CALL_REPORT, None)
-    if report is None or report.failed:
-        print(started.report())  # shown with the failure: the logs are deleted next
-    started.stop()
+    try:
+        yield started
+        report = request.node.stash.get(CALL_REPORT, None)
+        if report is None or report.failed:
+            print(started.report())  # shown with the failure: the logs are deleted next
+    finally:
+        started.stop()
 
 
 @pytest.fixture
