@@ -17,7 +17,7 @@ UV := .tools/bin/uv
 FLASK := .venv/bin/flask --app wsgi
 VENDOR := app/static/vendor/BUILT
 
-.PHONY: help run serve test setup setup-test assets database lint bench bench-autosave bench-scale bench-micro clean
+.PHONY: help run serve test test-cluster setup setup-test assets database lint bench bench-autosave bench-scale bench-micro clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ test: setup-test ## Set up, install test tools, lint, check the import rules, ru
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The scale-out test alone (tests/cluster/): PostgreSQL, Redis, two gunicorn instances, two
+# workers and nginx, killed midway. It is part of `make test` too. CI=true as for make test.
+test-cluster: setup-test ## Set up, install test tools, run only the scale-out test (nginx, two instances)
+	bash scripts/install-tools.sh test
+	.venv/bin/python -m pytest tests/cluster $(PYTEST_ARGS)
 
 $(UV):
 	$(PYTHON) -m venv .tools

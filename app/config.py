@@ -123,7 +123,22 @@ SETTINGS: tuple[Setting, ...] = (
         20,
         _int,
         "Wall-clock time one code run may take before it is stopped (verdict: timeout). "
-        "A run still going 60 s after this belongs to a stopped worker and is requeued.",
+        "A run still going RUN_STUCK_MARGIN_SECONDS after this belongs to a stopped "
+        "worker and is requeued.",
+    ),
+    Setting(
+        "RUN_STUCK_MARGIN_SECONDS",
+        60,
+        _int,
+        "How long past RUN_WALL_SECONDS a run may still be marked running before the "
+        "workers' sweep decides its worker stopped and requeues it (at least 0).",
+    ),
+    Setting(
+        "WORKER_SWEEP_SECONDS",
+        60,
+        _int,
+        "How often each `flask worker` does its periodic work: requeue the runs of a "
+        "stopped worker, close overdue interviews (at least 1).",
     ),
     Setting(
         "UNSAFE_LOCAL_RUNNER",
@@ -299,6 +314,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
     for name in ("RUN_CPU_SECONDS", "RUN_WALL_SECONDS"):
         if config.get(name, 1) < 1:
             raise ConfigError(f"{name} must be at least 1, or every run would time out")
+    if config.get("RUN_STUCK_MARGIN_SECONDS", 0) < 0:
+        raise ConfigError("RUN_STUCK_MARGIN_SECONDS must be at least 0")
+    if config.get("WORKER_SWEEP_SECONDS", 1) < 1:
+        raise ConfigError("WORKER_SWEEP_SECONDS must be at least 1")
     if env == "production" and config.get("UNSAFE_LOCAL_RUNNER"):
         raise ConfigError("UNSAFE_LOCAL_RUNNER runs candidates' code without a sandbox and is "
                           "refused in production")

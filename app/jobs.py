@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler
 
 from app.attempts.lifecycle import render_pending
 from app.db import JOB_QUEUE, get_database, get_session
@@ -111,13 +112,16 @@ class Jobs:
         """Requeue the runs a dead worker left behind, and wake workers for orphaned runs."""
 
         session = get_session()
-        requeued = recover_stuck_runs(session, limits=run_limits(current_app.config))
+        config = current_app.config
+        requeued = recover_stuck_runs(
+            session, limits=run_limits(config),
+            margin=timedelta(seconds=config["RUN_STUCK_MARGIN_SECONDS"]))
         for run_id in requeued:
             log.warning("requeued run %s left running by a stopped worker", run_id)
         # A worker stopped between ending a run and passing its wake-up on (or holding a
         # message it had not acted on) leaves queued runs that no message will reach.
         # One wake-up per person who could run now; a spare one costs a single query.
-        per_user = current_app.config["RUNS_PER_USER"]
+        per_user = config["RUNS_PER_USER"]
         for _ in range(claimable_people(session, per_user=per_user) - len(requeued)):
             self.wake_up()
 
@@ -161,7 +165,18 @@ def worker_command(threads: int | None) -> None:
     config = current_app.config
     queue = "Redis" if config.get("REDIS_URL") else config["JOBS_SQLITE_PATH"]
     click.echo(f"worker: {count} thread(s), nice {nice}, queue {queue}")
-    Consumer(jobs.huey, workers=count, worker_type="thread").run()
+    consumer = _sweeping_every(config["WORKER_SWEEP_SECONDS"])
+    consumer(jobs.huey, workers=count, worker_type="thread").run()
+
+
+def _sweeping_every(seconds: int) -> type[Consumer]:
+    """Huey's consumer, running the periodic tasks every ``seconds`` instead of every minute.
+
+    Every periodic task here is ``crontab(minute="*")``, so each sweep runs them all:
+    a shorter sweep finds a stopped worker's runs sooner (the cluster test sets it low).
+    """
+    scheduler = type("SweepingScheduler", (Scheduler,), {"periodic_task_seconds": seconds})
+    return type("SweepingConsumer", (Consumer,), {"scheduler_class": scheduler})
 
 
 def init_app(app: Flask) -> None:

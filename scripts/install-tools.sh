@@ -2,7 +2,7 @@
 # Installs the Debian packages Archboard drives for real, when they are missing.
 #   install-tools.sh run    bubblewrap and the system Python's pytest (the code sandbox)
 #   install-tools.sh test   the above, plus Chromium (browser tests), redis-server, and
-#                           nginx and openssl (the deployment files' check)
+#                           nginx and openssl (the cluster test, the deployment files' check)
 #   install-tools.sh bench  wrk (the load generator of `make bench`)
 # Only as root (apt-get needs it); otherwise it says what is missing. Tests that
 # need a missing tool skip, which with CI=true is a failure.

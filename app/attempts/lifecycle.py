@@ -249,11 +249,14 @@ def save_draft(session: Session, attempt: Attempt, *, body: str, based_on: int,
     (``client_id``): then it was this editor's own save whose reply was lost.
     ``scene`` is the whiteboard as JSON: None keeps the newest revision's
     scene, "" clears it. Saving the text and scene the newest revision already
-    holds writes nothing.
+    holds writes nothing. Line breaks are stored as LF, whichever the client sent.
     """
     _check_open(attempt, now)
     if not 0 <= based_on <= INT_MAX:
         raise Invalid("There is no such revision to build on. Reload the page.")
+    # A form posts a textarea's line breaks as CRLF, while the page's autosave sends
+    # them as the editor holds them (LF): the same text must be the same revision.
+    body = body.replace("\r\n", "\n")
     size = len(body.encode("utf-8"))
     if size > ANSWER_MAX_BYTES:
         raise AnswerTooLarge(f"The answer is {size:,} bytes; the limit is "

@@ -192,10 +192,14 @@ def _count_tests(tests: dict[str, str]) -> int:
 
 
 def recover_stuck_runs(session: Session, *, now: datetime | None = None,
-                       limits: Limits = RUN_LIMITS) -> list[int]:
-    """Requeue runs whose worker died mid-run, or fail them after MAX_TRIES; return their ids."""
+                       limits: Limits = RUN_LIMITS,
+                       margin: timedelta = STUCK_MARGIN) -> list[int]:
+    """Requeue runs whose worker died mid-run, or fail them after MAX_TRIES; return their ids.
+
+    A run is stuck once it has been running ``margin`` longer than its wall-clock limit.
+    """
     now = now or utcnow()
-    stuck_after = timedelta(seconds=limits.wall_seconds) + STUCK_MARGIN
+    stuck_after = timedelta(seconds=limits.wall_seconds) + margin
     stuck = session.scalars(select(TestRun).where(
         TestRun.status == RunStatus.RUNNING, TestRun.started_at < now - stuck_after)).all()
     requeued = []

@@ -102,3 +102,12 @@ def test_run_time_limits_below_a_second_are_refused(name, tmp_path):
     config[name] = 0
     with pytest.raises(ConfigError, match=name):
         check_settings(config)
+
+
+def test_a_stuck_margin_below_zero_and_a_sweep_below_a_second_are_refused(tmp_path):
+    config = load_settings({"RUN_STUCK_MARGIN_SECONDS": "0", "WORKER_SWEEP_SECONDS": "1"},
+                           tmp_path)
+    check_settings(config)
+    for name, value in (("RUN_STUCK_MARGIN_SECONDS", -1), ("WORKER_SWEEP_SECONDS", 0)):
+        with pytest.raises(ConfigError, match=name):
+            check_settings({**config, name: value})

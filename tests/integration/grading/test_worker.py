@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import select
 
+from app.db import utcnow
 from app.grading.runner.sandbox import sandbox_problem
 from app.grading.runs import (
     STUCK_AFTER,
@@ -139,6 +140,35 @@ def test_a_shorter_wall_clock_limit_finds_a_stuck_run_sooner(db, tmp_path):
     assert recover_stuck_runs(db, now=later) == []  # the default limit: it may still be going
     short = run_limits({"RUN_CPU_SECONDS": 3, "RUN_WALL_SECONDS": 8})
     assert recover_stuck_runs(db, now=later, limits=short) == [run.id]
+
+
+def test_a_shorter_margin_finds_a_stuck_run_sooner(db, tmp_path):
+    load_library(db, tmp_path)
+    attempt = make_attempt(db, make_user(db), "sum-two", body=RIGHT)
+    run = request_run(db, attempt, RunKind.PUBLIC)
+    run.status, run.tries, run.started_at = RunStatus.RUNNING, 1, attempt.started_at
+    db.commit()
+    later = attempt.started_at + STUCK_AFTER - timedelta(seconds=30)
+    assert recover_stuck_runs(db, now=later) == []
+    assert recover_stuck_runs(db, now=later, margin=timedelta(seconds=29)) == [run.id]
+
+
+# A worker that started before the run got stuck finds it at its next sweep, not at its start.
+@pytest.mark.worker_settings(RUN_WALL_SECONDS="5", RUN_STUCK_MARGIN_SECONDS="0",
+                             WORKER_SWEEP_SECONDS="1")
+def test_a_running_worker_requeues_a_stuck_run_at_its_next_sweep(app, db, tmp_path, worker):
+    load_library(db, tmp_path)
+    attempt = make_attempt(db, make_user(db), "sum-two", body=RIGHT)
+    warm_up = request_run(db, attempt, RunKind.PUBLIC)
+    get_jobs(app).enqueue_run(warm_up.id)
+    assert wait_for(db, [warm_up.id])[0].status is RunStatus.DONE  # the worker is up
+    run = request_run(db, attempt, RunKind.PUBLIC)
+    # Left running by a worker that stopped: no message for it is on the queue.
+    run.status, run.tries, run.started_at = RunStatus.RUNNING, 1, utcnow()
+    db.commit()
+    (finished,) = wait_for(db, [run.id], timeout=60)
+    assert finished.status is RunStatus.DONE and finished.passed == 1
+    assert finished.tries == 2
 
 
 HOSTILE = {

@@ -213,6 +213,18 @@ def test_submit_freezes_the_answer(client, db, library, candidate):
     assert client.get(f"/practice/attempts/{attempt_id}").status_code == HTTPStatus.FOUND
 
 
+def test_a_form_submit_of_the_autosaved_text_adds_no_revision_and_keeps_its_newlines(
+        client, db, library, candidate):
+    attempt_id = start(client)
+    save(client, attempt_id, "## Storage\nA key-value store.\n", 0)
+    # A browser's form sends a textarea's line breaks as CRLF; its scripts saw LF.
+    client.post(f"/practice/attempts/{attempt_id}/submit",
+                {"body": "## Storage\r\nA key-value store.\r\n", "based_on": "1",
+                 "client_id": "tab-a"})
+    assert db.get(Attempt, attempt_id).status is AttemptStatus.SUBMITTED
+    assert revisions(db, attempt_id) == [(1, "## Storage\nA key-value store.\n")]
+
+
 def test_an_empty_attempt_cannot_be_submitted(client, db, library, candidate):
     attempt_id = start(client)
     response = client.post(f"/practice/attempts/{attempt_id}/submit")
