@@ -212,3 +212,25 @@ def test_a_scorecard_reminder_goes_once_per_reviewer_per_interview(app, db, libr
                        dedupe_key=notices.reminder_key(interview.id, reviewer.id)) is None
     reminders = [e for e in emails(db) if e.kind is EmailKind.SCORECARD_DUE]
     assert [e.recipient for e in reminders] == [reviewer.email]
+
+
+def test_a_worker_that_must_build_links_refuses_to_start_without_base_url(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", None)
+    with app.app_context():  # as `flask worker` runs it
+        result = app.test_cli_runner().invoke(args=["worker"])
+    assert result.exit_code != 0
+    assert "the worker cannot start: BASE_URL is not set" in result.output
+    assert "SCORECARD_DUE_HOURS=0" in result.output
+
+
+def test_a_reminder_outside_a_request_without_base_url_says_what_is_missing(
+        app, db, library, monkeypatch):
+    from app.mail.links import NoBaseUrl
+
+    owner, (reviewer,) = make_panel(db, reviewers=1)
+    interview, _ = make_interview(db, owner, [reviewer])
+    join_and_start(db, interview)
+    answer_and_submit(db, interview, "Shard by user id.")
+    monkeypatch.setitem(app.config, "BASE_URL", None)
+    with pytest.raises(NoBaseUrl, match="set BASE_URL"):
+        notices.remind_due_scorecards(db, hours=1, now=utcnow() + timedelta(hours=2))
