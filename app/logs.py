@@ -112,6 +112,9 @@ def configure_logging(log_format: str) -> None:
     handler = logging.StreamHandler(sys.stdout if log_format == "json" else sys.stderr)
     handler.setFormatter(make_formatter(log_format))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # Alembic announces each of its plugins at INFO whenever it loads: seven
+    # lines of noise before every `flask` command's own output.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Archboard drives for real, when they are missing.
 #   install-tools.sh run    bubblewrap and the system Python's pytest (the code sandbox)
-#   install-tools.sh test   the above, plus Chromium (browser tests) and redis-server
+#   install-tools.sh test   the above, plus Chromium (browser tests), redis-server, and
+#                           nginx and openssl (the deployment files' check)
 #   install-tools.sh bench  wrk (the load generator of `make bench`)
 # Only as root (apt-get needs it); otherwise it says what is missing. Tests that
 # need a missing tool skip, which with CI=true is a failure.
@@ -18,6 +19,8 @@ fi
 if [ "$want" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -118,3 +119,14 @@ def test_an_unknown_log_format_is_refused(tmp_path):
     settings = load_settings({"LOG_FORMAT": "xml"}, tmp_path)
     with pytest.raises(ConfigError, match="LOG_FORMAT"):
         check_settings(settings)
+
+
+def test_a_flask_command_prints_its_own_output_and_no_library_chatter(tmp_path):
+    # A command-line user reads the command's answer, not the libraries loading.
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite"), "SECRET_KEY": "k" * 40}
+    done = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "users", "--help"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: flask users")
+    assert done.stderr == ""
