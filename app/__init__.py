@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.insight.views import bp as insight_bp
     from app.interviews import policy as interview_policy
     from app.interviews.views import bp as interviews_bp
+    from app.mail import jobs as mail_jobs
     from app.pages.views import bp as pages_bp
     from app.planning.views import bp as planning_bp
     from app.practice.views import bp as practice_bp
@@ -120,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     # and app.jobs import no feature).
     interview_policy.init_app(app)
     check_jobs.init_app(app)
+    mail_jobs.init_app(app)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)
     access.init_app(app)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.mail.settings import parse_base_url, parse_smtp_url
+
 ENVIRONMENTS = ("development", "testing", "production")
 LOG_FORMATS = ("text", "json")
 MIN_PRODUCTION_SECRET_LENGTH = 32
@@ -251,6 +253,55 @@ SETTINGS: tuple[Setting, ...] = (
         "are trusted (1 behind nginx). 0 trusts none.",
     ),
     Setting(
+        "SMTP_URL",
+        None,
+        _str,
+        "Where the worker sends email: smtp://user:pass@host:587?starttls=1 or "
+        "smtps://user:pass@host:465 (percent-encode special characters; ?timeout=30). "
+        "Unset: emails are written to the log and kept in the admin outbox (development).",
+    ),
+    Setting(
+        "MAIL_FROM",
+        "Archboard <archboard@localhost>",
+        _str,
+        "The From address of every email.",
+    ),
+    Setting(
+        "BASE_URL",
+        None,
+        _str,
+        "The address people open, e.g. https://archboard.example.com, for links in "
+        "emails. Unset: the host of the request that queued the email; a worker that "
+        "sends scorecard reminders refuses to start without it.",
+    ),
+    Setting(
+        "MAIL_MAX_ATTEMPTS",
+        6,
+        _int,
+        "How many times the worker tries to deliver one email (waiting 1, 2, 4 ... "
+        "minutes, at most an hour, between tries) before it stays failed.",
+    ),
+    Setting(
+        "PASSWORD_RESET_HOURS",
+        1,
+        _int,
+        "How long a password-reset link works (it works once).",
+    ),
+    Setting(
+        "SCORECARD_DUE_HOURS",
+        24,
+        _int,
+        "Hours after a candidate submits before each reviewer without a submitted "
+        "scorecard is reminded by email (once per interview); 0 sends no reminders.",
+    ),
+    Setting(
+        "FORGOT_PASSWORD_RATE_LIMIT",
+        "5 per 15 minutes",
+        _str,
+        "Password-reset requests allowed per client address, and per email address, "
+        "in a window.",
+    ),
+    Setting(
         "LOG_FORMAT",
         None,
         _lower,
@@ -318,6 +369,18 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigError("RUN_STUCK_MARGIN_SECONDS must be at least 0")
     if config.get("WORKER_SWEEP_SECONDS", 1) < 1:
         raise ConfigError("WORKER_SWEEP_SECONDS must be at least 1")
+    for name, parse in (("SMTP_URL", parse_smtp_url), ("BASE_URL", parse_base_url)):
+        if config.get(name):
+            try:
+                parse(config[name])
+            except ValueError as error:
+                raise ConfigError(f"{name}: {error}") from error
+    if config.get("MAIL_MAX_ATTEMPTS", 1) < 1:
+        raise ConfigError("MAIL_MAX_ATTEMPTS must be at least 1, or no email would be sent")
+    if config.get("PASSWORD_RESET_HOURS", 1) < 1:
+        raise ConfigError("PASSWORD_RESET_HOURS must be at least 1")
+    if config.get("SCORECARD_DUE_HOURS", 0) < 0:
+        raise ConfigError("SCORECARD_DUE_HOURS must be 0 (no reminders) or more")
     if env == "production" and config.get("UNSAFE_LOCAL_RUNNER"):
         raise ConfigError("UNSAFE_LOCAL_RUNNER runs candidates' code without a sandbox and is "
                           "refused in production")

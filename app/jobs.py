@@ -77,6 +77,7 @@ class Jobs:
         self.run_tests = run_tests_task
         self.render_answer = render_answer_task
         self.tasks: dict[str, Callable[[int], None]] = {}
+        self.start_checks: list[Callable[[], str | None]] = []
 
     def enqueue_run(self, run_id: int) -> None:
         self.run_tests(run_id)
@@ -125,6 +126,13 @@ class Jobs:
         for _ in range(claimable_people(session, per_user=per_user) - len(requeued)):
             self.wake_up()
 
+    def check_at_start(self, check: Callable[[], str | None]) -> None:
+        """Have ``flask worker`` refuse to start while ``check()`` names a problem.
+
+        Run inside the app's context; features add the settings their tasks need.
+        """
+        self.start_checks.append(check)
+
     def every_minute(self, name: str, task: Callable[[Jobs], None]) -> None:
         """Have the worker run ``task(self)`` once a minute, inside the app's context.
 
@@ -148,6 +156,9 @@ def get_jobs(app: Flask | None = None) -> Jobs:
 def worker_command(threads: int | None) -> None:
     """Run the job consumer: executes queued code runs in the sandbox and renders saved answers."""
     jobs = get_jobs()
+    for check in jobs.start_checks:
+        if (refusal := check()) is not None:
+            raise click.ClickException(f"the worker cannot start: {refusal}")
     problem = sandbox_problem()
     if problem and current_app.config["UNSAFE_LOCAL_RUNNER"]:
         click.secho("WARNING: UNSAFE_LOCAL_RUNNER is on and the sandbox is unavailable "

@@ -5,7 +5,9 @@ token, else a random one), kept in ``g.request_id``, sent back on every
 response and written on every log line the request produces. At the end of
 each request the app logs one access line (method, path, status, duration),
 from Flask, so it reads the same under ``flask run`` and gunicorn. Only the
-path is logged: query strings, headers and bodies may hold secrets.
+path is logged: query strings, headers and bodies may hold secrets. A path
+that carries a token (an invitation or a password-reset link) is logged with
+``[token]`` in its place.
 """
 
 from __future__ import annotations
@@ -87,11 +89,20 @@ def _finish_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
-    access_log.info("%s %s %s", request.method, request.path, response.status_code,
+    path = logged_path()
+    access_log.info("%s %s %s", request.method, path, response.status_code,
                     extra={"request_id": request_id, "method": request.method,
-                           "path": request.path, "status": response.status_code,
+                           "path": path, "status": response.status_code,
                            "duration_ms": duration_ms})
     return response
+
+
+def logged_path() -> str:
+    """The request's path as the access line shows it: a link's token is a credential."""
+    token = (request.view_args or {}).get("token")
+    if isinstance(token, str) and token:
+        return request.path.replace(token, "[token]")
+    return request.path
 
 
 def configure_logging(log_format: str) -> None:

@@ -10,7 +10,8 @@ set -u
 host=${1:?host} port=${2:?port}
 flask=(.venv/bin/flask --app wsgi)
 
-"${flask[@]}" worker &
+# Links in the emails the worker writes point at this server unless told otherwise.
+BASE_URL=${BASE_URL:-http://$host:$port} "${flask[@]}" worker &
 worker=$!
 "${flask[@]}" run --host "$host" --port "$port" &
 web=$!

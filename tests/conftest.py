@@ -85,6 +85,8 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-anything",
         "DATABASE_URL": database_url,
         "SERVER_NAME": None,
+        # Services called outside a request build the links of their emails from it.
+        "BASE_URL": "http://archboard.test",
         "JOBS_SQLITE_PATH": str(Path(tempfile.mkdtemp(prefix="archboard-jobs-")) / "jobs.sqlite"),
     }
     config.update(overrides)
@@ -194,3 +196,14 @@ def worker(app: Flask, db, request: pytest.FixtureRequest):
     running.start()
     yield running
     running.kill()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port; ``.messages`` holds what it received."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,4 +1,4 @@
-"""Administration pages: accounts and their roles."""
+"""Administration pages: accounts and their roles, and the outbox of emails."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from app.admin import services
 from app.auth.access import access
 from app.db import get_session
 from app.errors import Invalid
-from app.models import Role
+from app.mail import outbox as mail_outbox
+from app.models import EmailStatus, Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,3 +36,23 @@ def set_roles(user_id: int):
     flash(f"Roles of {user.email} saved.", "success")
     return redirect(url_for("admin.users", q=request.args.get("q", ""),
                             page=request.args.get("page", 1, type=int)))
+
+
+@bp.get("/outbox")
+@access(Role.ADMIN)
+def outbox():
+    chosen = request.args.get("status", "")
+    if chosen and chosen not in {status.value for status in EmailStatus}:
+        raise Invalid(f"Unknown status; pick from {', '.join(s.value for s in EmailStatus)}.")
+    status = EmailStatus(chosen) if chosen else None
+    page = mail_outbox.outbox_page(get_session(), status=status,
+                                   page=request.args.get("page", 1, type=int))
+    return render_template("admin/outbox.html", page=page, status=chosen,
+                           statuses=list(EmailStatus))
+
+
+@bp.get("/outbox/<int:email_id>")
+@access(Role.ADMIN)
+def outbox_email(email_id: int):
+    email = mail_outbox.get_email(get_session(), email_id)
+    return render_template("admin/outbox_email.html", email=email)

@@ -54,3 +54,20 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired("Repeat the new password."),
                     EqualTo("password", message="The two passwords differ.")],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), email_format])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description=f"At least {PASSWORD_MIN} characters. Every other sign-in will end.",
+        validators=[DataRequired("Choose a new password."), password_length],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired("Repeat the new password."),
+                    EqualTo("password", message="The two passwords differ.")],
+    )

@@ -17,9 +17,15 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import devices, services
+from app.auth import devices, resets, services
 from app.auth.access import ANYONE, SIGNED_IN, access
-from app.auth.forms import ChangePasswordForm, LoginForm, SignUpForm
+from app.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
 from app.db import get_session
 from app.errors import Invalid
 from app.rate_limits import rate_limit
@@ -157,3 +163,58 @@ def end_other_sessions():
                                         keep_token=current_user.session_token)
     flash(f"Ended {ended} other sign-in{'s' if ended != 1 else ''}.", "success")
     return redirect(url_for("auth.account"))
+
+
+# The one answer to every well-formed request, whether or not the address has an account.
+RESET_SENT = ("If an account exists for that address, we have sent a link to reset its "
+              "password. It works once, for a limited time; check your spam folder too.")
+
+
+def _forgot_email_key() -> str:
+    return "forgot-email:" + services.normalise_email(request.form.get("email", ""))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@access(ANYONE)
+@rate_limit("FORGOT_PASSWORD_RATE_LIMIT", methods=["POST"])
+@rate_limit("FORGOT_PASSWORD_RATE_LIMIT", methods=["POST"], key_func=_forgot_email_key)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        resets.request_reset(get_session(), form.email.data,
+                             hours=current_app.config["PASSWORD_RESET_HOURS"])
+        return render_template("auth/forgot.html", form=form, sent=RESET_SENT)
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
+    return render_template("auth/forgot.html", form=form, sent=None), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@access(ANYONE)
+def reset_password(token: str):
+    try:
+        resets.usable_reset(get_session(), token)
+    except resets.ResetLinkSpent:
+        return render_template("auth/reset_spent.html"), HTTPStatus.GONE
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = resets.reset_password(
+                get_session(), token, form.password.data,
+                days=current_app.config["SESSION_DAYS"],
+                user_agent=request.headers.get("User-Agent", ""))
+        except resets.ResetLinkSpent:
+            return render_template("auth/reset_spent.html"), HTTPStatus.GONE
+        except Invalid as error:
+            form.password.errors.append(error.message)
+        else:
+            # The service ended every sign-in and started this one; carry on with it.
+            logout_user()
+            session.clear()
+            login_user(user, duration=timedelta(days=current_app.config["SESSION_DAYS"]))
+            flash("Your password is changed and you are signed in. Every other sign-in "
+                  "has ended.", "success")
+            response = redirect(url_for("pages.home"))
+            devices.remember_device(response, user.id)
+            return response
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
+    return render_template("auth/reset.html", form=form, token=token), status

@@ -15,6 +15,7 @@ from app.attempts.suggestions import rubric_scale
 from app.content.render import render_markdown
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid
+from app.interviews import notices
 from app.interviews.audit import audit
 from app.interviews.permissions import require_owner
 from app.interviews.scorecards import COMMENT_MAX_CHARS, SUMMARY_MAX_CHARS, load_rubrics
@@ -115,6 +116,7 @@ def release(session: Session, interview: Interview, user: User,
               comments_shown=sum(1 for c in choices.values()
                                  if c.show_comment and c.comment.strip()),
               decision_shown=show_decision)
+        notices.feedback_released(session, interview)
     return interview
 
 

@@ -17,6 +17,7 @@ from app.attempts.lifecycle import published
 from app.auth.services import hash_token, normalise_email
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.interviews import notices
 from app.interviews.audit import audit
 from app.interviews.permissions import is_candidate, load_interview, on_panel, require_owner
 from app.kinds import kind_order
@@ -195,6 +196,9 @@ def create_interview(session: Session, owner: User, spec: NewInterview, *,
         session.flush()
         audit(session, interview, owner, AuditAction.CREATED, mode=spec.mode.value,
               prompts=slugs, reviewers=len(panel_ids))
+        notices.invitation(session, interview, token)
+        for reviewer_id in panel_ids[1:]:
+            notices.panel_added(session, interview, allowed[reviewer_id])
     return interview, token
 
 
@@ -207,6 +211,7 @@ def new_invite_link(session: Session, interview: Interview, actor: User) -> str:
     with transaction(session):
         interview.invite_token_hash = hash_token(token)
         audit(session, interview, actor, AuditAction.INVITE_REPLACED)
+        notices.invitation(session, interview, token)
     return token
 
 
@@ -251,6 +256,7 @@ def add_reviewer(session: Session, interview: Interview, actor: User,
             raise Invalid(_IS_CANDIDATE.format(name=reviewer.display_name), field="reviewer")
         interview.scorecards.append(Scorecard(reviewer_id=reviewer.id))
         audit(session, interview, actor, AuditAction.REVIEWER_ADDED, reviewer=reviewer.display_name)
+        notices.panel_added(session, interview, reviewer)
 
 
 def remove_reviewer(session: Session, interview: Interview, actor: User,

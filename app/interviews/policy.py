@@ -20,7 +20,7 @@ from app.attempts import policy as attempts_policy
 from app.attempts.lifecycle import TimeUp
 from app.db import utcnow
 from app.errors import NotAllowed
-from app.interviews import clock
+from app.interviews import clock, notices
 from app.jobs import get_jobs
 from app.models import Attempt, Interview, InterviewItem, RubricRevision
 
@@ -94,3 +94,4 @@ def init_app(app: Flask) -> None:
     interviews past their deadline."""
     attempts_policy.register(InterviewPolicy())
     get_jobs(app).every_minute("close_overdue_interviews", clock.close_overdue_interviews)
+    get_jobs(app).every_minute("scorecard_reminders", notices.send_reminders)

@@ -38,6 +38,7 @@ from app.models.interviews import (
     RegradeStatus,
     Scorecard,
 )
+from app.models.mail import Email, EmailKind, EmailStatus, PasswordReset
 from app.models.runs import RunKind, RunStatus, TestRun
 from app.models.users import Role, User, UserRole, UserSession
 
@@ -64,6 +65,10 @@ __all__ = [
     "RegradeRequest",
     "RegradeStatus",
     "Scorecard",
+    "Email",
+    "EmailKind",
+    "EmailStatus",
+    "PasswordReset",
     "AnswerRevision",
     "AnswerScene",
     "Attempt",

@@ -27,9 +27,14 @@ PAGES = [
     ("pages.markdown_help", "/help/markdown", None),
     ("auth.login", "/login", None),
     ("auth.signup", "/signup", None),
+    ("auth.forgot_password", "/forgot", None),
+    ("auth.reset_password", "/reset/{reset}", None),
     ("auth.account", "/account", "admin"),
     ("admin.users", "/admin/users", "admin"),
     ("admin.users", "/admin/users?q=nobody-matches", "admin"),
+    ("admin.outbox", "/admin/outbox", "admin"),
+    ("admin.outbox", "/admin/outbox?status=failed", "admin"),
+    ("admin.outbox_email", "/admin/outbox/{email}", "admin"),
     ("errors", "/no/such/page", None),
     ("practice.library", "/practice", "admin"),
     ("practice.library", "/practice?q=nothing-matches-this", "admin"),
@@ -123,6 +128,18 @@ def interviews_for(db, admin) -> dict[str, object]:
             "interview_attempt": running.items[0].attempt_id, "token": token}
 
 
+def emails_for(db) -> dict[str, object]:
+    """A reset link's token (read from its email, the one place it is) and an email's id."""
+    from sqlalchemy import select
+
+    from app.auth import resets
+    from app.models import Email
+
+    resets.request_reset(db, "someone@example.com", hours=1)
+    email = db.scalars(select(Email).order_by(Email.id.desc())).first()
+    return {"reset": email.body.split("/reset/", 1)[1].split()[0], "email": email.id}
+
+
 def serious_violations(page: Page, axe_source: str) -> list[str]:
     page.evaluate(axe_source)
     result = page.evaluate(
@@ -159,7 +176,7 @@ def test_no_serious_violations_on_any_page(page: Page, server_url: str, db, axe_
     calibration = score_sample(db, sample, admin, levels={"Storage": 1})
     ids = {"open": open_attempt.id, "done": done.id, "coding": coding.id, "review": review.id,
            "review_done": review_done.id, "cal_sample": sample.id, "cal_score": calibration.id,
-           **interviews_for(db, admin)}
+           **interviews_for(db, admin), **emails_for(db)}
     problems = {}
     signed_in = False
     for endpoint, path, who in sorted(PAGES, key=lambda p: p[2] is not None):

@@ -8,7 +8,8 @@ from flask import Flask
 SAMPLE_ARGUMENTS = {"user_id": 1, "filename": "css/app.css", "slug": "url-shortener",
                     "attempt_id": 1, "number": 1, "run_id": 1, "interview_id": 1,
                     "scorecard_id": 1, "request_id": 1, "token": "no-such-invite", "kind": "csv",
-                    "key": "deploy-history", "sample_id": 1, "score_id": 1, "check_id": 1}
+                    "key": "deploy-history", "sample_id": 1, "score_id": 1, "check_id": 1,
+                    "email_id": 1}
 
 
 def urls(app: Flask, method: str) -> list[tuple[str, str]]:

@@ -16,11 +16,11 @@ of ``EXPECTED``; each row says what each of the seven actors gets:
 
 The world is built through the factories for each test, and every URL argument
 comes from it (A's attempt, the interview, a reviewer's seat, the run, the second
-look, the invite token), so a 404 means "refused", never "no such object". POSTs
-carry a valid CSRF token and the smallest body that passes validation, so the
-status shows the authorisation.
+look, the invite token, a reviewer's password-reset link), so a 404 means "refused",
+never "no such object". POSTs carry a valid CSRF token and the smallest body that
+passes validation, so the status shows the authorisation.
 
-96 routes x 7 actors = 672 requests per database.
+102 routes x 7 actors = 714 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -29,6 +29,7 @@ outer one, or it does not exist. 10 more requests.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -38,13 +39,24 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attempts import lifecycle
+from app.auth import resets
 from app.checks import services as checks
 from app.grading import runs
 from app.interviews import feedback, regrades
-from app.models import RegradeRequest, RegradeStatus, Role, RunKind, Scorecard, User
+from app.models import (
+    Email,
+    EmailKind,
+    RegradeRequest,
+    RegradeStatus,
+    Role,
+    RunKind,
+    Scorecard,
+    User,
+)
 from tests.factories.calibration import make_sample, score_sample
 from tests.factories.interviews import (
     answer_and_submit,
@@ -73,6 +85,7 @@ HIDDEN = HTTPStatus.NOT_FOUND
 CONFLICT = HTTPStatus.CONFLICT
 INVALID = HTTPStatus.UNPROCESSABLE_ENTITY
 BAD = HTTPStatus.BAD_REQUEST
+GONE = HTTPStatus.GONE
 
 Outcome = HTTPStatus | str
 
@@ -106,6 +119,13 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
     ("auth.end_other_sessions", "POST"):
         (UNAUTH,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
+    # Asking for a reset link answers everyone alike; the reviewer's link works once (the
+    # first asker sets a password with it and is signed in; it has been used for the rest).
+    ("auth.forgot_password", "GET"): EVERYONE_OK,
+    ("auth.forgot_password", "POST"): EVERYONE_OK,
+    ("auth.reset_password", "GET"): EVERYONE_OK,
+    ("auth.reset_password", "POST"):
+        (REDIRECT,  GONE,      GONE,      GONE,      GONE,      GONE,      GONE),
 
     # The coverage view: for those who run interviews and write the library.
     ("coverage.page", "GET"):
@@ -194,6 +214,10 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    DENIED,    OK),
     ("admin.set_roles", "POST"):
         (UNAUTH,    DENIED,    DENIED,    DENIED,    DENIED,    DENIED,    REDIRECT),
+    ("admin.outbox", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    DENIED,    OK),
+    ("admin.outbox_email", "GET"):
+        (LOGIN,     DENIED,    DENIED,    DENIED,    DENIED,    DENIED,    OK),
 
     # Practice: the candidate role; B's own library, prompt and new attempt.
     ("practice.library", "GET"):
@@ -335,6 +359,8 @@ class World:
     sample_criteria: tuple[int, ...]  # the criteria its references are set against
     calibration_score: int  # the panel's score of it
     check: int             # the author's Verify check of sum-two, queued
+    email: int             # the invitation emailed to A
+    reset_token: str       # the reviewer's password-reset link
 
 
 def build_world(db: Session, root: Path) -> World:
@@ -402,7 +428,18 @@ def _build_world(db: Session, root: Path) -> World:
         released=released.id, released_attempt=item.attempt_id,
         released_criterion=second.id, regrade=regrade.id, sample=sample.id,
         sample_criteria=tuple(c.id for c in sample.rubric_revision.criteria),
-        calibration_score=calibration_score.id, check=check.id)
+        calibration_score=calibration_score.id, check=check.id,
+        email=db.scalar(select(Email.id).where(Email.kind == EmailKind.INVITATION)
+                        .order_by(Email.id).limit(1)),
+        reset_token=_reset_token(db, reviewer))
+
+
+def _reset_token(db: Session, person: User) -> str:
+    """A reset link for ``person``, read from the email that carries it (the world is kept
+    for the whole run, so it lasts a year)."""
+    resets.request_reset(db, person.email, hours=24 * 365)
+    body = db.scalar(select(Email.body).where(Email.kind == EmailKind.PASSWORD_RESET))
+    return body.split("/reset/", 1)[1].split()[0]
 
 
 # Routes asked about another of A's objects than the default one.
@@ -417,6 +454,7 @@ TARGETS: dict[str, dict[str, str]] = {
     "interviews.answer_regrade": {"interview_id": "released"},
     "interviews.reassign_regrade": {"interview_id": "released"},
     "interviews.request_regrade": {"interview_id": "released"},
+    "auth.reset_password": {"token": "reset_token"},
 }
 
 
@@ -429,6 +467,7 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
         "slug": "url-shortener", "user_id": world.people["candidate_a"].id,
         "filename": "css/app.css", "key": "deploy-history",
         "sample_id": world.sample, "score_id": world.calibration_score, "check_id": world.check,
+        "email_id": world.email,
     }
     for name, attribute in TARGETS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)
@@ -449,6 +488,8 @@ SHORTENER = "prompts/url-shortener.md"
 def _shortener_text() -> str:
     return (Path(__file__).parents[2] / SHORTENER).read_text(encoding="utf-8")
 
+_ASKERS = itertools.count()
+
 # The smallest form each POST needs to pass validation for someone allowed.
 FORMS: dict[tuple[str, str], Body] = {
     ("pages.markdown_preview", "POST"): lambda w: {"markdown": "**Caches** in front."},
@@ -459,7 +500,11 @@ FORMS: dict[tuple[str, str], Body] = {
                                        "password": PASSWORD},
     ("auth.change_password", "POST"): lambda w: {
         "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-    ("admin.set_roles", "POST"): lambda w: {"roles": ["candidate"]},  # A's roles, unchanged
+    ("admin.set_roles", "POST"): lambda w: {"roles": ["candidate"]},
+    # A new address for each asker: seven asking about one would meet its own limit.
+    ("auth.forgot_password", "POST"): lambda w: {"email": f"asker{next(_ASKERS)}@example.com"},
+    ("auth.reset_password", "POST"): lambda w: {"password": NEW_PASSWORD,
+                                                "confirm": NEW_PASSWORD},  # A's roles, unchanged
     ("practice.start", "POST"): lambda w: {"level": "senior"},
     ("authoring.new", "POST"): lambda w: {
         "kind": "system-design", "slug": "matrix-new-prompt", "title": "A new prompt",

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 60 routes (43 POST, 17 GET), 154 fields, 15 examples per route, so 900
+Counts: 64 routes (45 POST, 19 GET), 161 fields, 15 examples per route, so 960
 requests per database.
 """
 
@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from app.attempts import lifecycle
+from app.auth import resets
 from app.auth.access import SIGNED_IN, access
 from app.db import Base, get_database, utcnow
 from app.interviews import feedback, invitations, regrades
@@ -55,6 +56,7 @@ from app.models import (
     AnswerRevision,
     Attempt,
     CalibrationSample,
+    Email,
     Interview,
     Recommendation,
     RegradeRequest,
@@ -183,6 +185,14 @@ class World:
     def newcomer(self):
         """A new account each time: an example may change its password or end its sign-ins."""
         return make_user(self.db, name="Nico Newcomer")
+
+    @property
+    def reset_token(self) -> str:
+        """A fresh password-reset link's token (an example may use one up), from its email."""
+        person = self.newcomer
+        resets.request_reset(self.db, person.email, hours=1)
+        body = self.db.scalar(select(Email.body).where(Email.recipient == person.email))
+        return body.split("/reset/", 1)[1].split()[0]
 
     def person(self, actor: str):
         return getattr(self, actor)
@@ -435,6 +445,11 @@ TARGETS = [
            lambda w: Case({}, {"email": w.candidate.email, "password": PASSWORD, "remember": "y",
                                "next": "/practice", "?next": "/practice"}), fresh_client=True),
     Target("auth.logout", "POST", "newcomer", (), lambda w: Case({}, {}), fresh_client=True),
+    Target("auth.forgot_password", "POST", None, ("email",),
+           lambda w: Case({}, {"email": w.candidate.email}), fresh_client=True),
+    Target("auth.reset_password", "POST", None, ("/token", "password", "confirm"),
+           lambda w: Case({}, {"/token": w.reset_token, "password": PASSWORD + "!",
+                               "confirm": PASSWORD + "!"}), fresh_client=True),
     Target("auth.change_password", "POST", "newcomer",
            ("current_password", "password", "confirm"),
            lambda w: Case({}, {"current_password": PASSWORD, "password": PASSWORD,
@@ -570,6 +585,10 @@ TARGETS = [
                                "?rubric": "a-gap"})),
     Target("admin.users", "GET", "admin", ("?q", "?page"),
            lambda w: Case({}, {"?q": "person", "?page": "1"})),
+    Target("admin.outbox", "GET", "admin", ("?status", "?page"),
+           lambda w: Case({}, {"?status": "queued", "?page": "1"})),
+    Target("auth.reset_password", "GET", None, ("/token",),
+           lambda w: Case({}, {"/token": w.reset_token})),
     Target("interviews.live_updates", "GET", "owner", ("?seen", "?stage"),
            lambda w: Case({"interview_id": w.shared("started")[0].id},
                           {"?seen": f"{keys(w.shared('started')[0])[0][0]}:1:0",

@@ -111,3 +111,14 @@ def test_a_password_post_logs_neither_the_password_nor_the_form(client, db, json
     assert [entry["path"] for entry in json_logs.entries("archboard.access")
             if entry["method"] == "POST"] == ["/login", "/login"]
 
+
+
+def test_a_reset_or_invitation_link_is_logged_without_its_token(client, db, json_logs):
+    token = "a-reset-token-that-works-once"
+    client.get(f"/reset/{token}")
+    client.get(f"/join/{token}")
+    logged = "\n".join(json_logs.lines)
+    assert token not in logged
+    assert [entry["path"] for entry in json_logs.entries("archboard.access")
+            if entry["method"] == "GET" and entry["path"] != "/"] == [
+        "/reset/[token]", "/join/[token]"]

@@ -21,6 +21,8 @@ class Worker:
                     "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"], "PYTHONPATH": str(ROOT)}
         if app.config.get("REDIS_URL"):
             self.env["REDIS_URL"] = app.config["REDIS_URL"]
+        # The worker writes scorecard reminders, whose links need an address.
+        self.env["BASE_URL"] = app.config.get("BASE_URL") or "http://localhost"
         self.env.update(settings)  # extra settings for this worker only, e.g. RUNS_PER_USER
         self.process: subprocess.Popen | None = None
 
@@ -54,3 +56,23 @@ def run_renders(app: Flask) -> int:
     for task in others:
         huey.enqueue(task)
     return renders
+
+
+def run_queued(app: Flask, name: str) -> int:
+    """Run the jobs named ``name`` waiting in ``app``'s queue, in this process, as a worker would.
+
+    Other jobs go back on the queue untouched. The number of jobs run.
+    """
+    from app.jobs import get_jobs
+
+    huey = get_jobs(app).huey
+    others, ran = [], 0
+    while (task := huey.dequeue()) is not None:
+        if task.name == name:
+            huey.execute(task)
+            ran += 1
+        else:
+            others.append(task)
+    for task in others:
+        huey.enqueue(task)
+    return ran

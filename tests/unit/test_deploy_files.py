@@ -92,3 +92,11 @@ def test_the_worker_unit_runs_a_command_the_app_has(tmp_path):
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
                       "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite")})
     assert args[3] in app.cli.commands
+
+
+def test_the_example_environment_lets_the_worker_build_and_send_its_emails(tmp_path):
+    from app.mail.settings import parse_smtp_url
+
+    config = load_settings(example_environment(), tmp_path)
+    assert config["SCORECARD_DUE_HOURS"] > 0 and config["BASE_URL"].startswith("https://")
+    assert parse_smtp_url(config["SMTP_URL"]).starttls

@@ -1,0 +1,1 @@
+"""Email: the outbox services queue into, and the worker that delivers it (docs/email.md)."""
