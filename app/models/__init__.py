@@ -39,7 +39,7 @@ from app.models.interviews import (
     Scorecard,
 )
 from app.models.runs import RunKind, RunStatus, TestRun
-from app.models.users import Role, User, UserRole, UserSession
+from app.models.users import NO_PASSWORD, Role, User, UserIdentity, UserRole, UserSession
 
 # Every model is imported: set the relationships up now, so those declared from
 # the other side (``Attempt.interview``, a backref of ``Interview.attempts``)
@@ -83,7 +83,9 @@ __all__ = [
     "RunStatus",
     "Rubric",
     "RubricRevision",
+    "NO_PASSWORD",
     "User",
+    "UserIdentity",
     "UserRole",
     "UserSession",
 ]
