@@ -194,3 +194,12 @@ def worker(app: Flask, db, request: pytest.FixtureRequest):
     running.start()
     yield running
     running.kill()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider on a free loopback port, for the whole run."""
+    from tests.support.oidc import run_provider
+
+    with run_provider() as provider:
+        yield provider
