@@ -102,10 +102,14 @@ def sign_in_with_provider(
         # (or the email was taken meanwhile): ask them to try once more.
         raise SignInRefused("That sign-in crossed another one. Please try again.",
                             reason="concurrent first sign-in") from error
+    return user
+
+
+def _check_active(user: User) -> None:
+    # Before anything is written: a switched-off account gains no link nor use.
     if not user.is_active:
         raise SignInRefused("This account is switched off. Ask an administrator.",
                             reason=f"account {user.id} is inactive")
-    return user
 
 
 def _find_or_make(session: Session, *, issuer: str, subject: str, email: str,
@@ -114,6 +118,7 @@ def _find_or_make(session: Session, *, issuer: str, subject: str, email: str,
     identity = session.scalar(select(UserIdentity).where(
         UserIdentity.issuer == issuer, UserIdentity.subject == subject))
     if identity is not None:
+        _check_active(identity.user)
         identity.last_used_at = now
         if email:
             identity.email = email
@@ -129,6 +134,7 @@ def _find_or_make(session: Session, *, issuer: str, subject: str, email: str,
                 "An account already uses this email address, and your identity provider "
                 "cannot vouch for it here. Sign in with your password instead.",
                 reason=f"email of account {existing.id} matched but {why}")
+        _check_active(existing)
         user = existing
     elif not auto_create:
         raise SignInRefused("There is no Archboard account for you yet. Ask an administrator.",

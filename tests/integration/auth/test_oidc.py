@@ -214,10 +214,12 @@ def test_a_switched_off_account_is_refused(client, db, sso):
     sub = sso.new_user(email="gone@example.com", email_verified=True)
     sign_in(client, sub)
     client.logout()
-    user = identity_of(db, sso, sub).user
-    user.is_active = False
+    identity = identity_of(db, sso, sub)
+    last_used = identity.last_used_at
+    identity.user.is_active = False
     db.commit()
     refused(client, sign_in(client, sub), "This account is switched off.")
+    assert identity_of(db, sso, sub).last_used_at == last_used
 
 
 def test_with_auto_create_off_a_stranger_is_refused(client, db, sso, monkeypatch, app):
