@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.admin.services import set_roles
 from app.models import Role, User, UserIdentity, UserSession
 from tests.factories.users import PASSWORD, make_admin, make_user
+from tests.support.oidc import run_provider
 from tests.support.tools import free_port
 
 ALLOWED = ("example.com",)
@@ -243,6 +244,21 @@ def test_a_provider_that_cannot_be_reached_gives_a_clear_message(client, db, sso
         response = client.get("/login/oidc")
     refused(client, response, "Your identity provider could not be reached")
     assert any("discovery failed" in record.getMessage() for record in caplog.records)
+
+
+def test_a_provider_that_stops_between_its_page_and_the_token_gives_a_clear_message(
+        client, db, sso, monkeypatch, app, caplog):
+    with run_provider() as short_lived:
+        for name, value in short_lived.settings().items():
+            monkeypatch.setitem(app.config, name, value)
+        sub = short_lived.new_user(email="late@example.com", email_verified=True)
+        callback = answer_provider(go_to_provider(client), sub)
+    # The provider is gone now: the code it gave cannot be exchanged.
+    with caplog.at_level(logging.WARNING, logger="app.auth.views"):
+        response = come_back(client, callback)
+    refused(client, response, "Your identity provider could not be reached")
+    assert any("token exchange failed" in record.getMessage() for record in caplog.records)
+    assert count_users(db) == 0
 
 
 @pytest.mark.db_once
