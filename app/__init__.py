@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import db, errors, health, inputs, jobs, logs, security
+    from app.auth import oidc
     from app.auth.services import load_signed_in_user
     from app.extensions import csrf, login_manager
 
@@ -60,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
+    oidc.init_app(app)
 
     @login_manager.user_loader
     def load_user(token: str):

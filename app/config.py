@@ -46,6 +46,16 @@ def _lower(value: str) -> str:
     return value.strip().lower()
 
 
+def _domains(value: str) -> tuple[str, ...]:
+    """A comma-separated list of email domains, lower-cased, without a leading @."""
+    domains = tuple(part.strip().lower().lstrip("@") for part in value.split(","))
+    domains = tuple(domain for domain in domains if domain)
+    for domain in domains:
+        if "." not in domain or " " in domain or "@" in domain:
+            raise ValueError(f"expected email domains like example.com, got {domain!r}")
+    return domains
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, default, parser and meaning."""
@@ -302,6 +312,47 @@ SETTINGS: tuple[Setting, ...] = (
         "in a window.",
     ),
     Setting(
+        "OIDC_ISSUER",
+        "",
+        _str,
+        "Single sign-on: the OpenID Connect provider's issuer URL (its discovery document "
+        "is at <issuer>/.well-known/openid-configuration). Set it with OIDC_CLIENT_ID and "
+        "OIDC_CLIENT_SECRET, or none of the three (no single sign-on).",
+    ),
+    Setting(
+        "OIDC_CLIENT_ID",
+        "",
+        _str,
+        "Single sign-on: the client id Archboard was registered with at the provider.",
+    ),
+    Setting(
+        "OIDC_CLIENT_SECRET",
+        "",
+        _str,
+        "Single sign-on: the client secret that goes with OIDC_CLIENT_ID.",
+    ),
+    Setting(
+        "OIDC_BUTTON_LABEL",
+        "Sign in with single sign-on",
+        _str,
+        "The text of the single sign-on button on the login page, e.g. Sign in with Acme SSO.",
+    ),
+    Setting(
+        "OIDC_ALLOWED_DOMAINS",
+        (),
+        _domains,
+        "Single sign-on: comma-separated email domains allowed to sign in (e.g. "
+        "acme.com,acme.co.uk). Empty allows any, but then a sign-in never joins an "
+        "existing password account by its email.",
+    ),
+    Setting(
+        "OIDC_AUTO_CREATE",
+        True,
+        _bool,
+        "Single sign-on: a first sign-in by someone without an account creates a "
+        "candidate account; off, only people with an account (or a linked one) get in.",
+    ),
+    Setting(
         "LOG_FORMAT",
         None,
         _lower,
@@ -381,6 +432,7 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigError("PASSWORD_RESET_HOURS must be at least 1")
     if config.get("SCORECARD_DUE_HOURS", 0) < 0:
         raise ConfigError("SCORECARD_DUE_HOURS must be 0 (no reminders) or more")
+    _check_oidc(config)
     if env == "production" and config.get("UNSAFE_LOCAL_RUNNER"):
         raise ConfigError("UNSAFE_LOCAL_RUNNER runs candidates' code without a sandbox and is "
                           "refused in production")
@@ -392,6 +444,30 @@ def check_settings(config: Mapping[str, Any]) -> None:
                 f"{MIN_PRODUCTION_SECRET_LENGTH} or more random characters, e.g. "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+
+
+OIDC_TRIPLE = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
+
+
+def oidc_enabled(config: Mapping[str, Any]) -> bool:
+    """True when single sign-on is configured (check_settings saw all three or none)."""
+    return bool(config.get("OIDC_ISSUER"))
+
+
+def _check_oidc(config: Mapping[str, Any]) -> None:
+    given = [name for name in OIDC_TRIPLE if config.get(name)]
+    if given and len(given) < len(OIDC_TRIPLE):
+        missing = [name for name in OIDC_TRIPLE if name not in given]
+        raise ConfigError(
+            f"single sign-on needs {', '.join(OIDC_TRIPLE)} together: {', '.join(given)} "
+            f"set but {', '.join(missing)} missing (set all three, or none to turn it off)"
+        )
+    issuer = config.get("OIDC_ISSUER") or ""
+    if issuer and not issuer.startswith(("https://", "http://")):
+        raise ConfigError(f"OIDC_ISSUER must be an http(s) URL, got {issuer!r}")
+    if issuer.startswith("http://") and config.get("ARCHBOARD_ENV") == "production":
+        raise ConfigError("OIDC_ISSUER must use https in production: the provider's keys "
+                          "and tokens must not travel in the clear")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -207,3 +207,10 @@ def smtp_server():
     server.start()
     yield server
     server.stop()
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider on a free loopback port, for the whole run."""
+    from tests.support.oidc import run_provider
+
+    with run_provider() as provider:
+        yield provider

@@ -55,8 +55,9 @@ def _check_profile(display_name: str, password: str) -> None:
         raise Invalid(f"Give a name of 1 to {DISPLAY_NAME_MAX} characters.", field="display_name")
 
 
-def _new_user(email: str, display_name: str, password_hash: str,
-              roles: tuple[Role, ...]) -> User:
+def new_user(email: str, display_name: str, password_hash: str,
+             roles: tuple[Role, ...]) -> User:
+    """An unsaved account holding ``roles`` (each once)."""
     user = User(email=email, display_name=display_name, password_hash=password_hash)
     user.role_grants = [UserRole(role=role) for role in dict.fromkeys(roles)]
     return user
@@ -78,7 +79,7 @@ def sign_up(
         if find_user(session, email) is not None:
             raise Invalid("An account with this email already exists. Sign in instead.",
                           field="email")
-        user = _new_user(email, display_name,
+        user = new_user(email, display_name,
                          generate_password_hash(password, method=PASSWORD_METHOD), roles)
         session.add(user)
     return user
@@ -99,7 +100,7 @@ def register(session: Session, *, email: str, display_name: str, password: str) 
         with transaction(session):
             if find_user(session, email) is not None:
                 return None
-            user = _new_user(email, display_name, password_hash, (Role.CANDIDATE,))
+            user = new_user(email, display_name, password_hash, (Role.CANDIDATE,))
             session.add(user)
     except IntegrityError:
         # The same email signed up at the same moment elsewhere: it is taken now.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from http import HTTPStatus
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -17,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import devices, resets, services
+from app.auth import devices, oidc, resets, services, sso
 from app.auth.access import ANYONE, SIGNED_IN, access
 from app.auth.forms import (
     ChangePasswordForm,
@@ -26,18 +28,23 @@ from app.auth.forms import (
     ResetPasswordForm,
     SignUpForm,
 )
+from app.config import oidc_enabled
 from app.db import get_session
 from app.errors import Invalid
 from app.rate_limits import rate_limit
 from app.security import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 SIGNED_UP = ("If that email was new, your account is ready: "
              "sign in with the password you chose.")
 # The email a sign-up hands to the login form, kept in the session rather than
 # the URL so it stays out of access logs and browser history.
 PREFILL_EMAIL = "prefill_email"
+# Where a single sign-on goes once it is back: kept in the session across the
+# trip to the provider, checked when stored and again when used.
+SSO_NEXT = "sso_next"
 
 
 def _login_email_key() -> str:
@@ -51,6 +58,12 @@ def _sign_in(user, *, remember: bool) -> None:
     services.start_session(get_session(), user, days=days,
                            user_agent=request.headers.get("User-Agent", ""))
     login_user(user, remember=remember, duration=timedelta(days=days))
+
+
+def _sso_label() -> str | None:
+    """The single sign-on button's text, or None when single sign-on is off."""
+    config = current_app.config
+    return config["OIDC_BUTTON_LABEL"] if oidc_enabled(config) else None
 
 
 def _after_login_target(candidate: str | None) -> str:
@@ -105,7 +118,59 @@ def login():
             return response
         error = "That email and password do not match an account."
     status = HTTPStatus.UNPROCESSABLE_ENTITY if (error or form.errors) else HTTPStatus.OK
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error,
+                           sso_label=_sso_label()), status
+
+
+def _require_sso() -> None:
+    if not oidc_enabled(current_app.config):
+        abort(HTTPStatus.NOT_FOUND)
+
+
+def _sso_refused(message: str, reason: str):
+    log.warning("single sign-on refused: %s", reason)
+    flash(message, "error")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/login/oidc")
+@access(ANYONE)
+def oidc_start():
+    _require_sso()
+    if current_user.is_authenticated:
+        return redirect(_after_login_target(request.args.get("next")))
+    session[SSO_NEXT] = safe_redirect_target(request.args.get("next"))
+    try:
+        return oidc.start(url_for("auth.oidc_callback", _external=True))
+    except oidc.ProviderError as error:
+        return _sso_refused(error.message, error.reason)
+
+
+@bp.get("/login/oidc/callback")
+@access(ANYONE)
+# Counted like password attempts: each one costs calls to the provider.
+@rate_limit("LOGIN_RATE_LIMIT")
+def oidc_callback():
+    _require_sso()
+    target = safe_redirect_target(session.pop(SSO_NEXT, None))
+    if current_user.is_authenticated:
+        return redirect(_after_login_target(target))
+    config = current_app.config
+    try:
+        issuer, claims = oidc.finish()
+        user = sso.sign_in_with_provider(
+            get_session(), issuer=issuer, claims=claims,
+            allowed_domains=config["OIDC_ALLOWED_DOMAINS"],
+            auto_create=config["OIDC_AUTO_CREATE"],
+        )
+    except (oidc.ProviderError, sso.SignInRefused) as error:
+        return _sso_refused(error.message, error.reason)
+    # The same sign-in as a password's: a server-side session and a device cookie.
+    _sign_in(user, remember=False)
+    log.info("single sign-on: account %s signed in", user.id)
+    response = redirect(_after_login_target(target))
+    devices.remember_device(response, user.id)
+    return response
 
 
 @bp.post("/logout")
@@ -124,7 +189,7 @@ def _account_page(password_form: ChangePasswordForm, status: int = HTTPStatus.OK
     current_hash = services.hash_token(current_user.session_token)
     return render_template(
         "auth/account.html", password_form=password_form, sessions=sessions,
-        current_hash=current_hash,
+        current_hash=current_hash, identities=sso.identities(get_session(), current_user),
     ), status
 
 

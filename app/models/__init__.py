@@ -40,7 +40,7 @@ from app.models.interviews import (
 )
 from app.models.mail import Email, EmailKind, EmailStatus, PasswordReset
 from app.models.runs import RunKind, RunStatus, TestRun
-from app.models.users import Role, User, UserRole, UserSession
+from app.models.users import NO_PASSWORD, Role, User, UserIdentity, UserRole, UserSession
 
 # Every model is imported: set the relationships up now, so those declared from
 # the other side (``Attempt.interview``, a backref of ``Interview.attempts``)
@@ -88,7 +88,9 @@ __all__ = [
     "RunStatus",
     "Rubric",
     "RubricRevision",
+    "NO_PASSWORD",
     "User",
+    "UserIdentity",
     "UserRole",
     "UserSession",
 ]

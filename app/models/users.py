@@ -1,11 +1,11 @@
-"""People, the roles they hold, and their signed-in sessions."""
+"""People, the roles they hold, their signed-in sessions and their single sign-on identities."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, enum_by_value, utcnow
@@ -22,6 +22,11 @@ class Role(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+# The password hash of an account created by single sign-on: not a Werkzeug
+# hash (no "$"), so no password ever matches it.
+NO_PASSWORD = "!sso"  # noqa: S105 - a marker, not a password
 
 
 class User(Base):
@@ -45,6 +50,11 @@ class User(Base):
     # Flask-Login stores get_id() in the cookie, so the cookie names a server
     # session that logout and password changes can end.
     session_token = None  # str | None; per instance, never stored
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account made by single sign-on, whose hash no password matches."""
+        return not self.password_hash.startswith(NO_PASSWORD)
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -90,5 +100,26 @@ class UserSession(Base):
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class UserIdentity(Base):
+    """A person's account at an OpenID Connect provider, linked to one Archboard account.
+
+    The provider names a person by (issuer, subject), which never changes; the
+    email is only what the provider last said, shown on the account page.
+    """
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()

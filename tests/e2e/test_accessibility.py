@@ -84,7 +84,10 @@ PAGES = [
 # JSON endpoints, downloads and the static route are not pages.
 NOT_PAGES = {"static", "pages.health", "pages.ready", "practice.draft", "practice.run_status",
              "interviews.live_updates", "interviews.export", "practice.playback_frame",
-             "interviews.playback_frame", "transfer.export", "checks.show"}
+             "interviews.playback_frame", "transfer.export", "checks.show",
+             # Single sign-on's two routes only redirect; test_sso_journey.py runs axe on
+             # the login page with its button.
+             "auth.oidc_start", "auth.oidc_callback"}
 
 
 def test_the_list_covers_every_page_of_the_app(app):

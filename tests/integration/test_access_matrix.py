@@ -20,7 +20,7 @@ look, the invite token, a reviewer's password-reset link), so a 404 means "refus
 never "no such object". POSTs carry a valid CSRF token and the smallest body that
 passes validation, so the status shows the authorisation.
 
-102 routes x 7 actors = 714 requests per database.
+104 routes x 7 actors = 728 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -89,6 +89,10 @@ GONE = HTTPStatus.GONE
 
 Outcome = HTTPStatus | str
 
+# GET routes that never answer 200: single sign-on's start and callback only redirect
+# (to the provider, then on to a page or back to the login form), and it is off here.
+REDIRECT_ONLY_GETS = frozenset({"auth.oidc_start", "auth.oidc_callback"})
+
 # The same answer for all seven.
 EVERYONE_OK = (OK, OK, OK, OK, OK, OK, OK)
 EVERYONE_REDIRECTED = (REDIRECT,) * 7
@@ -113,6 +117,10 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (OK,        REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
     ("auth.login", "POST"): EVERYONE_REDIRECTED,  # signed out: A's own email and password
     ("auth.logout", "POST"): EVERYONE_REDIRECTED,
+    # Single sign-on is off in this world (no OIDC_ISSUER): both of its routes are absent.
+    # tests/integration/auth/test_oidc.py drives them against a real provider.
+    ("auth.oidc_start", "GET"): (HIDDEN,) * 7,
+    ("auth.oidc_callback", "GET"): (HIDDEN,) * 7,
     ("auth.account", "GET"):
         (LOGIN,     OK,        OK,        OK,        OK,        OK,        OK),
     ("auth.change_password", "POST"):

@@ -45,11 +45,11 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("pages.home", "author"): 2,
     ("pages.home", "admin"): 2,
     ("pages.markdown_help", "candidate_a"): 1,
-    ("auth.account", "candidate_a"): 2,
     ("auth.forgot_password", "candidate_a"): 1,
     ("auth.reset_password", "candidate_a"): 2,  # the link's row
     ("admin.outbox", "admin"): 3,  # a count and one page of emails
     ("admin.outbox_email", "admin"): 2,
+    ("auth.account", "candidate_a"): 3,  # sessions, single sign-on identities
     ("admin.users", "admin"): 4,
     ("coverage.page", "author"): 4,  # responsibilities, competency titles, their prompts
     # The item, a count, the page's revisions, a GROUP BY per figure, the revision numbers

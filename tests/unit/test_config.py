@@ -111,3 +111,32 @@ def test_a_stuck_margin_below_zero_and_a_sweep_below_a_second_are_refused(tmp_pa
     for name, value in (("RUN_STUCK_MARGIN_SECONDS", -1), ("WORKER_SWEEP_SECONDS", 0)):
         with pytest.raises(ConfigError, match=name):
             check_settings({**config, name: value})
+OIDC = {"OIDC_ISSUER": "https://sso.acme.test/realms/staff", "OIDC_CLIENT_ID": "archboard",
+        "OIDC_CLIENT_SECRET": "s3cret"}
+
+
+def test_single_sign_on_is_off_by_default_and_on_with_its_three_settings(tmp_path):
+    config = load_settings({}, tmp_path)
+    check_settings(config)
+    assert (config["OIDC_ISSUER"], config["OIDC_ALLOWED_DOMAINS"]) == ("", ())
+    assert config["OIDC_AUTO_CREATE"] is True
+    config = load_settings({**OIDC, "OIDC_ALLOWED_DOMAINS": " Acme.test, @acme.co.uk ,"},
+                           tmp_path)
+    check_settings(config)
+    assert config["OIDC_ALLOWED_DOMAINS"] == ("acme.test", "acme.co.uk")
+
+
+@pytest.mark.parametrize("missing", sorted(OIDC))
+def test_single_sign_on_needs_all_three_settings_or_none(tmp_path, missing):
+    config = load_settings({k: v for k, v in OIDC.items() if k != missing}, tmp_path)
+    with pytest.raises(ConfigError, match=f"{missing} missing"):
+        check_settings(config)
+
+
+def test_single_sign_on_refuses_a_plain_http_issuer_in_production_and_bad_domains(tmp_path):
+    config = load_settings({**OIDC, "OIDC_ISSUER": "http://sso.acme.test",
+                            "ARCHBOARD_ENV": "production", "SECRET_KEY": GOOD_KEY}, tmp_path)
+    with pytest.raises(ConfigError, match="OIDC_ISSUER must use https in production"):
+        check_settings(config)
+    with pytest.raises(ConfigError, match="OIDC_ALLOWED_DOMAINS: expected email domains"):
+        load_settings({"OIDC_ALLOWED_DOMAINS": "acme"}, tmp_path)
