@@ -40,10 +40,9 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
+class ResetPasswordForm(FlaskForm):
+    """A new password, typed twice: from a reset link, or on the account page."""
+
     password = PasswordField(
         "New password",
         description=f"At least {PASSWORD_MIN} characters. Every other sign-in will end.",
@@ -53,21 +52,14 @@ class ChangePasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired("Repeat the new password."),
                     EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
     )
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), email_format])
-
-
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        description=f"At least {PASSWORD_MIN} characters. Every other sign-in will end.",
-        validators=[DataRequired("Choose a new password."), password_length],
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired("Repeat the new password."),
-                    EqualTo("password", message="The two passwords differ.")],
-    )

@@ -43,19 +43,7 @@ def run_renders(app: Flask) -> int:
 
     Other jobs go back on the queue untouched. The number of render jobs run.
     """
-    from app.jobs import get_jobs
-
-    huey = get_jobs(app).huey
-    others, renders = [], 0
-    while (task := huey.dequeue()) is not None:
-        if task.name == "render_answer":
-            huey.execute(task)
-            renders += 1
-        else:
-            others.append(task)
-    for task in others:
-        huey.enqueue(task)
-    return renders
+    return run_queued(app, "render_answer")
 
 
 def run_queued(app: Flask, name: str) -> int:
