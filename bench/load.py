@@ -348,6 +348,7 @@ def app_env(tmp: Path, url: str, **settings: str) -> dict:
     """The environment gunicorn runs the app with: production settings on ``url``."""
     env = {**os.environ, "ARCHBOARD_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
            "DATABASE_URL": url, "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
+           "BASE_URL": "http://127.0.0.1:8000",
            "PYTHONDONTWRITEBYTECODE": "1", **settings}
     env.pop("REDIS_URL", None)
     return env

@@ -165,7 +165,9 @@ def default_out(url: str) -> Path:
 def seed(database_url: str, *, scale: float, rng: random.Random) -> dict:
     """Fill the empty database at ``database_url``; return the ids the benchmark needs."""
     began = time.perf_counter()
+    # Invitations write an email with an absolute link, outside any request.
     app = create_app({"ARCHBOARD_ENV": "testing", "SECRET_KEY": "s" * 40,
+                      "BASE_URL": "http://127.0.0.1:8000",
                       "DATABASE_URL": database_url, "JOBS_SQLITE_PATH": ":memory:"})
     with app.app_context():
         db = get_session()

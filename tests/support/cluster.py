@@ -245,7 +245,10 @@ def start_cluster(settings: dict[str, str]) -> Cluster | str:
     for folder in ("prompts", "rubrics"):
         shutil.copytree(ROOT / folder, content / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # nginx's port is chosen first: it is the address people open, so links in emails use it.
+    public_port = free_port()
     env = {
+        "BASE_URL": f"http://127.0.0.1:{public_port}",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
         "ARCHBOARD_ENV": "production",
@@ -285,7 +288,8 @@ def start_cluster(settings: dict[str, str]) -> Cluster | str:
         for worker in cluster.workers:
             _wait_until(lambda w=worker: "worker: " in w.log.read_text(errors="replace"),
                         worker.name, worker)
-        cluster.nginx = _nginx(root, [i.port for i in cluster.instances if i.port], env)
+        cluster.nginx = _nginx(root, [i.port for i in cluster.instances if i.port], env,
+                               public_port)
         cluster.nginx.start()
         _wait_until(lambda: _answers(f"{cluster.url}/healthz"), "nginx", cluster.nginx)
     except BaseException:
@@ -295,8 +299,7 @@ def start_cluster(settings: dict[str, str]) -> Cluster | str:
     return cluster
 
 
-def _nginx(root: Path, ports: list[int], env: dict[str, str]) -> Service:
-    port = free_port()
+def _nginx(root: Path, ports: list[int], env: dict[str, str], port: int) -> Service:
     (root / "nginx-temp").mkdir()
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;"
                         for p in ports)

@@ -39,8 +39,9 @@ def queue(app, db, tmp_path):
 
 
 def queued(huey) -> list[int | None]:
-    """The run ids of the wake-ups waiting in the queue, in order."""
-    return [task.args[0] if task.args else task.kwargs.get("run_id") for task in huey.pending()]
+    """The run ids of the wake-ups waiting in the queue, in order (not the emails)."""
+    return [task.args[0] if task.args else task.kwargs.get("run_id") for task in huey.pending()
+            if task.name == "run_tests"]
 
 
 def run_count(db) -> int:
