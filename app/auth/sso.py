@@ -7,7 +7,7 @@ decides which account that person is, by these rules:
 - a person is known by (issuer, subject), which the provider never reassigns;
   their email may change at the provider and the link still holds;
 - an email the provider says is unverified (``email_verified`` false) is
-  refused outright;
+  refused outright, and so is one outside ``OIDC_ALLOWED_DOMAINS`` when that is set;
 - an existing password account is joined by its email only when the provider
   verified that email (``email_verified`` true) and its domain is one of
   ``OIDC_ALLOWED_DOMAINS``; the identity is then linked for next time;

@@ -19,6 +19,7 @@ def comment_on(page: Page, line: int, text: str) -> None:
     """Reach the line's button by keyboard, open the comment box, write and add."""
     button = page.get_by_role("button", name=f"Comment on app/catalog/prices.py line {line}",
                               exact=True)
+    expect(button).to_be_enabled()  # the page's scripts are ready for it
     button.focus()
     page.keyboard.press("Enter")
     box = page.get_by_role("textbox", name=f"Comment on app/catalog/prices.py line {line}",
@@ -67,3 +68,33 @@ def test_comment_choose_a_verdict_reload_submit(page: Page, server_url: str, db,
     # The race (3) and the memory growth (2) of 6: level 1 + floor(5/6 * 3) = 3.
     expect(findings).to_contain_text("Suggested: level 3")
     expect(findings).to_contain_text('Missed "No test of expiry or of a price change"')
+
+
+def test_line_buttons_wait_for_the_script_that_serves_them(page: Page, server_url: str, db,
+                                                           tmp_path):
+    """A press before review.js has attached its handlers would be lost, so the line buttons
+    are rendered disabled and enabled only once the page's scripts have run: at the end of
+    review.js they are still disabled, and then they work."""
+    root = write_content(tmp_path / "content")
+    add_review_prompt(root)
+    sync_content(db, root)
+    user = make_user(db)
+    sign_in(page, server_url, user.email, PASSWORD)
+
+    def review_js_that_reports(route):
+        # The real script, with one line after it: the state its own last statement left.
+        body = route.fetch().text() + (
+            "\nwindow.lineDisabledAfterReviewJs ="
+            " document.querySelector('[data-review-line]').disabled;")
+        route.fulfill(body=body, content_type="text/javascript")
+
+    page.route(re.compile(r"/static/js/review\.js"), review_js_that_reports)
+    page.goto(f"{server_url}/practice/prompts/{REVIEW_SLUG}")
+    page.get_by_role("button", name="Start").click()
+    line = page.get_by_role("button", name="Comment on app/catalog/prices.py line 24",
+                            exact=True)
+    expect(line).to_be_enabled()
+    assert page.evaluate("window.lineDisabledAfterReviewJs") is True
+    line.click()
+    expect(page.get_by_role("textbox", name="Comment on app/catalog/prices.py line 24",
+                            exact=True)).to_be_focused()

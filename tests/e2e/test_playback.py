@@ -57,6 +57,7 @@ def test_a_candidate_scrubs_and_plays_back_their_answer(page: Page, server_url: 
 
     # The slider by keyboard: Home to the first version, an arrow to the next, End to the last.
     slider = page.get_by_role("slider", name=re.compile("Version"))
+    expect(slider).to_be_enabled()  # once playback.js listens to it
     slider.focus()
     slider.press("Home")
     assert shown_text(page, 1) == DRAFTS[0]

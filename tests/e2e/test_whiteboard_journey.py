@@ -197,6 +197,9 @@ def test_a_mermaid_diagram_is_imported_and_the_keyboard_is_never_trapped(
     page.on("dialog", lambda dialog: dialog.accept())
     sign_in(page, server_url, user.email, PASSWORD)
     page.goto(f"{server_url}/practice/attempts/{attempt.id}")
+    # The preview arrives after the page and then draws its diagram, each moving the board
+    # down; a click aimed before that lands elsewhere, so wait for the page to settle.
+    expect(page.locator("[data-preview]").get_by_role("img", name="Diagram")).to_be_visible()
     page.get_by_role("button", name="Open the whiteboard").click()
     canvas = page.locator("[data-whiteboard-canvas]")
     expect(canvas).to_have_attribute("data-whiteboard-ready", "0", timeout=20_000)

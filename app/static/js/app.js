@@ -1,5 +1,6 @@
 // Archboard's own browser code, loaded on every page: the CSRF token for htmx
-// and fetch calls, mermaid diagrams, the phone menu, and focus on form errors.
+// and fetch calls, mermaid diagrams, the phone menu, focus on form errors, and
+// buttons that wait for the page's scripts.
 (function () {
   "use strict";
 
@@ -96,7 +97,22 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // A button that only a script can serve is rendered <button disabled data-needs-script>:
+  // a press before the page's scripts have attached their handlers would do nothing, so
+  // it stays disabled until then. Every page script runs before DOMContentLoaded (they
+  // are plain or deferred), and content htmx swaps in later is ready when it lands.
+  function enableScriptButtons(root) {
+    root.querySelectorAll("[data-needs-script]").forEach(function (element) {
+      element.removeAttribute("data-needs-script");
+      element.disabled = false;
+    });
+  }
+  document.addEventListener("htmx:load", function (event) {
+    enableScriptButtons(event.detail.elt.parentNode || document);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    enableScriptButtons(document);
     setUpMenu();
     const summary = document.querySelector("[data-focus-on-load]");
     if (summary) summary.focus();
