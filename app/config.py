@@ -92,8 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
         "REDIS_URL",
         None,
         _str,
-        "When set, rate limits are kept in Redis (shared by every web process); "
-        "otherwise in process memory.",
+        "When set, the job queue, rate limits and trusted-device records live in Redis, "
+        "shared by every web process and worker; otherwise in a SQLite file and process "
+        "memory (one machine).",
     ),
     Setting(
         "JOBS_SQLITE_PATH",

@@ -21,7 +21,18 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from sqlalchemy import select
 
 from app.db import get_database
-from app.models import AnswerRevision, Attempt, Role, RunKind, RunStatus, Scorecard, TestRun
+from app.models import (
+    AnswerRevision,
+    Attempt,
+    Email,
+    EmailKind,
+    EmailStatus,
+    Role,
+    RunKind,
+    RunStatus,
+    Scorecard,
+    TestRun,
+)
 from app.models.attempts import stored_text
 from tests.cluster.conftest import CALL_REPORT
 from tests.conftest import make_test_app
@@ -274,6 +285,19 @@ def test_journeys_finish_through_nginx_when_an_instance_and_a_worker_die(
         assert stored[-1] == final
     card = database.scalars(select(Scorecard)).one()
     assert card.submitted_at is not None
+
+    # No other job was lost: the design answer's newest text is rendered for the pages, and
+    # the invitation's email was sent (to the log: the cluster has no SMTP server).
+    (design_attempt,) = {attempt for attempt, _ in invited.saved}
+
+    def rendered_and_sent():
+        database.expire_all()
+        emails = database.scalars(select(Email)).all()
+        done = database.get(Attempt, design_attempt).answer_rendered and all(
+            email.status is EmailStatus.SENT for email in emails)
+        return emails if done else None
+    emails = wait_for(rendered_and_sent, "the render and the email jobs")
+    assert EmailKind.INVITATION in {email.kind for email in emails}
     # The same browser, still signed in, was served by instance B alone.
     after = set(candidate.request_ids[outage:])
     assert after and after <= cluster.access_ids(instance_b)
