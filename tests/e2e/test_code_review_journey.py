@@ -42,6 +42,10 @@ def test_comment_choose_a_verdict_reload_submit(page: Page, server_url: str, db,
 
     expect(page.locator("#answer")).to_be_hidden()  # the review's controls stand in for it
     expect(page.locator(".diff-code").filter(has_text="_prices[key] = (value")).to_be_visible()
+    # The code has the room: the line number and sign columns keep their narrow widths.
+    number = page.locator(".diff-number").first.bounding_box()
+    code = page.locator(".diff-code").first.bounding_box()
+    assert number and code and code["width"] > 4 * number["width"]
     comment_on(page, 24, "The fetch is outside the lock: an old price is stored after "
                          "on_price_changed. " + HOSTILE)
     comment_on(page, 13, "Unbounded: expired entries never leave.")
