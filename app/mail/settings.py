@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -61,9 +62,22 @@ def parse_smtp_url(url: str) -> SmtpServer:
             raise ValueError("timeout must be more than 0 seconds")
     if parts.password is not None and not parts.username:
         raise ValueError("a password needs a user name: smtp://user:pass@host")
+    if parts.username and parts.scheme == "smtp" and not starttls \
+            and not _loopback(parts.hostname):
+        raise ValueError("a user name and password would cross the network in clear: "
+                         "use smtps:// or add ?starttls=1")
     return SmtpServer(host=parts.hostname, port=port, tls=parts.scheme == "smtps",
                       starttls=starttls, username=unquote(parts.username or ""),
                       password=unquote(parts.password or ""), timeout=timeout)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _flag(value: str, name: str) -> bool:

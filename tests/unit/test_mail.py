@@ -26,6 +26,9 @@ GOOD_KEY = "k" * 40
                     password="s/cr:t")),
         ("smtp://127.0.0.1:2525?timeout=5&starttls=0", SmtpServer("127.0.0.1", 2525, timeout=5)),
         ("  smtp://[::1]:25/  ", SmtpServer("::1", 25)),
+        # A relay on this machine: the password never leaves it.
+        ("smtp://relay:pw@localhost:25", SmtpServer("localhost", 25, username="relay",
+                                                     password="pw")),
     ],
 )
 def test_smtp_urls_are_read_with_their_defaults(url, expected):
@@ -47,6 +50,7 @@ def test_smtp_urls_are_read_with_their_defaults(url, expected):
         ("smtp://mail.example.com?timeout=soon", "timeout"),
         ("smtp://mail.example.com?timeout=0", "timeout"),
         ("smtp://:secret@mail.example.com", "user name"),
+        ("smtp://me:secret@mail.example.com:587", "in clear"),
     ],
 )
 def test_malformed_smtp_urls_are_refused_with_the_reason(url, says):
@@ -55,7 +59,7 @@ def test_malformed_smtp_urls_are_refused_with_the_reason(url, says):
 
 
 def test_the_password_never_appears_in_the_servers_repr():
-    assert "hunter2" not in repr(parse_smtp_url("smtp://me:hunter2@mail.example.com"))
+    assert "hunter2" not in repr(parse_smtp_url("smtp://me:hunter2@mail.example.com?starttls=1"))
 
 
 def test_base_url_is_checked_and_loses_its_trailing_slash():
