@@ -20,7 +20,13 @@ from app.content.files import MAX_FILE_BYTES
 from app.content.sync import sync_content
 from app.content.validate import load_content
 from app.models import Prompt, PromptRevision, Role
-from tests.factories.content import DESIGN_PROMPT, replace_in
+from tests.factories.content import (
+    DESIGN_PROMPT,
+    add_incident_prompt,
+    add_review_prompt,
+    add_sql_prompt,
+    replace_in,
+)
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
 
@@ -133,6 +139,30 @@ def test_the_editor_holds_every_file_of_a_folder_prompt_in_one_form(author, cont
     solution = re.search(r'name="file:prompts/sum-two/solution.py"[^>]*>(.*?)</textarea>', form,
                          re.S).group(1)
     assert html.unescape(solution) == (content_tree / "prompts/sum-two/solution.py").read_text()
+
+
+@pytest.mark.parametrize("add_prompt", [add_review_prompt, add_incident_prompt, add_sql_prompt],
+                         ids=["code-review", "incident", "sql"])
+def test_the_editor_holds_every_file_of_each_folder_kind_as_a_textarea(author, content_tree, db,
+                                                                       add_prompt):
+    folder = add_prompt(content_tree)
+    sync_content(db, content_tree)
+    slug = folder.name
+    response = author.get(f"/authoring/prompts/{slug}")
+    assert response.status_code == HTTPStatus.OK
+    page = response.get_data(as_text=True)
+    form = re.search(r'<form id="content-editor-form".*?</form>', page, re.S).group(0)
+    areas = dict(re.findall(r'<textarea[^>]*name="file:([^"]+)"[^>]*>(.*?)</textarea>', form,
+                            re.S))
+    on_disk = {p.relative_to(content_tree).as_posix(): p.read_text()
+               for p in folder.rglob("*") if p.is_file()}
+    assert len(on_disk) > 3 and sorted(areas) == sorted(on_disk)
+    assert next(iter(areas)) == f"prompts/{slug}/prompt.md"
+    for path, body in areas.items():
+        assert html.unescape(body) == on_disk[path], path
+    # Each file has its tab, and the stored revision is previewed.
+    assert len(re.findall(r'data-file-tab="prompts/', form)) == len(on_disk)
+    assert "Revision 1" in page and "Not synced yet" not in page
 
 
 def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(author, content_tree):
