@@ -178,6 +178,35 @@ def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(autho
     assert "Quantifies reads and writes and names the redirect status." in reviewer
 
 
+def criterion_line(reviewer_html: str, name: str) -> str:
+    """The words of a criterion's heading line in the reviewer preview."""
+    found = re.search(rf'<p class="criterion-name"><strong>{name}</strong>.*?</p>', reviewer_html,
+                      re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(found.group(0))).split())
+
+
+def test_the_reviewer_preview_shows_each_gate_stored_and_as_typed(author, content_tree, db):
+    rubric = content_tree / "rubrics/url-shortener.md"
+    replace_in(rubric, "signals: key-value, index, base62\n",
+               "signals: key-value, index, base62\ngate: {senior: 3}\n")
+    sync_content(db, content_tree)
+    page = author.get("/authoring/prompts/url-shortener").get_data(as_text=True)
+    reviewer = page[page.index('id="preview-reviewer"'):]
+    assert criterion_line(reviewer, "Storage") == (
+        "Storage weight 1 gate: level 3 or above needed for a senior answer to meet the bar "
+        "(senior)")
+    assert "gate" not in criterion_line(reviewer, "Requirements")
+
+    # As the author types a gate for every target level, the check's preview draws each.
+    typed = rubric.read_text().replace("gate: {senior: 3}", "gate: 2")
+    body = check(author, {"rubrics/url-shortener.md": typed}).get_json()
+    assert body["ok"], body["problems"]
+    storage = criterion_line(body["reviewer_html"], "Storage")
+    for level in ("mid", "senior", "staff"):
+        assert (f"gate: level 2 or above needed for a {level} answer to meet the bar ({level})"
+                in storage)
+
+
 def test_a_rubric_opens_in_the_editor_and_unknown_items_are_not_found(author, content_tree):
     response = author.get("/authoring/rubrics/url-shortener")
     assert response.status_code == HTTPStatus.OK
