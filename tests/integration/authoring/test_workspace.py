@@ -70,7 +70,8 @@ def test_the_list_shows_rows_and_files_with_their_validation_state(author, conte
     query_counter.clear()
     response = author.get("/authoring")
     assert response.status_code == HTTPStatus.OK
-    assert len(query_counter) == 3  # the account, prompts with counts, rubrics with counts
+    # The account, prompts with counts, rubrics with counts, the levels for rewording.
+    assert len(query_counter) == 4
     page = text(response)
     shortener = re.search(r'<tr id="prompt-url-shortener".*?</tr>', page, re.S).group(0)
     assert "Design a URL shortener" in shortener and "System design" in shortener
@@ -94,7 +95,7 @@ def test_the_list_costs_the_same_queries_as_the_library_grows(author, content_tr
     sync_content(db, content_tree)
     query_counter.clear()
     assert author.get("/authoring").status_code == HTTPStatus.OK
-    assert len(query_counter) == 3
+    assert len(query_counter) == 4
 
 
 def test_the_list_filters_by_kind_and_status_and_searches(author, content_tree):
