@@ -15,11 +15,12 @@ import json
 import re
 import string
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from app.authoring import files as disk
@@ -32,8 +33,26 @@ from app.content.parse import is_slug
 from app.content.sync import ContentInvalid, sync_content
 from app.content.validate import load_content
 from app.errors import Conflict, Invalid, NotFound
+from app.grading.insight import (
+    DISAGREEMENT,
+    CriterionShape,
+    RubricShape,
+    ScoredAnswer,
+    rubric_insight,
+)
 from app.kinds import get_kind, kind_names
-from app.models import Competency, Prompt, PromptRevision, Rubric, RubricRevision
+from app.models import (
+    Attempt,
+    Competency,
+    Criterion,
+    CriterionScore,
+    InterviewItem,
+    Prompt,
+    PromptRevision,
+    Rubric,
+    RubricRevision,
+    Scorecard,
+)
 from app.pagination import Page
 from app.vocabulary import PromptStatus
 
@@ -61,6 +80,67 @@ class ContentReadOnly(Conflict):
     """The content folder is not written from the browser here: download the files."""
 
 
+# Rubric insight's rewording flag ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """Reviewers disagree on criteria of this rubric's current revision: worth rewording."""
+
+    rubric: str  # the rubric's slug, whose insight page says more
+    criteria: tuple[str, ...]  # the criteria they disagree on
+
+
+def rewording(session: Session, rubric_slugs: Collection[str] | None = None,
+              ) -> dict[str, Rewording]:
+    """The rubrics (of ``rubric_slugs``, or all) whose current revision rubric insight flags
+    for rewording, by slug; one query, however many rubrics and interviews.
+
+    The query reads what the disagreement flag depends on, the levels of
+    submitted scorecards of interviews scored on the current revision (as
+    ``app.insight.rubrics`` gathers them), and ``rubric_insight`` judges them.
+    """
+    query = (select(Rubric.slug, RubricRevision.number, RubricRevision.scale, RubricRevision.bar,
+                    InterviewItem.attempt_id, Attempt.target_level, Scorecard.reviewer_id,
+                    Criterion.name, Criterion.weight, Criterion.gate, CriterionScore.level)
+             .select_from(Rubric)
+             .join(RubricRevision, RubricRevision.id == Rubric.current_revision_id)
+             .join(InterviewItem, InterviewItem.rubric_revision_id == RubricRevision.id)
+             .join(Attempt, Attempt.id == InterviewItem.attempt_id)
+             .join(CriterionScore, CriterionScore.attempt_id == Attempt.id)
+             .join(Criterion, and_(Criterion.id == CriterionScore.criterion_id,
+                                   Criterion.rubric_revision_id == RubricRevision.id))
+             .join(Scorecard, Scorecard.id == CriterionScore.scorecard_id)
+             .where(Scorecard.submitted_at.is_not(None))
+             .order_by(Rubric.slug, InterviewItem.interview_id, InterviewItem.position,
+                       Scorecard.id, Criterion.position))
+    if rubric_slugs is not None:
+        query = query.where(Rubric.slug.in_(sorted(rubric_slugs)))
+    revisions: dict[str, tuple[int, dict, float | dict]] = {}
+    criteria: dict[str, dict[str, CriterionShape]] = {}
+    answers: dict[str, dict[int, tuple[str, dict]]] = {}
+    for (slug, number, scale, bar, attempt_id, target, reviewer_id, name, weight, gate,
+         level) in session.execute(query):
+        revisions.setdefault(slug, (number, scale, bar))
+        criteria.setdefault(slug, {}).setdefault(
+            name, CriterionShape(name, weight, dict(gate) if gate else None))
+        _, levels = answers.setdefault(slug, {}).setdefault(attempt_id, (target, {}))
+        levels.setdefault(reviewer_id, {})[name] = level
+    flagged: dict[str, Rewording] = {}
+    for slug, (number, scale, bar) in revisions.items():
+        if isinstance(bar, dict):
+            bar = {str(target): float(value) for target, value in bar.items()}
+        shape = RubricShape(revision=number, scale=sorted(int(level) for level in scale),
+                            bar=bar, criteria=list(criteria[slug].values()))
+        insight = rubric_insight([shape], [
+            ScoredAnswer(revision=number, target_level=target, levels=levels)
+            for target, levels in answers[slug].values()])
+        if insight.reword:
+            flagged[slug] = Rewording(slug, tuple(f.criterion for f in insight.flags
+                                                  if f.kind == DISAGREEMENT))
+    return flagged
+
+
 # The list ----------------------------------------------------------------------------
 
 
@@ -76,6 +156,7 @@ class Row:
     last_change: datetime | None
     on_disk: bool
     problems: tuple[Problem, ...] = ()
+    reword: Rewording | None = None  # its rubric's insight flags it for rewording
 
     @property
     def errors(self) -> list[Problem]:
@@ -94,7 +175,8 @@ class Library:
 
 
 def _stored(session: Session) -> dict[Item, tuple]:
-    """Per item with a row: title, kind, status, retired, revision count, newest date.
+    """Per item with a row: title, kind, status, retired, revision count, newest date and
+    the slug of the rubric it is scored on (a rubric's own).
 
     One query for prompts and one for rubrics, whatever the library's size.
     """
@@ -109,24 +191,26 @@ def _stored(session: Session) -> dict[Item, tuple]:
         columns = [owner.slug, owner.retired_at, current.title, counts.c.revisions,
                    counts.c.newest]
         if kind == PROMPT:
-            columns += [current.kind, current.status]
+            columns += [current.kind, current.status, current.rubric_slug]
         rows = session.execute(
             select(*columns)
             .outerjoin(current, owner.current_revision_id == current.id)
             .outerjoin(counts, counts.c.owner_id == owner.id))
         for row in rows:
-            prompt_kind, status = (row[5], row[6]) if kind == PROMPT else ("rubric",
-                                                                          "published")
+            prompt_kind, status, rubric = (row[5], row[6], row[7]) if kind == PROMPT else (
+                "rubric", "published", row.slug)
             stored[Item(kind, row.slug)] = (row.title, prompt_kind, status, row.retired_at,
-                                            row.revisions or 0, row.newest)
+                                            row.revisions or 0, row.newest, rubric)
     return stored
 
 
 def library(session: Session, root: Path, *, kind: str = "", status: str = "",
             query: str = "", page: int = 1) -> Library:
-    """Every prompt and rubric, from the rows and the files, with its validation state."""
+    """Every prompt and rubric, from the rows and the files, with its validation state and
+    whether its rubric is worth rewording."""
     content = load_content(root)
     stored = _stored(session)
+    flagged = rewording(session)
     on_disk = disk.disk_items(root)
     problems: dict[Item, list[Problem]] = {}
     for problem in content.problems:
@@ -153,7 +237,8 @@ def library(session: Session, root: Path, *, kind: str = "", status: str = "",
             item_status = "retired"  # gone from disk: the sync retired it
         rows.append(Row(item=item, title=title, kind=item_kind, status=item_status,
                         revisions=row[4] if row else 0, last_change=row[5] if row else None,
-                        on_disk=present, problems=tuple(sorted(problems.get(item, [])))))
+                        on_disk=present, problems=tuple(sorted(problems.get(item, []))),
+                        reword=flagged.get(row[6]) if row else None))
     total = len(rows)
     rows = _filtered(rows, kind=kind, status=status, query=query)
     pages = max(1, -(-len(rows) // PER_PAGE))
@@ -211,6 +296,7 @@ class Editor:
     is_new: bool = False
     status: str = ""
     revision: int | None = None
+    reword: Rewording | None = None  # its rubric's insight flags it for rewording
 
     @property
     def missing_rubric(self) -> str | None:
@@ -265,11 +351,12 @@ def open_item(session: Session, root: Path, kind: str, slug: str) -> Editor:
     problems = sorted(p for p in content.problems if disk.belongs(p.path, owned))
     parsed = (content.prompts if item.kind == PROMPT else content.rubrics).get(slug)
     revision = prompt_revision if item.kind == PROMPT else rubric_revision
+    reword = rewording(session, [rubric_slug]).get(rubric_slug) if rubric_revision else None
     return Editor(
         item=item, title=parsed.title if parsed else slug, files=files,
         preview=previews.from_rows(prompt_revision, rubric_revision), problems=problems,
         status=(parsed.status if item.kind == PROMPT and parsed else ""),
-        revision=revision.number if revision is not None else None)
+        revision=revision.number if revision is not None else None, reword=reword)
 
 
 def unsaved_editor(root: Path, files: dict[str, str], problems: list[Problem], *,

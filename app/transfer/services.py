@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.content import bundle
 from app.content.model import Content, Problem
 from app.content.sync import SyncReport, sync_content
 from app.content.validate import load_content
-from app.errors import Invalid, NotAllowed, NotFound
+from app.errors import DomainError, Invalid, NotAllowed, NotFound
+
+log = logging.getLogger(__name__)
 
 IMPORTS_FOLDER = "content-imports"
 # Long enough to read the changes and confirm; a staged upload older than this is deleted.
@@ -37,6 +42,19 @@ _META = "upload.json"
 _TREE = "content"
 READ_ONLY = ("The content is read-only here (kept in git, or a folder the server cannot "
              "write): nothing was applied. Commit the zip's files to the repository instead.")
+SYNC_FAILED = ("The import could not be synced into the database, so it was undone: the "
+               "content and the database are as they were before, and nothing was applied. "
+               "Try again in a moment; if it fails again, the server's log says why.")
+
+
+class ImportNotSynced(DomainError):
+    """The swapped-in files would not sync: the old files were put back. 503 when the
+    database was unavailable (as any page answers then), else 500."""
+
+    def __init__(self, message: str, *, unavailable: bool) -> None:
+        super().__init__(message)
+        self.status = (HTTPStatus.SERVICE_UNAVAILABLE if unavailable
+                       else HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
 @dataclass(frozen=True)
@@ -201,7 +219,7 @@ def _apply_claimed(session: Session, tree: Path, root: Path) -> SyncReport:
         raise Invalid(f"The import has {len(staged.errors)} error(s); nothing was applied. "
                       f"Upload it again to see them.")
     root.mkdir(parents=True, exist_ok=True)
-    previous = bundle.export_zip(root) if (root / "prompts").is_dir() else None
+    previous = bundle.export_zip(root) if bundle.content_files(root) else None
     try:
         bundle.apply(staged, root)
     except bundle.ContentReadOnly:
@@ -209,16 +227,22 @@ def _apply_claimed(session: Session, tree: Path, root: Path) -> SyncReport:
     try:
         with bundle.reading(root):
             return sync_content(session, root)
+    except Exception as error:
+        # The sync's transaction has rolled back; the old files go back to match it.
+        _restore(previous, root, tree.parent.parent)
+        log.exception("an import's sync failed; the previous content was put back")
+        raise ImportNotSynced(SYNC_FAILED, unavailable=isinstance(
+            error, OperationalError | InternalError)) from error
     except BaseException:
         _restore(previous, root, tree.parent.parent)
         raise
 
 
 def _restore(previous: bytes | None, root: Path, scratch: Path) -> None:
-    """Put back the content an import replaced when its sync failed."""
-    if previous is None:
-        return
-    files = bundle.read_zip(previous, bundle.Limits(archive_bytes=len(previous) + 1))
+    """Put back the content an import replaced when its sync failed (None: there was none,
+    so the imported files are taken away)."""
+    files = {} if previous is None else bundle.read_zip(
+        previous, bundle.Limits(archive_bytes=len(previous) + 1))
     staged = bundle.stage(files, scratch)
     try:
         # The old content's own errors (if any) must not stop it coming back.

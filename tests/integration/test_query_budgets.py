@@ -67,11 +67,13 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("calibration.samples", "author"): 3,  # the samples, their scores
     ("calibration.new_sample", "author"): 2,  # the published prompts
     ("calibration.edit_sample", "author"): 4,  # as the score page
-    # The workspace reads the files, plus prompts and rubrics with their revision counts.
-    ("authoring.index", "author"): 3,
-    ("authoring.index", "admin"): 3,
-    ("authoring.prompt", "author"): 5,  # the revision, competencies, the rubric, criteria
-    ("authoring.rubric", "author"): 3,
+    # The workspace reads the files, plus prompts and rubrics with their revision counts,
+    # and the submitted levels that say whether a rubric is worth rewording (one query).
+    ("authoring.index", "author"): 4,
+    ("authoring.index", "admin"): 4,
+    # The revision, competencies, the rubric, criteria, the levels for rewording.
+    ("authoring.prompt", "author"): 6,
+    ("authoring.rubric", "author"): 4,
     ("authoring.new", "author"): 2,  # the competencies to choose from
     ("transfer.export", "author"): 1,  # the files only
     ("transfer.import_", "author"): 1,

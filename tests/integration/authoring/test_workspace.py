@@ -20,7 +20,13 @@ from app.content.files import MAX_FILE_BYTES
 from app.content.sync import sync_content
 from app.content.validate import load_content
 from app.models import Prompt, PromptRevision, Role
-from tests.factories.content import DESIGN_PROMPT, replace_in
+from tests.factories.content import (
+    DESIGN_PROMPT,
+    add_incident_prompt,
+    add_review_prompt,
+    add_sql_prompt,
+    replace_in,
+)
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
 
@@ -64,7 +70,8 @@ def test_the_list_shows_rows_and_files_with_their_validation_state(author, conte
     query_counter.clear()
     response = author.get("/authoring")
     assert response.status_code == HTTPStatus.OK
-    assert len(query_counter) == 3  # the account, prompts with counts, rubrics with counts
+    # The account, prompts with counts, rubrics with counts, the levels for rewording.
+    assert len(query_counter) == 4
     page = text(response)
     shortener = re.search(r'<tr id="prompt-url-shortener".*?</tr>', page, re.S).group(0)
     assert "Design a URL shortener" in shortener and "System design" in shortener
@@ -88,7 +95,7 @@ def test_the_list_costs_the_same_queries_as_the_library_grows(author, content_tr
     sync_content(db, content_tree)
     query_counter.clear()
     assert author.get("/authoring").status_code == HTTPStatus.OK
-    assert len(query_counter) == 3
+    assert len(query_counter) == 4
 
 
 def test_the_list_filters_by_kind_and_status_and_searches(author, content_tree):
@@ -135,6 +142,30 @@ def test_the_editor_holds_every_file_of_a_folder_prompt_in_one_form(author, cont
     assert html.unescape(solution) == (content_tree / "prompts/sum-two/solution.py").read_text()
 
 
+@pytest.mark.parametrize("add_prompt", [add_review_prompt, add_incident_prompt, add_sql_prompt],
+                         ids=["code-review", "incident", "sql"])
+def test_the_editor_holds_every_file_of_each_folder_kind_as_a_textarea(author, content_tree, db,
+                                                                       add_prompt):
+    folder = add_prompt(content_tree)
+    sync_content(db, content_tree)
+    slug = folder.name
+    response = author.get(f"/authoring/prompts/{slug}")
+    assert response.status_code == HTTPStatus.OK
+    page = response.get_data(as_text=True)
+    form = re.search(r'<form id="content-editor-form".*?</form>', page, re.S).group(0)
+    areas = dict(re.findall(r'<textarea[^>]*name="file:([^"]+)"[^>]*>(.*?)</textarea>', form,
+                            re.S))
+    on_disk = {p.relative_to(content_tree).as_posix(): p.read_text()
+               for p in folder.rglob("*") if p.is_file()}
+    assert len(on_disk) > 3 and sorted(areas) == sorted(on_disk)
+    assert next(iter(areas)) == f"prompts/{slug}/prompt.md"
+    for path, body in areas.items():
+        assert html.unescape(body) == on_disk[path], path
+    # Each file has its tab, and the stored revision is previewed.
+    assert len(re.findall(r'data-file-tab="prompts/', form)) == len(on_disk)
+    assert "Revision 1" in page and "Not synced yet" not in page
+
+
 def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(author, content_tree):
     page = text(author.get("/authoring/prompts/url-shortener"))
     candidate = re.search(r'id="preview-candidate".*?</div>\s*<div id="preview-reviewer"', page,
@@ -146,6 +177,35 @@ def test_the_editor_previews_the_stored_revision_as_candidate_and_reviewer(autho
     assert "A strong answer estimates the key space" in reviewer  # the reference
     assert "Requirements" in reviewer and "weight 2" in reviewer
     assert "Quantifies reads and writes and names the redirect status." in reviewer
+
+
+def criterion_line(reviewer_html: str, name: str) -> str:
+    """The words of a criterion's heading line in the reviewer preview."""
+    found = re.search(rf'<p class="criterion-name"><strong>{name}</strong>.*?</p>', reviewer_html,
+                      re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(found.group(0))).split())
+
+
+def test_the_reviewer_preview_shows_each_gate_stored_and_as_typed(author, content_tree, db):
+    rubric = content_tree / "rubrics/url-shortener.md"
+    replace_in(rubric, "signals: key-value, index, base62\n",
+               "signals: key-value, index, base62\ngate: {senior: 3}\n")
+    sync_content(db, content_tree)
+    page = author.get("/authoring/prompts/url-shortener").get_data(as_text=True)
+    reviewer = page[page.index('id="preview-reviewer"'):]
+    assert criterion_line(reviewer, "Storage") == (
+        "Storage weight 1 gate: level 3 or above needed for a senior answer to meet the bar "
+        "(senior)")
+    assert "gate" not in criterion_line(reviewer, "Requirements")
+
+    # As the author types a gate for every target level, the check's preview draws each.
+    typed = rubric.read_text().replace("gate: {senior: 3}", "gate: 2")
+    body = check(author, {"rubrics/url-shortener.md": typed}).get_json()
+    assert body["ok"], body["problems"]
+    storage = criterion_line(body["reviewer_html"], "Storage")
+    for level in ("mid", "senior", "staff"):
+        assert (f"gate: level 2 or above needed for a {level} answer to meet the bar ({level})"
+                in storage)
 
 
 def test_a_rubric_opens_in_the_editor_and_unknown_items_are_not_found(author, content_tree):

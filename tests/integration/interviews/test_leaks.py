@@ -3,8 +3,8 @@
 From accepting the invitation until the interview is submitted, the prompts it
 holds are closed to the candidate's practice: no hints, no reference answer, no
 rubric, through any practice attempt, old or new. The invitation does not say
-which prompts it holds; hidden-test results wait for the released feedback; and
-the candidate never sits on their own panel.
+which prompts it holds; hidden-test results wait for the released feedback; the
+candidate never sits on their own panel; and a draft prompt never goes into one.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.attempts import lifecycle
+from app.content.sync import sync_content
 from app.db import utcnow
 from app.errors import Invalid, NotAllowed
 from app.grading.runner.sandbox import sandbox_problem
@@ -34,6 +35,7 @@ from app.models import (
     User,
 )
 from app.practice import services as practice
+from tests.factories.content import DESIGN_PROMPT
 from tests.factories.interviews import (
     answer_and_submit,
     join_and_start,
@@ -304,6 +306,36 @@ def test_the_owner_cannot_be_the_candidate(client, db, tmp_path):
     assert client.post(f"/join/{token}").status_code == HTTPStatus.FORBIDDEN
     db.expire_all()
     assert db.get(Interview, interview.id).candidate_id is None
+
+
+def test_a_draft_prompt_cannot_go_into_an_interview(client, db, tmp_path):
+    root = load_library(db, tmp_path)
+    draft = root / "prompts" / "unfinished-design.md"
+    draft.write_text(DESIGN_PROMPT.replace("title: Design a URL shortener",
+                                           "title: Unfinished design\nstatus: draft")
+                     .replace("tags:", "rubric: url-shortener\ntags:"))
+    sync_content(db, root)
+    owner, _ = make_panel(db, reviewers=0)
+    login(client, owner)
+
+    page = client.get("/interviews/new").get_data(as_text=True)
+    assert 'value="url-shortener"' in page
+    assert "unfinished-design" not in page and "Unfinished design" not in page
+    for chosen in (["unfinished-design"], ["url-shortener", "unfinished-design"]):
+        response = client.post("/interviews/new", new_interview_form(prompts=chosen))
+        assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+        assert 'id="prompts-error"' in response.get_data(as_text=True)
+    with pytest.raises(Invalid, match="no published prompt 'unfinished-design'"):
+        make_interview(db, owner, prompts=("unfinished-design",))
+    assert db.scalar(select(func.count(Interview.id))) == 0
+
+    # Published, the same prompt goes in.
+    draft.write_text(draft.read_text().replace("status: draft", "status: published"))
+    sync_content(db, root)
+    assert 'value="unfinished-design"' in client.get("/interviews/new").get_data(as_text=True)
+    created = client.post("/interviews/new", new_interview_form(prompts="unfinished-design"))
+    assert created.status_code == HTTPStatus.FOUND
+    assert db.scalar(select(func.count(Interview.id))) == 1
 
 
 @pytest.mark.parametrize("who", ["the account that joined", "the invited email"])

@@ -3,6 +3,7 @@ every kind of hostile upload refused with its message while nothing changes."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.content.bundle import export_zip
+from app.content import sync
+from app.content.bundle import content_files, export_zip
 from app.models import Prompt, PromptRevision, Role, RubricRevision
 from app.transfer import services
 from tests.factories.content import replace_in, write_content
@@ -167,6 +170,73 @@ def test_a_removed_prompt_is_listed_and_retired(client, db, content_tree, author
     applied = client.post(APPLY, {"token": token_of(checked)})
     assert "prompts: 0 new, 0 revised, 1 unchanged, 1 retired" in words(applied)
     assert not (content_tree / "prompts/sum-two").exists()
+
+
+def failing_sync(patch: pytest.MonkeyPatch, error: Exception | None = None) -> list[list[str]]:
+    """Make the sync fail at its last step (by default as when the database goes away);
+    each time, the prompts it had written by then."""
+    written: list[list[str]] = []
+
+    def fail(session, content):
+        written.append(sorted(session.scalars(select(Prompt.slug))))
+        raise error or OperationalError("INSERT INTO responsibilities", {},
+                                        Exception("connection lost"))
+
+    patch.setattr(sync, "_sync_responsibilities", fail)
+    return written
+
+
+def test_a_sync_that_fails_after_the_swap_puts_the_old_files_back_and_says_so(
+        app, client, db, content_tree, author, tmp_path, monkeypatch, caplog):
+    source = write_content(tmp_path / "source")
+    replace_in(source / "prompts/url-shortener.md", "title: ", "title: Imported ")
+    replace_in(source / "rubrics/url-shortener.md", "weight: 2", "weight: 3")
+    (source / "prompts/extra.md").write_text(
+        (source / "prompts/url-shortener.md").read_text().replace(
+            "tags:", "rubric: url-shortener\ntags:"))
+    before = tree_hash(content_tree)
+    revisions = (db.scalars(select(PromptRevision.id).order_by(PromptRevision.id)).all(),
+                 db.scalars(select(RubricRevision.id).order_by(RubricRevision.id)).all())
+    checked = upload(client, export_zip(source))
+    assert checked.status_code == HTTPStatus.OK
+
+    # The sync's last step fails, after the new prompt and both new revisions were written
+    # in its transaction: the rows it wrote must go as well as the files.
+    with monkeypatch.context() as patch:
+        written = failing_sync(patch)
+        applied = client.post(APPLY, {"token": token_of(checked)})
+
+    assert written == [["extra", "sum-two", "url-shortener"]]
+    assert applied.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert services.SYNC_FAILED in html.unescape(words(applied))
+    assert "The import was applied" not in words(applied)
+    assert any("sync failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert tree_hash(content_tree) == before
+    db.expire_all()
+    assert (db.scalars(select(PromptRevision.id).order_by(PromptRevision.id)).all(),
+            db.scalars(select(RubricRevision.id).order_by(RubricRevision.id)).all()) == revisions
+    assert db.scalar(select(Prompt).where(Prompt.slug == "extra")) is None
+    assert staged_uploads(app) == []
+    # With the sync working again, the same zip imports.
+    again = client.post(APPLY, {"token": token_of(upload(client, export_zip(source)))})
+    assert "prompts: 1 new, 1 revised" in words(again)
+
+
+def test_a_first_import_whose_sync_fails_leaves_no_files(app, client, db, author, tmp_path,
+                                                         monkeypatch):
+    root = tmp_path / "empty"
+    root.mkdir()
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(root))
+    monkeypatch.setitem(app.config, "CONTENT_READ_ONLY", False)
+    checked = upload(client, export_zip(write_content(tmp_path / "source")))
+    assert checked.status_code == HTTPStatus.OK
+    with monkeypatch.context() as patch:
+        written = failing_sync(patch, RuntimeError("a bug in the sync"))
+        applied = client.post(APPLY, {"token": token_of(checked)})
+    assert written == [["sum-two", "url-shortener"]]
+    assert applied.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert services.SYNC_FAILED in html.unescape(words(applied))
+    assert content_files(root) == [] and revision_counts(db) == (0, 0)
 
 
 def test_an_invalid_import_lists_every_problem_and_changes_nothing(
