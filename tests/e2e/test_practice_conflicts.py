@@ -186,3 +186,20 @@ def test_text_the_server_refuses_stays_in_the_editor_and_is_not_resent_in_a_loop
     editor.fill("Saved start. pasted bytes")
     expect(save_status(page)).to_contain_text("All changes saved", timeout=10_000)
     assert newest_body(db, attempt.id) == "Saved start. pasted bytes"
+
+
+def test_an_answer_that_starts_with_a_blank_line_comes_back_whole(page: Page, server_url: str,
+                                                                   db, tmp_path):
+    """The browser drops a newline right after <textarea>; the page puts one there for it,
+    so the answer's own first blank line is kept, and reading it is not an edit."""
+    load_library(db, tmp_path)
+    user = make_user(db)
+    body = "\n\n## Requirements\nAfter two blank lines."
+    attempt = make_attempt(db, user, body=body)
+    sign_in(page, server_url, user.email, PASSWORD)
+    page.goto(f"{server_url}/practice/attempts/{attempt.id}")
+    editor = page.get_by_label("Your answer, in markdown")
+    expect(editor).to_have_value(body)
+    type_at_end(page, " More.")
+    expect(save_status(page)).to_contain_text("All changes saved", timeout=10_000)
+    assert newest_body(db, attempt.id) == body + " More."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -9,6 +10,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def textarea_value(source: str) -> str:
+    """The value a browser gives a textarea from its source between the tags: one newline
+    right after the start tag is dropped (the HTML parser's rule), then entities decoded."""
+    return html.unescape(source[1:] if source.startswith("\n") else source)
 
 
 class WebClient:

@@ -28,7 +28,7 @@ from tests.factories.content import (
     replace_in,
 )
 from tests.factories.users import PASSWORD, make_user
-from tests.support.web import WebClient
+from tests.support.web import WebClient, textarea_value
 
 SHORTENER = "prompts/url-shortener.md"
 # The factory prompt with its rubric misspelt: an error at the rubric's line (7).
@@ -139,7 +139,7 @@ def test_the_editor_holds_every_file_of_a_folder_prompt_in_one_form(author, cont
                      "file:prompts/sum-two/tests/test_public.py"]
     solution = re.search(r'name="file:prompts/sum-two/solution.py"[^>]*>(.*?)</textarea>', form,
                          re.S).group(1)
-    assert html.unescape(solution) == (content_tree / "prompts/sum-two/solution.py").read_text()
+    assert textarea_value(solution) == (content_tree / "prompts/sum-two/solution.py").read_text()
 
 
 @pytest.mark.parametrize("add_prompt", [add_review_prompt, add_incident_prompt, add_sql_prompt],
@@ -160,7 +160,7 @@ def test_the_editor_holds_every_file_of_each_folder_kind_as_a_textarea(author, c
     assert len(on_disk) > 3 and sorted(areas) == sorted(on_disk)
     assert next(iter(areas)) == f"prompts/{slug}/prompt.md"
     for path, body in areas.items():
-        assert html.unescape(body) == on_disk[path], path
+        assert textarea_value(body) == on_disk[path], path
     # Each file has its tab, and the stored revision is previewed.
     assert len(re.findall(r'data-file-tab="prompts/', form)) == len(on_disk)
     assert "Revision 1" in page and "Not synced yet" not in page
@@ -311,7 +311,7 @@ def test_a_file_with_an_error_is_never_written_and_keeps_the_authors_text(author
     assert "prompts/url-shortener.md:7: prompt has no rubric: rubrics/url-shortner.md" in page
     kept = re.search(r'name="file:prompts/url-shortener.md"[^>]*>(.*?)</textarea>', page,
                      re.S).group(1)
-    assert kept == MISSPELT
+    assert textarea_value(kept) == MISSPELT
     assert db.scalar(select(PromptRevision.number).where(PromptRevision.number > 1)) is None
 
 
@@ -405,8 +405,8 @@ def test_a_new_system_design_prompt_opens_with_its_rubric_as_a_draft(author, con
     page = response.get_data(as_text=True)
     names = re.findall(r'<textarea[^>]*name="file:([^"]+)"', page)
     assert names == ["prompts/queue-design.md", "rubrics/queue-design.md"]
-    prompt = html.unescape(re.search(r'name="file:prompts/queue-design.md"[^>]*>(.*?)</textarea>',
-                                     page, re.S).group(1))
+    prompt = textarea_value(re.search(r'name="file:prompts/queue-design.md"[^>]*>(.*?)</textarea>',
+                                      page, re.S).group(1))
     assert 'title: "Design a queue: at scale"' in prompt
     assert "status: draft" in prompt and "rubric: queue-design" in prompt
     assert "competencies: [scalability]" in prompt and "minutes: 40" in prompt

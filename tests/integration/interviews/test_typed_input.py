@@ -7,7 +7,6 @@ sent and the reason beside the form, and changes nothing.
 
 from __future__ import annotations
 
-import html
 import re
 from http import HTTPStatus
 
@@ -25,7 +24,7 @@ from tests.integration.interviews.test_scoring import (
     set_up,
     text,
 )
-from tests.support.web import WebClient
+from tests.support.web import WebClient, textarea_value
 
 UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY
 
@@ -58,7 +57,7 @@ def field(page: str, tag_id: str) -> str:
 def textarea(page: str, tag_id: str) -> str:
     found = re.search(rf'<textarea [^>]*id="{re.escape(tag_id)}"[^>]*>([^<]*)</textarea>', page)
     assert found, tag_id
-    return html.unescape(found.group(1))
+    return textarea_value(found.group(1))
 
 
 def test_a_refused_decision_keeps_the_note(client: WebClient, db, panel):

@@ -51,7 +51,7 @@ def test_the_workspace_shows_the_change_by_new_line_and_never_the_findings(
     # The diff's text is escaped like any text: the type hints' brackets stay text.
     assert "<code>_prices: dict[tuple[str, str], tuple[Decimal, float]] = {}</code>" in page
     assert 'value="request-changes"' in page
-    assert "></textarea>" in page  # the review starts empty
+    assert ">\n</textarea>" in page  # the review starts empty
     for hidden in ("Check-then-set race", "a version or generation per SKU",
                    "Looks fine (line"):  # findings.md and a sample review
         assert hidden not in page

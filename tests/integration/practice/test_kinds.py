@@ -175,7 +175,7 @@ def test_a_registered_kind_is_practised_through_the_unchanged_journey(
     page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
     assert 'data-editor="markdown"' in page
     assert ">Sketch answer</h2>" in page and "data-sketch-tools" in page
-    assert ">[client] -&gt; [api]\n</textarea>" in page  # the kind's starter
+    assert ">\n[client] -&gt; [api]\n</textarea>" in page  # the kind's starter
 
     assert save(client, attempt_id, "[client] -> **[cache]**", 0).status_code == HTTPStatus.OK
     assert run_renders(app) == 1
