@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from app import rate_limits
     from app.admin.views import bp as admin_bp
     from app.auth import access
+    from app.auth import jobs as auth_jobs
     from app.auth.views import bp as auth_bp
     from app.authoring.views import bp as authoring_bp
     from app.calibration.views import bp as calibration_bp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     interview_policy.init_app(app)
     check_jobs.init_app(app)
     mail_jobs.init_app(app)
+    auth_jobs.init_app(app)
     # Both wrap the registered views, so they run once every route exists.
     rate_limits.init_app(app)
     access.init_app(app)

@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -76,7 +77,7 @@ class Jobs:
 
         self.run_tests = run_tests_task
         self.render_answer = render_answer_task
-        self.tasks: dict[str, Callable[[int], None]] = {}
+        self.tasks: dict[str, Callable[[Any], None]] = {}
         self.start_checks: list[Callable[[], str | None]] = []
 
     def enqueue_run(self, run_id: int) -> None:
@@ -86,24 +87,26 @@ class Jobs:
         """Have a worker render the attempt's newest saved answer, unless it is by then."""
         self.render_answer(attempt_id)
 
-    def add_task(self, name: str, run: Callable[[int], None]) -> None:
-        """Register ``run(id)`` as the queue's task ``name``, run inside the app's context.
+    def add_task(self, name: str, run: Callable[[Any], None]) -> None:
+        """Register ``run(item)`` as the queue's task ``name``, run inside the app's context.
 
         Features register their own jobs here (the authors' Verify checks), as they
         do their periodic work with ``every_minute``, so this module imports none of them.
+        ``item`` is usually a row's id; it may be any small picklable value (a password
+        reset's is the address asked about). Huey's log lines name the task, never it.
         """
         app = self.app
 
         @self.huey.task(name=name)
-        def feature_task(item_id: int) -> None:
+        def feature_task(item: Any) -> None:
             with app.app_context():
-                run(item_id)
+                run(item)
 
         self.tasks[name] = feature_task
 
-    def enqueue(self, name: str, item_id: int) -> None:
-        """Queue the registered task ``name`` for ``item_id``."""
-        self.tasks[name](item_id)
+    def enqueue(self, name: str, item: Any) -> None:
+        """Queue the registered task ``name`` for ``item``."""
+        self.tasks[name](item)
 
     def wake_up(self) -> None:
         """Send a worker thread to claim the fairest queued run, whichever it is."""

@@ -246,8 +246,7 @@ def _forgot_email_key() -> str:
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        resets.request_reset(get_session(), form.email.data,
-                             hours=current_app.config["PASSWORD_RESET_HOURS"])
+        resets.ask_for_reset(get_session(), form.email.data)
         return render_template("auth/forgot.html", form=form, sent=RESET_SENT)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
     return render_template("auth/forgot.html", form=form, sent=None), status

@@ -36,10 +36,17 @@ def base_url(app: Flask) -> str:
     raise NoBaseUrl(NO_BASE_URL)
 
 
-def absolute_url(session: Session, endpoint: str, **values: object) -> str:
-    """The absolute URL of ``endpoint`` with ``values``, under the session's app's base URL."""
+def link_base(session: Session) -> str:
+    """The session's app's base URL, now: for a job that writes an email outside this request."""
+    return base_url(_app(session))
+
+
+def absolute_url(session: Session, endpoint: str, *, base: str | None = None,
+                 **values: object) -> str:
+    """The absolute URL of ``endpoint`` with ``values``, under ``base`` (from ``link_base``
+    in the request that queued the job) or else the session's app's base URL."""
     app = _app(session)
-    parts = urlsplit(base_url(app))
+    parts = urlsplit(base or base_url(app))
     adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)

@@ -1,8 +1,10 @@
-"""Password reset by email: the same answer for every address, a link that works once and
-expires, the password rules, every other sign-in ended, and limits on asking."""
+"""Password reset by email: the same answer and the same work for every address, a link
+that works once and expires, the password rules, every other sign-in ended, and limits on
+asking."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from http import HTTPStatus
@@ -12,12 +14,20 @@ from sqlalchemy import select
 
 from app.auth import resets
 from app.db import utcnow
-from app.models import Email, EmailKind, PasswordReset
+from app.jobs import get_jobs
+from app.mail.outbox import TASK as SEND_EMAIL
+from app.models import Email, EmailKind, EmailStatus, PasswordReset
 from tests.factories.users import PASSWORD, make_user
 from tests.support.web import WebClient
+from tests.support.worker import run_queued
 
 NEW_PASSWORD = "a brand new passphrase"
 LINK = re.compile(r"http://\S+/reset/(\S+)")
+
+
+def answer_requests(app) -> int:
+    """Run the queued reset requests as a worker would; how many there were."""
+    return run_queued(app, resets.TASK)
 
 
 def reset_links(db) -> list[str]:
@@ -35,7 +45,7 @@ def test_the_login_page_offers_the_reset(client, db):
     assert b'href="/forgot">Forgot your password?</a>' in client.get("/login").data
 
 
-def test_the_answer_is_the_same_whether_or_not_the_account_exists(client, db):
+def test_the_answer_is_the_same_whether_or_not_the_account_exists(app, client, db):
     make_user(db, email="ada@example.com")
     known = client.post("/forgot", {"email": "Ada@Example.com"})
     unknown = client.post("/forgot", {"email": "nobody@example.com"})
@@ -43,7 +53,47 @@ def test_the_answer_is_the_same_whether_or_not_the_account_exists(client, db):
     page = known.get_data(as_text=True)
     assert "If an account exists for that address, we have sent a link" in page
     assert page.replace("ada", "x") == unknown.get_data(as_text=True).replace("nobody", "x")
+    assert answer_requests(app) == 2
     assert len(reset_links(db)) == 1  # only the real account got an email
+
+
+def test_asking_does_the_same_work_for_any_address_and_only_the_worker_looks_it_up(
+        app, client, db, query_counter):
+    ada = make_user(db, email="ada@example.com")
+    make_user(db, email="gone@example.com").is_active = False
+    db.commit()
+    huey = get_jobs(app).huey
+    statements = {}
+    for address in ("Ada@Example.com", "nobody@example.com", "gone@example.com"):
+        before = len(query_counter)
+        assert client.post("/forgot", {"email": address}).status_code == HTTPStatus.OK
+        statements[address] = query_counter[before:]
+    # Nothing in the request reads the account or writes for it: only its job differs.
+    assert statements["Ada@Example.com"] == statements["nobody@example.com"] \
+        == statements["gone@example.com"]
+    assert not [sql for sql in statements["Ada@Example.com"] if "users" in sql or "INSERT" in sql]
+    jobs = sorted((task.name, task.args) for task in huey.pending())
+    base = "http://archboard.test"
+    assert jobs == [(resets.TASK, ((address, base),))
+                    for address in ("ada@example.com", "gone@example.com",
+                                    "nobody@example.com")]
+
+    assert answer_requests(app) == 3
+    db.expire_all()
+    assert db.scalars(select(PasswordReset.user_id)).all() == [ada.id]
+    emails = db.execute(select(Email.recipient, Email.kind, Email.status)).all()
+    assert emails == [("ada@example.com", EmailKind.PASSWORD_RESET, EmailStatus.QUEUED)]
+    assert [task.name for task in huey.pending()] == [SEND_EMAIL]
+
+
+def test_the_address_asked_about_stays_out_of_the_log_at_info(app, client, db, caplog):
+    make_user(db, email="ada@example.com")
+    caplog.set_level(logging.INFO)
+    for address in ("ada@example.com", "nobody@example.com"):
+        client.post("/forgot", {"email": address})
+    assert answer_requests(app) == 2
+    assert caplog.records  # the request and the jobs were logged, without the address
+    assert "ada@" not in caplog.text and "nobody@" not in caplog.text
 
 
 def test_the_emailed_link_sets_a_new_password_signs_in_and_ends_other_sign_ins(app, db):
@@ -53,6 +103,7 @@ def test_the_emailed_link_sets_a_new_password_signs_in_and_ends_other_sign_ins(a
     assert elsewhere.get("/account").status_code == HTTPStatus.OK
     client = WebClient(app.test_client())
     client.post("/forgot", {"email": "ada@example.com"})
+    answer_requests(app)
     [link] = reset_links(db)
     assert link.startswith("http://archboard.test/reset/")
 
@@ -67,10 +118,11 @@ def test_the_emailed_link_sets_a_new_password_signs_in_and_ends_other_sign_ins(a
     assert client.login(user.email, NEW_PASSWORD).status_code == HTTPStatus.FOUND
 
 
-def test_a_used_link_is_refused_with_a_way_to_ask_again(client, db):
+def test_a_used_link_is_refused_with_a_way_to_ask_again(app, client, db):
     make_user(db, email="ada@example.com")
     client.post("/forgot", {"email": "ada@example.com"})
     client.post("/forgot", {"email": "ada@example.com"})
+    assert answer_requests(app) == 2
     first, second = map(path_of, reset_links(db))
     client.post(first, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     client.logout()
@@ -99,9 +151,10 @@ def test_a_made_up_token_is_refused(client, db):
     assert client.get("/reset/not-a-real-token").status_code == HTTPStatus.GONE
 
 
-def test_the_new_password_follows_the_sign_up_rules_and_the_link_stays_usable(client, db):
+def test_the_new_password_follows_the_sign_up_rules_and_the_link_stays_usable(app, client, db):
     make_user(db, email="ada@example.com")
     client.post("/forgot", {"email": "ada@example.com"})
+    answer_requests(app)
     [link] = map(path_of, reset_links(db))
     short = client.post(link, {"password": "short", "confirm": "short"})
     assert short.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
@@ -115,9 +168,10 @@ def test_the_new_password_follows_the_sign_up_rules_and_the_link_stays_usable(cl
                               "confirm": NEW_PASSWORD}).status_code == HTTPStatus.FOUND
 
 
-def test_only_a_hash_of_the_token_is_stored(client, db):
+def test_only_a_hash_of_the_token_is_stored(app, client, db):
     make_user(db, email="ada@example.com")
     client.post("/forgot", {"email": "ada@example.com"})
+    answer_requests(app)
     [link] = reset_links(db)
     token = link.rsplit("/", 1)[1]
     stored = db.scalar(select(PasswordReset.token_hash))
@@ -142,6 +196,7 @@ def test_asking_is_limited_per_address_and_per_email(app, db):
         other.raw.environ_base["REMOTE_ADDR"] = f"10.0.1.{n + 1}"
         statuses.append(other.post("/forgot", {"email": "ada@example.com"}).status_code)
     assert statuses == [200] * 5 + [429]
+    assert answer_requests(app) == 10  # a refused request queues nothing
     assert len(reset_links(db)) == 5
 
 
@@ -149,5 +204,6 @@ def test_links_use_the_request_host_when_base_url_is_unset(client, db, app, monk
     monkeypatch.setitem(app.config, "BASE_URL", None)
     make_user(db, email="ada@example.com")
     client.post("/forgot", {"email": "ada@example.com"})
+    answer_requests(app)  # the worker, outside any request, uses the request's host
     [body] = db.scalars(select(Email.body))
     assert "\nhttp://localhost/reset/" in body
