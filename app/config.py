@@ -282,8 +282,9 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         _str,
         "The address people open, e.g. https://archboard.example.com, for links in "
-        "emails. Unset: the host of the request that queued the email; a worker that "
-        "sends scorecard reminders refuses to start without it.",
+        "emails. Required in production. Elsewhere, unset: the host of the request that "
+        "queued the email; a worker that sends scorecard reminders refuses to start "
+        "without it.",
     ),
     Setting(
         "MAIL_MAX_ATTEMPTS",
@@ -445,6 +446,14 @@ def check_settings(config: Mapping[str, Any]) -> None:
                 f"{MIN_PRODUCTION_SECRET_LENGTH} or more random characters, e.g. "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if not config.get("BASE_URL"):
+            # Without it a link in an email takes the host of the request that caused it,
+            # and whoever sends that request chooses the Host header: a reset link for
+            # someone else's account could point at the sender's own site.
+            raise ConfigError(
+                "refusing to start in production without BASE_URL: links in emails must "
+                "not take their host from a request; set it to the address people open, "
+                "e.g. https://archboard.example.com")
 
 
 OIDC_TRIPLE = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         copy = Path(tmp) / "profile.sqlite"
         shutil.copyfile(args.seed, copy)
         os.environ.update(ARCHBOARD_ENV="production", SECRET_KEY="profile-" + "s" * 40,
+                          BASE_URL="http://127.0.0.1",
                           DATABASE_URL=f"sqlite:///{copy}",
                           JOBS_SQLITE_PATH=str(Path(tmp) / "jobs.sqlite"))
         sys.path.insert(0, str(ROOT))

@@ -74,9 +74,19 @@ def test_create_app_refuses_production_with_default_secret(monkeypatch):
         create_app({"DATABASE_URL": "sqlite://"})
 
 
+def test_production_without_base_url_refuses_to_start(tmp_path):
+    """Links in emails (a password reset's above all) never take a request's Host there."""
+    config = load_settings({"ARCHBOARD_ENV": "production", "SECRET_KEY": GOOD_KEY}, tmp_path)
+    with pytest.raises(ConfigError, match="without BASE_URL"):
+        check_settings(config)
+    check_settings(load_settings({"ARCHBOARD_ENV": "production", "SECRET_KEY": GOOD_KEY,
+                                  "BASE_URL": "https://archboard.example.com"}, tmp_path))
+
+
 def test_production_with_real_secret_starts_with_secure_cookies(monkeypatch):
     monkeypatch.setenv("ARCHBOARD_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("BASE_URL", "https://archboard.example.com")
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -135,7 +145,8 @@ def test_single_sign_on_needs_all_three_settings_or_none(tmp_path, missing):
 
 def test_single_sign_on_refuses_a_plain_http_issuer_in_production_and_bad_domains(tmp_path):
     config = load_settings({**OIDC, "OIDC_ISSUER": "http://sso.acme.test",
-                            "ARCHBOARD_ENV": "production", "SECRET_KEY": GOOD_KEY}, tmp_path)
+                            "ARCHBOARD_ENV": "production", "SECRET_KEY": GOOD_KEY,
+                            "BASE_URL": "https://archboard.example.com"}, tmp_path)
     with pytest.raises(ConfigError, match="OIDC_ISSUER must use https in production"):
         check_settings(config)
     with pytest.raises(ConfigError, match="OIDC_ALLOWED_DOMAINS: expected email domains"):
