@@ -423,5 +423,5 @@ def test_concurrent_saves_with_the_same_base_never_both_win(db, library):
 def test_a_coding_prompt_starts_from_its_starter_code(client, db, library, candidate):
     attempt_id = start(client, "sum-two")
     page = client.get(f"/practice/attempts/{attempt_id}").get_data(as_text=True)
-    assert ">def add(a, b):\n    raise NotImplementedError" in page  # the textarea's text
+    assert ">\ndef add(a, b):\n    raise NotImplementedError" in page  # the textarea's text
     assert "Insert the phase template" not in page
