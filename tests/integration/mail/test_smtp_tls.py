@@ -61,22 +61,28 @@ def trusted(certificate, monkeypatch) -> ssl.SSLContext:
     return context
 
 
-def serve(**options) -> SmtpServer:
-    server = SmtpServer(**options)
+def serve(scheme: str, context: ssl.SSLContext) -> SmtpServer:
+    """A server that signs ACCOUNT in: STARTTLS, or TLS from the first byte (smtps)."""
+    server = SmtpServer(**({"starttls": context} if scheme == "starttls" else {"tls": context}),
+                        account=ACCOUNT)
     server.start()
     return server
 
 
-def quoted(text: str) -> str:
-    return quote(text, safe="")
+def smtp_url(scheme: str, port: int) -> str:
+    """SMTP_URL for ACCOUNT at ``port``; the password percent-encoded as the README says."""
+    login = f"{ACCOUNT.user}:{quote(ACCOUNT.password, safe='')}@127.0.0.1:{port}"
+    return (f"smtp://{login}?starttls=1&timeout=10" if scheme == "starttls"
+            else f"smtps://{login}?timeout=10")
 
 
-def test_starttls_signs_in_and_delivers_over_the_encrypted_connection(trusted):
-    server = serve(starttls=trusted, account=ACCOUNT)
+@pytest.mark.parametrize("scheme", ["starttls", "smtps"])
+def test_a_trusted_server_gets_the_message_over_an_encrypted_signed_in_connection(
+        trusted, scheme):
+    server = serve(scheme, trusted)
     try:
-        url = (f"smtp://{ACCOUNT.user}:{quoted(ACCOUNT.password)}@127.0.0.1:{server.port}"
-               "?starttls=1&timeout=10")
-        send(parse_smtp_url(url), build_message(SENDER, "ann@example.com", "Hello", "Body."))
+        send(parse_smtp_url(smtp_url(scheme, server.port)),
+             build_message(SENDER, "ann@example.com", "Hello", "Body."))
         (received,) = server.wait_for(1)
     finally:
         server.stop()
@@ -84,28 +90,14 @@ def test_starttls_signs_in_and_delivers_over_the_encrypted_connection(trusted):
     assert received.recipients == ["ann@example.com"] and received.subject == "Hello"
 
 
-def test_smtps_is_encrypted_from_the_first_byte(trusted):
-    server = serve(tls=trusted, account=ACCOUNT)
-    try:
-        url = (f"smtps://{ACCOUNT.user}:{quoted(ACCOUNT.password)}@127.0.0.1:{server.port}"
-               "?timeout=10")
-        send(parse_smtp_url(url), build_message(SENDER, "bo@example.com", "Hi", "Text."))
-        (received,) = server.wait_for(1)
-    finally:
-        server.stop()
-    assert received.tls and received.login == ACCOUNT.user
-
-
 @pytest.mark.parametrize("scheme", ["starttls", "smtps"])
 def test_a_certificate_this_machine_does_not_trust_gets_nothing(certificate, scheme):
     _, context = certificate  # SSL_CERT_FILE is left alone: the system's CAs only
-    server = serve(**({"starttls": context} if scheme == "starttls" else {"tls": context}),
-                   account=ACCOUNT)
+    server = serve(scheme, context)
     try:
-        url = (f"smtp://{ACCOUNT.user}:pw@127.0.0.1:{server.port}?starttls=1&timeout=10"
-               if scheme == "starttls" else f"smtps://{ACCOUNT.user}:pw@127.0.0.1:{server.port}")
         with pytest.raises(ssl.SSLCertVerificationError):
-            send(parse_smtp_url(url), build_message(SENDER, "cy@example.com", "No", "Never."))
+            send(parse_smtp_url(smtp_url(scheme, server.port)),
+                 build_message(SENDER, "cy@example.com", "No", "Never."))
     finally:
         server.stop()
     assert server.messages == []
