@@ -144,6 +144,9 @@ def emails_for(db) -> dict[str, object]:
 
 
 def serious_violations(page: Page, axe_source: str) -> list[str]:
+    # Colours are measured as they settle: a switch of colour scheme a moment ago may have
+    # left a button halfway through its transition, so every running one ends first.
+    page.evaluate("document.getAnimations().forEach((animation) => animation.finish())")
     page.evaluate(axe_source)
     result = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
