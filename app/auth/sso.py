@@ -12,7 +12,9 @@ decides which account that person is, by these rules:
   verified that email (``email_verified`` true) and its domain is one of
   ``OIDC_ALLOWED_DOMAINS``; the identity is then linked for next time;
 - otherwise a first sign-in creates a candidate account (``OIDC_AUTO_CREATE``);
-- a sign-in never grants a role, and a switched-off account stays out.
+- a sign-in never grants a role, and a switched-off account stays out;
+- a person may remove a link from their account page, unless it is their only
+  way in (no password and no other link).
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.services import DISPLAY_NAME_MAX, find_user, new_user, normalise_email
 from app.db import transaction, utcnow
-from app.errors import NotAllowed
+from app.errors import Conflict, NotAllowed, NotFound
 from app.models import NO_PASSWORD, Role, User, UserIdentity
 
 SUBJECT_MAX = 255
@@ -40,6 +42,10 @@ class SignInRefused(NotAllowed):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class LastWayIn(Conflict):
+    """Removing this link would leave the account with no way to sign in."""
 
 
 def email_domain(email: str) -> str:
@@ -156,3 +162,27 @@ def identities(session: Session, user: User) -> list[UserIdentity]:
     return list(session.scalars(
         select(UserIdentity).where(UserIdentity.user_id == user.id)
         .order_by(UserIdentity.created_at, UserIdentity.id)))
+
+
+def unlink(session: Session, user: User, identity_id: int) -> UserIdentity:
+    """Remove one of ``user``'s own provider links and return it.
+
+    NotFound for an id that is not one of theirs; LastWayIn when it is the only
+    way in left (no password and no other link). The account's row is locked
+    first, so two removals at once cannot both pass that check.
+    """
+    with transaction(session):
+        session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        identity = session.scalar(select(UserIdentity).where(
+            UserIdentity.id == identity_id, UserIdentity.user_id == user.id))
+        if identity is None:
+            raise NotFound("There is no such sign-in method on your account.")
+        others = session.scalar(select(func.count()).select_from(UserIdentity).where(
+            UserIdentity.user_id == user.id, UserIdentity.id != identity.id))
+        if not user.has_password and not others:
+            raise LastWayIn(
+                "This is the only way into your account, so it stays. To remove it, first "
+                "give the account a password: sign out and use \"Forgot your password?\" "
+                "on the sign-in page.")
+        session.delete(identity)
+    return identity

@@ -221,6 +221,21 @@ def change_password():
     return _account_page(form, HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
+@bp.post("/account/sign-in-methods/<int:identity_id>/remove")
+@access(SIGNED_IN)
+def remove_identity(identity_id: int):
+    try:
+        removed = sso.unlink(get_session(), current_user, identity_id)
+    except sso.LastWayIn as error:
+        flash(error.message, "error")
+    else:
+        log.info("single sign-on: account %s removed its link to %s", current_user.id,
+                 removed.issuer)
+        flash("Single sign-on " + (f"as {removed.email} " if removed.email else "")
+              + "removed: it no longer signs you in here.", "success")
+    return redirect(url_for("auth.account"))
+
+
 @bp.post("/account/sessions/end-others")
 @access(SIGNED_IN)
 def end_other_sessions():

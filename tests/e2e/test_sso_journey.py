@@ -6,8 +6,11 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from app.models import UserIdentity
 from tests.e2e.test_accessibility import serious_violations
+from tests.factories.users import make_user
 
 LABEL = "Sign in with Acme SSO"
 
@@ -48,5 +51,29 @@ def test_sign_in_through_the_provider_page_lands_signed_in_with_the_method_liste
     methods = page.get_by_role("region", name="Sign-in methods")
     expect(methods).to_contain_text("Single sign-on as lee.park@example.com")
     expect(methods).not_to_contain_text("Password")
+    # The one way into this account is kept: no Remove button, and the reason instead.
+    expect(methods).to_contain_text("Your only way in")
+    expect(methods.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert serious_violations(page, axe_source) == []
+
+
+def test_a_link_beside_a_password_is_removed_from_the_account_page(
+        page: Page, server_url: str, sso, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_ALLOWED_DOMAINS", ("example.com",))
+    person = make_user(db, email="dana@example.com", name="Dana Dev")
+    sub = sso.new_user(email="dana@example.com", email_verified=True)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server_url}/login?next=/account")
+    page.get_by_role("link", name=LABEL).click()
+    page.get_by_placeholder("sub").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+    methods = page.get_by_role("region", name="Sign-in methods")
+    expect(methods).to_contain_text("Single sign-on as dana@example.com")
+
+    methods.get_by_role("button", name="Remove single sign-on as dana@example.com").click()
+    expect(page.get_by_text("Single sign-on as dana@example.com removed")).to_be_visible()
+    expect(methods).not_to_contain_text("Single sign-on as")
+    expect(methods).to_contain_text("Password")
+    db.expire_all()
+    assert db.scalars(select(UserIdentity).where(UserIdentity.user_id == person.id)).all() == []

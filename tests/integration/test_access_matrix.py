@@ -16,11 +16,12 @@ of ``EXPECTED``; each row says what each of the seven actors gets:
 
 The world is built through the factories for each test, and every URL argument
 comes from it (A's attempt, the interview, a reviewer's seat, the run, the second
-look, the invite token, a reviewer's password-reset link), so a 404 means "refused",
+look, the invite token, a reviewer's password-reset link, A's single sign-on link),
+so a 404 means "refused",
 never "no such object". POSTs carry a valid CSRF token and the smallest body that
 passes validation, so the status shows the authorisation.
 
-104 routes x 7 actors = 728 requests per database.
+105 routes x 7 actors = 735 requests per database.
 
 ``CROSSED`` then asks for an id of that world inside another object (the asker's
 own, or another interview of the same owner): the inner id must belong to the
@@ -56,6 +57,7 @@ from app.models import (
     RunKind,
     Scorecard,
     User,
+    UserIdentity,
 )
 from tests.factories.calibration import make_sample, score_sample
 from tests.factories.interviews import (
@@ -127,6 +129,9 @@ EXPECTED: dict[tuple[str, str], tuple[Outcome, ...]] = {
         (UNAUTH,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
     ("auth.end_other_sessions", "POST"):
         (UNAUTH,    REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT,  REDIRECT),
+    # A removes A's own single sign-on link; to anyone else it does not exist.
+    ("auth.remove_identity", "POST"):
+        (UNAUTH,    REDIRECT,  HIDDEN,    HIDDEN,    HIDDEN,    HIDDEN,    HIDDEN),
     # Asking for a reset link answers everyone alike; the reviewer's link works once (the
     # first asker sets a password with it and is signed in; it has been used for the rest).
     ("auth.forgot_password", "GET"): EVERYONE_OK,
@@ -369,6 +374,7 @@ class World:
     check: int             # the author's Verify check of sum-two, queued
     email: int             # the invitation emailed to A
     reset_token: str       # the reviewer's password-reset link
+    identity: int          # A's single sign-on link (A has a password too)
 
 
 def build_world(db: Session, root: Path) -> World:
@@ -428,6 +434,10 @@ def _build_world(db: Session, root: Path) -> World:
     calibration_score = score_sample(db, sample, owner)
     check = checks.create_check(db, people["author"], slug="sum-two", root=root, files={
         "prompts/sum-two/solution.py": CODE})
+    identity = UserIdentity(user_id=a.id, issuer="https://sso.example", subject="casey-1",
+                            email=a.email)
+    db.add(identity)
+    db.commit()
     return World(
         people=people, open_attempt=opened.id, code_attempt=code.id, done_attempt=done.id,
         incident_attempt=incident.id,
@@ -439,7 +449,7 @@ def _build_world(db: Session, root: Path) -> World:
         calibration_score=calibration_score.id, check=check.id,
         email=db.scalar(select(Email.id).where(Email.kind == EmailKind.INVITATION)
                         .order_by(Email.id).limit(1)),
-        reset_token=_reset_token(db, reviewer))
+        reset_token=_reset_token(db, reviewer), identity=identity.id)
 
 
 def _reset_token(db: Session, person: User) -> str:
@@ -475,7 +485,7 @@ def url_arguments(world: World, endpoint: str) -> dict[str, Any]:
         "slug": "url-shortener", "user_id": world.people["candidate_a"].id,
         "filename": "css/app.css", "key": "deploy-history",
         "sample_id": world.sample, "score_id": world.calibration_score, "check_id": world.check,
-        "email_id": world.email,
+        "email_id": world.email, "identity_id": world.identity,
     }
     for name, attribute in TARGETS.get(endpoint, {}).items():
         arguments[name] = getattr(world, attribute)

@@ -20,7 +20,7 @@ and the logged traceback. A refused request (4xx) must leave every row of
 every table as it was, and an accepted autosave or submit must store the text
 exactly as sent.
 
-Counts: 66 routes (45 POST, 21 GET), 166 fields, 15 examples per route, so 990
+Counts: 67 routes (46 POST, 21 GET), 166 fields, 15 examples per route, so 1005
 requests per database.
 """
 
@@ -61,6 +61,7 @@ from app.models import (
     Recommendation,
     RegradeRequest,
     Role,
+    UserIdentity,
 )
 from app.rate_limits import get_limiter
 from tests.conftest import make_test_app
@@ -134,6 +135,7 @@ class Pick(tuple):
 # The world the targets act on -----------------------------------------------------------------
 
 _emails = itertools.count(1)
+_SUBJECTS = itertools.count(1)
 
 
 class World:
@@ -186,6 +188,17 @@ class World:
     def newcomer(self):
         """A new account each time: an example may change its password or end its sign-ins."""
         return make_user(self.db, name="Nico Newcomer")
+
+    @property
+    def identity(self) -> int:
+        """A fresh single sign-on link of the interviewee's (an example may remove one); the
+        interviewee has a password, so any of them may go."""
+        person = self.interviewee
+        link = UserIdentity(user_id=person.id, issuer="https://sso.example",
+                            subject=f"casey-{next(_SUBJECTS)}", email=person.email)
+        self.db.add(link)
+        self.db.commit()
+        return link.id
 
     @property
     def reset_token(self) -> str:
@@ -457,6 +470,8 @@ TARGETS = [
                                "confirm": PASSWORD}), fresh_client=True),
     Target("auth.end_other_sessions", "POST", "newcomer", (), lambda w: Case({}, {}),
            fresh_client=True),
+    Target("auth.remove_identity", "POST", "interviewee", (),
+           lambda w: Case({"identity_id": w.identity}, {})),
     Target("admin.set_roles", "POST", "admin", ("roles", "?q", "?page"),
            lambda w: Case({"user_id": w.target.id},
                           {"roles": ["candidate", "author"], "?q": "person", "?page": "1"})),

@@ -271,3 +271,74 @@ def test_the_login_page_shows_the_button_only_when_single_sign_on_is_set_up(
         monkeypatch.setitem(app.config, name, value)
     page = client.get("/login?next=/account").get_data(as_text=True)
     assert 'href="/login/oidc?next=/account">Sign in with Acme SSO</a>' in page
+
+
+def remove(client, identity: UserIdentity):
+    return client.post(f"/account/sign-in-methods/{identity.id}/remove")
+
+
+def test_a_person_removes_their_link_and_the_provider_no_longer_signs_them_in_here(
+        client, db, sso, monkeypatch, app):
+    monkeypatch.setitem(app.config, "OIDC_ALLOWED_DOMAINS", ALLOWED)
+    monkeypatch.setitem(app.config, "OIDC_AUTO_CREATE", False)
+    person = make_user(db, email="dana@example.com")
+    sub = sso.new_user(email="dana@example.com", email_verified=True)
+    sign_in(client, sub)
+    identity = identity_of(db, sso, sub)
+    assert 'Remove<span class="visually-hidden"> single sign-on as dana@example.com' in \
+        client.get("/account").get_data(as_text=True)
+
+    response = remove(client, identity)
+    assert (response.status_code, response.headers["Location"]) == (HTTPStatus.FOUND,
+                                                                    "/account")
+    account = client.get("/account").get_data(as_text=True)
+    assert "Single sign-on as dana@example.com removed" in account
+    assert "<li>Password</li>" in account and "· " + sso.issuer not in account
+    assert identity_of(db, sso, sub) is None
+    assert db.get(User, person.id).has_password  # the password still signs in
+    # The provider's sign-in joins the account again only by the rules of a first one.
+    client.logout()
+    monkeypatch.setitem(app.config, "OIDC_ALLOWED_DOMAINS", ())
+    refused(client, sign_in(client, sub), "cannot vouch for it here")
+
+
+def test_the_only_way_into_an_account_is_not_removed(client, db, sso):
+    sub = sso.new_user(email="solo@example.com", email_verified=True)
+    sign_in(client, sub)
+    identity = identity_of(db, sso, sub)
+    account = client.get("/account").get_data(as_text=True)
+    assert "Your only way in" in account and "/remove" not in account
+
+    response = remove(client, identity)
+    assert response.headers["Location"] == "/account"
+    assert "This is the only way into your account, so it stays." in client.get(
+        "/account").get_data(as_text=True)
+    assert identity_of(db, sso, sub) is not None
+
+
+def test_with_two_links_and_no_password_one_goes_and_the_last_stays(client, db, sso):
+    sub = sso.new_user(email="twice@example.com", email_verified=True)
+    sign_in(client, sub)
+    first = identity_of(db, sso, sub)
+    second = UserIdentity(user_id=first.user_id, issuer="https://other.example", subject="x-1",
+                          email="twice@example.com")
+    db.add(second)
+    db.commit()
+    second_id = second.id
+    assert remove(client, second).status_code == HTTPStatus.FOUND
+    db.expire_all()
+    assert db.get(UserIdentity, second_id) is None
+    remove(client, first)
+    assert identity_of(db, sso, sub) is not None
+
+
+def test_another_persons_link_is_not_found_and_stays(client, db, sso):
+    sub = sso.new_user(email="owner@example.com", email_verified=True)
+    sign_in(client, sub)
+    theirs = identity_of(db, sso, sub)
+    client.logout()
+    other = make_user(db, email="nosy@example.com")
+    client.login(other.email, PASSWORD)
+    assert remove(client, theirs).status_code == HTTPStatus.NOT_FOUND
+    assert remove(client, UserIdentity(id=10**9)).status_code == HTTPStatus.NOT_FOUND
+    assert identity_of(db, sso, sub) is not None
