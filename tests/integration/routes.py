@@ -9,7 +9,7 @@ SAMPLE_ARGUMENTS = {"user_id": 1, "filename": "css/app.css", "slug": "url-shorte
                     "attempt_id": 1, "number": 1, "run_id": 1, "interview_id": 1,
                     "scorecard_id": 1, "request_id": 1, "token": "no-such-invite", "kind": "csv",
                     "key": "deploy-history", "sample_id": 1, "score_id": 1, "check_id": 1,
-                    "email_id": 1}
+                    "email_id": 1, "identity_id": 1}
 
 
 def urls(app: Flask, method: str) -> list[tuple[str, str]]:
