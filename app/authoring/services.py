@@ -33,13 +33,7 @@ from app.content.parse import is_slug
 from app.content.sync import ContentInvalid, sync_content
 from app.content.validate import load_content
 from app.errors import Conflict, Invalid, NotFound
-from app.grading.insight import (
-    DISAGREEMENT,
-    CriterionShape,
-    RubricShape,
-    ScoredAnswer,
-    rubric_insight,
-)
+from app.grading.insight import DISAGREEMENT, ScoredAnswer, rubric_insight, stored_rubric_shape
 from app.kinds import get_kind, kind_names
 from app.models import (
     Attempt,
@@ -117,21 +111,17 @@ def rewording(session: Session, rubric_slugs: Collection[str] | None = None,
     if rubric_slugs is not None:
         query = query.where(Rubric.slug.in_(sorted(rubric_slugs)))
     revisions: dict[str, tuple[int, dict, float | dict]] = {}
-    criteria: dict[str, dict[str, CriterionShape]] = {}
+    criteria: dict[str, dict[str, tuple]] = {}
     answers: dict[str, dict[int, tuple[str, dict]]] = {}
     for (slug, number, scale, bar, attempt_id, target, reviewer_id, name, weight, gate,
          level) in session.execute(query):
         revisions.setdefault(slug, (number, scale, bar))
-        criteria.setdefault(slug, {}).setdefault(
-            name, CriterionShape(name, weight, dict(gate) if gate else None))
+        criteria.setdefault(slug, {}).setdefault(name, (name, weight, gate))
         _, levels = answers.setdefault(slug, {}).setdefault(attempt_id, (target, {}))
         levels.setdefault(reviewer_id, {})[name] = level
     flagged: dict[str, Rewording] = {}
     for slug, (number, scale, bar) in revisions.items():
-        if isinstance(bar, dict):
-            bar = {str(target): float(value) for target, value in bar.items()}
-        shape = RubricShape(revision=number, scale=sorted(int(level) for level in scale),
-                            bar=bar, criteria=list(criteria[slug].values()))
+        shape = stored_rubric_shape(number, scale, bar, criteria[slug].values())
         insight = rubric_insight([shape], [
             ScoredAnswer(revision=number, target_level=target, levels=levels)
             for target, levels in answers[slug].values()])

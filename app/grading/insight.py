@@ -78,7 +78,7 @@ floats (ICC, kappa).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -134,6 +134,18 @@ class RubricShape:
     scale: Sequence[int]
     bar: float | Mapping[str, float]
     criteria: Sequence[CriterionShape]
+
+
+def stored_rubric_shape(revision: int, scale: Iterable, bar: float | Mapping,
+                        criteria: Iterable[tuple[str, float, Mapping | None]]) -> RubricShape:
+    """A rubric revision as the database keeps it (JSON: scale levels and a bar's target
+    levels as strings) in the shape this module reads; ``criteria`` as (name, weight, gate)."""
+    if isinstance(bar, Mapping):
+        bar = {str(level): float(value) for level, value in bar.items()}
+    return RubricShape(
+        revision=revision, scale=sorted(int(level) for level in scale), bar=bar,
+        criteria=[CriterionShape(name, weight, dict(gate) if gate else None)
+                  for name, weight, gate in criteria])
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from app.errors import NotFound
 from app.grading.hints import revealed_hints
 from app.grading.insight import (
     NOT_ENOUGH,
-    CriterionShape,
     RubricInsight,
     RubricShape,
     ScoredAnswer,
     rubric_insight,
+    stored_rubric_shape,
 )
 from app.models import (
     Attempt,
@@ -43,13 +43,8 @@ from app.models import (
 
 def shape_of(revision: RubricRevision) -> RubricShape:
     """A rubric revision row as the insight module reads it."""
-    bar = revision.bar
-    if isinstance(bar, dict):
-        bar = {str(level): float(value) for level, value in bar.items()}
-    return RubricShape(
-        revision=revision.number, scale=sorted(int(level) for level in revision.scale),
-        bar=bar, criteria=[CriterionShape(c.name, c.weight, dict(c.gate) if c.gate else None)
-                           for c in revision.criteria])
+    return stored_rubric_shape(revision.number, revision.scale, revision.bar,
+                               [(c.name, c.weight, c.gate) for c in revision.criteria])
 
 
 def scored_answers(session: Session, revisions: Iterable[RubricRevision]
